@@ -1,0 +1,12 @@
+"""InferWatt: energy of LLM inference per query and per fleet (Oviedo et al., arXiv 2509.20241).
+
+    >>> from inferwatt_xl import simulate
+    >>> round(simulate("baseline", "traditional", n=10_000, seed=1).stats["median"], 2)  # doctest: +SKIP
+"""
+
+from .api import beta, energy_wh, fleet, simulate, throughput_fits, tps
+from .errors import DataError, InferWattError, InputError
+
+__version__ = "0.1.0"
+__all__ = ["DataError", "InferWattError", "InputError", "__version__", "beta", "energy_wh", "fleet", "simulate",
+           "throughput_fits", "tps"]

@@ -1,0 +1,303 @@
+"""The Python API: looks up the catalogue, validates inputs, and calls the method.
+
+Every face of InferWatt (command line, Excel functions, workbook generator) goes
+through these functions; none computes the method itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from . import catalogue
+from .catalogue import check_number, find_model
+from .errors import InputError
+from .method import distributions as dist
+from .method.energy import effective_tokens, energy_per_query_wh, power_linear_in_tps_kw
+from .method.fleet import Beta, beta_factor, fleet_gwh_per_day
+from .method.throughput import ThroughputFit, fit_throughput
+from .method.uniforms import hdr_uniforms, numpy_uniforms
+
+REGIMES = ("traditional", "tts")
+_REGIME_ALIASES = {"traditional": "traditional", "trad": "traditional", "tts": "tts",
+                   "test-time scaling": "tts", "test_time_scaling": "tts", "testtimescaling": "tts",
+                   "reasoning": "tts"}
+_REGIME_MEDIAN = {"traditional": "l_out_median_traditional_tokens", "tts": "l_out_median_tts_tokens"}
+LEVERS = ("model", "serving", "hardware", "improved", "combined")
+STATISTICS = ("median", "mean", "p5", "p25", "p75", "p95")
+_PERCENTILES = {"p5": 5, "p25": 25, "median": 50, "p75": 75, "p95": 95}
+
+# HDR variable numbers of the random inputs; the workbook uses the same ones.
+VARIABLE_IDS = {"l_out": 1, "util": 2, "pue": 3, "alpha_model": 4, "alpha_serving": 5, "alpha_hardware": 6,
+                "alpha_improved": 7}
+_LEVER_VARIABLES = {"model": ("alpha_model",), "serving": ("alpha_serving",), "hardware": ("alpha_hardware",),
+                    "improved": ("alpha_improved",), "combined": ("alpha_model", "alpha_serving", "alpha_hardware")}
+
+Seed = int | np.random.Generator | None
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, float | int | str]:
+    """Defaults with the given overrides, each validated against its declaration and each other."""
+    declared = catalogue.parameters()
+    params = catalogue.defaults()
+    for name, value in (overrides or {}).items():
+        if name not in declared:
+            raise InputError("parameter name", name, "one of " + ", ".join(declared))
+        if value is not None:
+            params[name] = declared[name].check(value)
+    _check_order(params, "util_p5", "util_median", "util_p95")
+    _check_order(params, "pue_p5", "pue_p95")
+    for lever in ("model", "serving", "hardware", "improved"):
+        _check_order(params, f"alpha_{lever}_p5", f"alpha_{lever}_p95")
+    _check_order(params, "load_min_frac", "load_max_frac")
+    return params
+
+
+def _check_order(params: Mapping[str, object], *names: str) -> None:
+    """Percentiles must not decrease (P5 <= median <= P95); the median strictly inside for util."""
+    for lo, hi in itertools.pairwise(names):
+        if params[lo] > params[hi]:
+            raise InputError(hi, params[hi], f"a number >= {lo} ({params[lo]})")
+
+
+def normalise_regime(regime: object) -> str:
+    """'traditional' or 'tts' from the names analysts use."""
+    key = regime.strip().lower() if isinstance(regime, str) else None
+    if key not in _REGIME_ALIASES:
+        raise InputError("regime", regime, "'traditional' or 'tts' (test-time scaling)")
+    return _REGIME_ALIASES[key]
+
+
+def resolve_models(model: str | Iterable[str]) -> list[str]:
+    """Canonical model names: one name, 'baseline' (the >200B mixture) or a list of names."""
+    names = [model] if isinstance(model, str) else list(model) if isinstance(model, (list, tuple)) else [model]
+    if not names:
+        raise InputError("model", model, "a model name, 'baseline' or a non-empty list of model names")
+    out: list[str] = []
+    for name in names:
+        if isinstance(name, str) and name.strip().lower() == "baseline":
+            out.extend(catalogue.baseline_models())
+        else:
+            out.append(find_model(name).name)
+    return list(dict.fromkeys(out))
+
+
+def check_n(n: object) -> int:
+    """The number of trials, bounded as declared (so a typo cannot freeze Excel)."""
+    return catalogue.parameters()["n_trials"].check(n, "n")
+
+
+# ---------------------------------------------------------------- throughput
+
+
+@lru_cache(maxsize=32)
+def _shipped_fits(strategy: str, min_rows_own_fit: int) -> dict[str, ThroughputFit]:
+    b = catalogue.benchmarks()
+    return fit_throughput(b.model, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows_own_fit)
+
+
+def throughput_fits(sparse_strategy: str | None = None, min_rows_own_fit: int | None = None,
+                    benchmarks: catalogue.Benchmarks | None = None) -> dict[str, ThroughputFit]:
+    """Fitted throughput of every model in the benchmarks (the shipped ones unless given)."""
+    params = resolve_params({"sparse_strategy": sparse_strategy, "min_rows_own_fit": min_rows_own_fit})
+    strategy, min_rows = params["sparse_strategy"], params["min_rows_own_fit"]
+    if benchmarks is None:
+        return _shipped_fits(strategy, min_rows)
+    b = benchmarks
+    return fit_throughput(b.model, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows)
+
+
+def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None) -> float:
+    """Fitted output tokens per second of a saturated node serving `model`."""
+    name = find_model(model).name
+    l_in = check_number("l_in_tokens", l_in_tokens, (">", 0))
+    l_out = check_number("l_out_tokens", l_out_tokens, (">", 0))
+    return float(throughput_fits(sparse_strategy)[name].tps(l_in, l_out))
+
+
+# ---------------------------------------------------------------- one configuration
+
+
+def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tokens: float | None = None,
+              l_eff: str | None = None, alpha: float = 1.0, sparse_strategy: str | None = None) -> float:
+    """Wh of one query of one configuration (Eq. 1): util = P_node / P_max, no randomness."""
+    m = find_model(model)
+    params = resolve_params({"l_in_tokens": l_in_tokens, "l_eff": l_eff, "sparse_strategy": sparse_strategy})
+    l_out = check_number("l_out_tokens", l_out_tokens, (">", 0))
+    util = check_number("util", util, (">", 0), ("<=", 1))
+    pue = check_number("pue", pue, (">=", 1))
+    alpha = check_number("alpha", alpha, (">", 0))
+    p_node_kw = util * catalogue.nodes()[m.node].p_max_kw
+    rate = throughput_fits(params["sparse_strategy"])[m.name].tps(params["l_in_tokens"], l_out)
+    l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
+    return float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha))
+
+
+# ---------------------------------------------------------------- Monte Carlo
+
+
+@lru_cache(maxsize=256)
+def _hdr_cached(n: int, variable: int, seed: int) -> np.ndarray:
+    u = hdr_uniforms(n, variable, seed)
+    u.flags.writeable = False
+    return u
+
+
+def draw_uniforms(names: Iterable[str], n: int, seed: Seed) -> dict[str, np.ndarray]:
+    """Uniforms per random input: HDR for an int seed (shared with the workbook), numpy for a Generator."""
+    if isinstance(seed, np.random.Generator):
+        return {name: numpy_uniforms(n, seed) for name in names}
+    seed = catalogue.parameters()["seed"].check(seed)
+    return {name: _hdr_cached(n, VARIABLE_IDS[name], seed) for name in names}
+
+
+@dataclass
+class SimulationResult:
+    """Draws and energy of a Monte Carlo run; `energy_wh` pools the models (equal mixture)."""
+
+    models: list[str]
+    regime: str
+    n: int
+    seed: int | str
+    lever: str | None
+    params: dict[str, float | int | str]
+    draws: dict[str, np.ndarray]  # shared inputs: l_out_tokens, util, pue, alpha
+    energy_by_model_wh: dict[str, np.ndarray]
+    tps_by_model: dict[str, np.ndarray]
+    energy_wh: np.ndarray = field(repr=False)
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """median, mean, p5, p25, p75, p95 of the pooled energy in Wh/query (PERCENTILE.INC)."""
+        return summarise(self.energy_wh)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of the command line: identity and statistics with units."""
+        return {"model": self.models[0] if len(self.models) == 1 else self.models, "regime": self.regime,
+                "n": self.n, "seed": self.seed, "lever": self.lever,
+                **{f"{k}_wh": v for k, v in self.stats.items()}}
+
+
+def summarise(values: np.ndarray) -> dict[str, float]:
+    """The six statistics the product reports; percentiles interpolate like PERCENTILE.INC."""
+    q = np.percentile(values, [5, 25, 50, 75, 95])
+    return {"median": float(q[2]), "mean": float(values.mean()), "p5": float(q[0]), "p25": float(q[1]),
+            "p75": float(q[3]), "p95": float(q[4])}
+
+
+def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional", n: int | None = None,
+             seed: Seed = None, *, lever: str | None = None, l_out_median_tokens: float | None = None,
+             benchmarks: catalogue.Benchmarks | None = None, **overrides: object) -> SimulationResult:
+    """Monte Carlo of the energy per query of one or more models in one regime.
+
+    The same trial's draws of L_out, P_node/P_max, PUE and alpha are shared by all
+    models (common random numbers); a list of models (or 'baseline') pools their
+    draws as an equal mixture. `seed` is an int (HDR generator, same numbers as the
+    workbook) or a numpy Generator. `overrides` are parameters of data/parameters.csv.
+    """
+    names = resolve_models(model)
+    regime = normalise_regime(regime)
+    params = resolve_params(overrides)
+    n = params["n_trials"] if n is None else check_n(n)
+    if seed is None:
+        seed = params["seed"]
+    if lever is not None and (not isinstance(lever, str) or lever.strip().lower() not in LEVERS):
+        raise InputError("lever", lever, "one of " + ", ".join(repr(x) for x in LEVERS) + " or none")
+    lever = lever.strip().lower() if lever else None
+    median = params[_REGIME_MEDIAN[regime]]
+    if l_out_median_tokens is not None:
+        median = check_number("l_out_median_tokens", l_out_median_tokens, (">", 0))
+
+    alpha_names = _LEVER_VARIABLES[lever] if lever else ()
+    u = draw_uniforms(("l_out", "util", "pue", *alpha_names), n, seed)
+    l_out = dist.exponential_ppf_from_median(u["l_out"], median)
+    util = dist.util_ppf(u["util"], params["pnode_reading"], params["util_median"], params["util_p5"],
+                         params["util_p95"])
+    pue = dist.pue_ppf(u["pue"], params["pue_p5"], params["pue_p95"], params["pue_below_one"])
+    alpha = np.ones(n)
+    for name in alpha_names:
+        lever_name = name.removeprefix("alpha_")
+        alpha = alpha * dist.alpha_ppf(u[name], params[f"alpha_{lever_name}_p5"], params[f"alpha_{lever_name}_p95"])
+
+    fits = throughput_fits(params["sparse_strategy"], params["min_rows_own_fit"], benchmarks)
+    l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
+    energy, rates = {}, {}
+    for name in names:
+        node = catalogue.nodes()[catalogue.models()[name].node]
+        if name not in fits:
+            raise InputError("model", name, "a model with throughput benchmarks")
+        rate = fits[name].tps(params["l_in_tokens"], l_out)
+        if params["pnode_model"] == "linear_tps":
+            p_node_kw = power_linear_in_tps_kw(rate, node.p_idle_kw, params["util_linear_max"] * node.p_max_kw)
+        else:
+            p_node_kw = util * node.p_max_kw
+        rates[name] = rate
+        energy[name] = energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)
+    pooled = np.concatenate(list(energy.values())) if len(names) > 1 else energy[names[0]]
+    seed_out = seed if isinstance(seed, int) else "generator"
+    return SimulationResult(names, regime, n, seed_out, lever, params,
+                            {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
+                            energy, rates, pooled)
+
+
+# ---------------------------------------------------------------- fleet
+
+
+def beta(**overrides: object) -> Beta:
+    """The fleet factor beta of Supplement S.V from its inputs (parameters of the 'fleet' group)."""
+    params = resolve_params(overrides)
+    node = catalogue.nodes()[params["beta_node"]]
+    return beta_factor(node.p_max_kw, node.p_idle_kw, params["load_min_frac"], params["load_max_frac"],
+                       params["node_redundancy"], params["interconnect_overhead"])
+
+
+@dataclass(frozen=True)
+class FleetResult:
+    """Daily energy of a fleet and what it was computed from."""
+
+    gwh_per_day: float
+    beta: float
+    queries_per_day: float
+    tts_share: float
+    improved: bool
+    mean_traditional_wh: float
+    mean_tts_wh: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of the command line."""
+        return dict(self.__dict__)
+
+
+def fleet(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
+          model: str | Iterable[str] = "baseline", n: int | None = None, seed: Seed = None,
+          **overrides: object) -> FleetResult:
+    """GWh/day of `queries_per_day` queries, a share `tts_share` of them test-time scaling.
+
+    beta * N * (mixture mean of E); `improved` divides every query by the alpha of
+    the paper's conservative improved scenario (1.5-3x).
+    """
+    params = resolve_params({"queries_per_day": queries_per_day, "tts_share": tts_share, **overrides})
+    if not isinstance(improved, (bool, np.bool_)):
+        raise InputError("improved", improved, "true or false")
+    lever = "improved" if improved else None
+    sim_overrides = {k: v for k, v in overrides.items()}
+    means = {}
+    for regime in REGIMES:
+        if regime == "tts" and params["tts_share"] == 0:
+            means[regime] = math.nan
+            continue
+        means[regime] = simulate(model, regime, n, seed, lever=lever, **sim_overrides).stats["mean"]
+    mean_tts = 0.0 if math.isnan(means["tts"]) else means["tts"]
+    b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
+                                       "interconnect_overhead")}).beta
+    gwh = fleet_gwh_per_day(params["queries_per_day"], means["traditional"], mean_tts, params["tts_share"], b)
+    return FleetResult(gwh, b, params["queries_per_day"], params["tts_share"], bool(improved),
+                       means["traditional"], means["tts"])

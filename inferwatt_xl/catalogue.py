@@ -1,0 +1,378 @@
+"""The catalogue: parameters, nodes, models, throughput benchmarks and the paper's figures.
+
+Read lazily from the CSV files shipped in `inferwatt_xl.data` (the repository's
+`data/` folder) and validated on load: a malformed file raises DataError naming
+the file, row, column and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError, InputError
+
+DATA_PACKAGE = "inferwatt_xl.data"
+
+# ---------------------------------------------------------------- validation of inputs
+
+
+def check_number(name: str, value: object, lower: tuple[str, float] | None = None,
+                 upper: tuple[str, float] | None = None, integer: bool = False) -> float:
+    """Return value as a float (or int) if it is a finite number within bounds, else raise InputError."""
+    allowed = _allowed_text(lower, upper, integer)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(name, value, allowed)
+    number = float(value)
+    if not math.isfinite(number) or (integer and number != int(number)):
+        raise InputError(name, value, allowed)
+    for op, bound in filter(None, (lower, upper)):
+        if not _OPS[op](number, bound):
+            raise InputError(name, value, allowed)
+    return int(number) if integer else number
+
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+}
+
+
+def _allowed_text(lower: tuple[str, float] | None, upper: tuple[str, float] | None, integer: bool) -> str:
+    kind = "a whole number" if integer else "a number"
+    bounds = [f"{op} {_fmt(b)}" for op, b in filter(None, (lower, upper))]
+    return f"{kind} {' and '.join(bounds)}" if bounds else kind
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if abs(x) < 1e7 else f"{x:.0e}"
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One input of the method, declared once in data/parameters.csv."""
+
+    name: str
+    group: str
+    label: str
+    unit: str
+    kind: str  # number | integer | choice | node
+    default: float | int | str
+    lower: tuple[str, float] | None
+    upper: tuple[str, float] | None
+    choices: tuple[str, ...]
+    description: str
+    source: str
+
+    @property
+    def allowed(self) -> str:
+        """What values are allowed, in words (used in error messages and help)."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        return _allowed_text(self.lower, self.upper, self.kind == "integer")
+
+    @property
+    def help(self) -> str:
+        """One line for Excel's argument help and the workbook's input sheet."""
+        return f"{self.label} [{self.unit}], default {self.default}: {self.description}"
+
+    def check(self, value: object, name: str | None = None) -> float | int | str:
+        """Validate a user value for this parameter and return it normalised."""
+        name = name or self.name
+        if self.choices:
+            text = value.strip().lower() if isinstance(value, str) else None
+            matches = [c for c in self.choices if c.lower() == text]
+            if not matches:
+                raise InputError(name, value, self.allowed)
+            return matches[0]
+        return check_number(name, value, self.lower, self.upper, self.kind == "integer")
+
+
+_BOUND = re.compile(r"^\s*(>=|<=|>|<)\s*([-+0-9.eE]+)\s*$")
+
+
+def _parse_bound(text: str, file: str, row: int, column: str) -> tuple[str, float] | None:
+    if not text.strip():
+        return None
+    m = _BOUND.match(text)
+    if not m:
+        raise DataError(file, row, column, "a bound such as '> 0' or '<= 1'", text)
+    return m.group(1), float(m.group(2))
+
+
+def _read_csv(file: str, columns: tuple[str, ...], text: str | None = None) -> list[dict[str, str]]:
+    """Rows of a CSV file in the data package, checking its header."""
+    if text is None:
+        text = files(DATA_PACKAGE).joinpath(file).read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataError(file, None, missing[0], f"a header with columns {', '.join(columns)}", reader.fieldnames)
+    rows = list(reader)
+    if not rows:
+        raise DataError(file, None, None, "at least one data row", "an empty file")
+    return rows
+
+
+def _field(file: str, row_no: int, row: dict[str, str], column: str, parse: Callable[[str], object],
+           expected: str) -> object:
+    raw = (row.get(column) or "").strip()
+    try:
+        value = parse(raw)
+    except (ValueError, TypeError):
+        raise DataError(file, row_no, column, expected, raw) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DataError(file, row_no, column, expected, raw)
+    return value
+
+
+def _positive(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError
+    return value
+
+
+def _text(raw: str) -> str:
+    if not raw:
+        raise ValueError
+    return raw
+
+
+PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower", "upper", "choices",
+                     "description", "source")
+
+
+@cache
+def parameters() -> dict[str, Parameter]:
+    """All parameters by name, in file order."""
+    file = "parameters.csv"
+    node_names = tuple(nodes())
+    out: dict[str, Parameter] = {}
+    for i, row in enumerate(_read_csv(file, PARAMETER_COLUMNS), start=2):
+        kind = row["kind"].strip()
+        if kind not in ("number", "integer", "choice", "node"):
+            raise DataError(file, i, "kind", "number, integer, choice or node", kind)
+        choices = node_names if kind == "node" else tuple(c for c in row["choices"].split("|") if c)
+        if kind == "choice" and not choices:
+            raise DataError(file, i, "choices", "choices separated by |", row["choices"])
+        for column in ("name", "label", "unit", "description", "source"):
+            _field(file, i, row, column, _text, "a non-empty text")
+        param = Parameter(row["name"].strip(), row["group"].strip(), row["label"].strip(), row["unit"].strip(),
+                          kind, row["default"].strip(), _parse_bound(row["lower"], file, i, "lower"),
+                          _parse_bound(row["upper"], file, i, "upper"), choices, row["description"].strip(),
+                          row["source"].strip())
+        try:
+            default = param.check(param.default if choices else _number_or_text(param.default))
+        except InputError as err:
+            raise DataError(file, i, "default", param.allowed, row["default"]) from err
+        out[param.name] = Parameter(**{**param.__dict__, "default": default})
+    return out
+
+
+def _number_or_text(raw: str) -> float | str:
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+def defaults() -> dict[str, float | int | str]:
+    """Every parameter's default value by name."""
+    return {name: p.default for name, p in parameters().items()}
+
+
+# ---------------------------------------------------------------- nodes and models
+
+
+@dataclass(frozen=True)
+class Node:
+    """A serving node: its number of GPUs and power envelope."""
+
+    name: str
+    gpus: int
+    gpu: str
+    p_max_kw: float
+    p_idle_kw: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model of the catalogue and the node it is served on."""
+
+    name: str
+    aliases: tuple[str, ...]
+    total_params_b: float
+    active_params_b: float
+    architecture: str
+    node: str
+    precision: str
+    in_baseline: bool
+    source: str
+
+
+@cache
+def nodes() -> dict[str, Node]:
+    """Serving nodes by name."""
+    file = "nodes.csv"
+    out = {}
+    for i, row in enumerate(_read_csv(file, ("name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source")), start=2):
+        p_max = _field(file, i, row, "p_max_kw", _positive, "a power in kW > 0")
+        p_idle = _field(file, i, row, "p_idle_kw", _positive, "a power in kW > 0")
+        if p_idle >= p_max:
+            raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({p_max})", p_idle)
+        out[row["name"]] = Node(
+            _field(file, i, row, "name", _text, "a node name"),
+            int(_field(file, i, row, "gpus", _positive, "a GPU count > 0")),
+            row["gpu"], p_max, p_idle, _field(file, i, row, "source", _text, "a source"))
+    return out
+
+
+def _bool(raw: str) -> bool:
+    if raw.lower() not in ("true", "false"):
+        raise ValueError
+    return raw.lower() == "true"
+
+
+@cache
+def models() -> dict[str, Model]:
+    """Models by their canonical name."""
+    file = "models.csv"
+    columns = ("name", "aliases", "total_params_b", "active_params_b", "architecture", "node", "precision",
+               "in_baseline", "source")
+    out = {}
+    node_names = nodes()
+    for i, row in enumerate(_read_csv(file, columns), start=2):
+        node = row["node"].strip()
+        if node not in node_names:
+            raise DataError(file, i, "node", f"one of the nodes in nodes.csv ({', '.join(node_names)})", node)
+        model = Model(
+            _field(file, i, row, "name", _text, "a model name"),
+            tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
+            _field(file, i, row, "total_params_b", _positive, "billions of parameters > 0"),
+            _field(file, i, row, "active_params_b", _positive, "billions of parameters > 0"),
+            row["architecture"].strip(), node, row["precision"].strip(),
+            _field(file, i, row, "in_baseline", _bool, "true or false"),
+            _field(file, i, row, "source", _text, "a source"))
+        out[model.name] = model
+    return out
+
+
+def _key(name: str) -> str:
+    """Names compare without case, spaces, dashes or underscores: 'llama-3.1-405b' = 'Llama 3.1 405B'."""
+    return re.sub(r"[\s\-_]+", "", name).lower()
+
+
+@cache
+def _model_index() -> dict[str, str]:
+    index = {}
+    for model in models().values():
+        for name in (model.name, *model.aliases):
+            index[_key(name)] = model.name
+    return index
+
+
+def find_model(name: object, argument: str = "model") -> Model:
+    """The model called `name` (case-insensitive, aliases allowed); InputError lists close matches."""
+    if isinstance(name, str) and _key(name) in _model_index():
+        return models()[_model_index()[_key(name)]]
+    known = list(models())
+    close = difflib.get_close_matches(str(name), [*known, "baseline"], n=3, cutoff=0.4)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    raise InputError(argument, name, f"one of {', '.join(repr(k) for k in known)} or 'baseline'{hint}")
+
+
+def baseline_models() -> list[str]:
+    """The paper's baseline: the models above 200B parameters (in_baseline = true)."""
+    return [m.name for m in models().values() if m.in_baseline]
+
+
+# ---------------------------------------------------------------- benchmarks
+
+
+@dataclass(frozen=True)
+class Benchmarks:
+    """Throughput benchmark rows as parallel arrays."""
+
+    model: np.ndarray
+    input_tokens: np.ndarray
+    output_tokens: np.ndarray
+    tps_tokens_per_s: np.ndarray
+    source: tuple[str, ...]
+
+
+BENCHMARK_COLUMNS = ("model", "node", "precision", "input_tokens", "output_tokens", "tps_tokens_per_s", "source")
+
+
+def read_benchmarks(text: str, file: str = "tps_benchmarks.csv", known_models_only: bool = True) -> Benchmarks:
+    """Parse and validate benchmark rows from CSV text (shipped or a user's own)."""
+    rows = _read_csv(file, BENCHMARK_COLUMNS, text)
+    model, lin, lout, tps, source = [], [], [], [], []
+    for i, row in enumerate(rows, start=2):
+        name = _field(file, i, row, "model", _text, "a model name")
+        if known_models_only:
+            try:
+                name = find_model(name).name
+            except InputError:
+                raise DataError(file, i, "model", "a model listed in models.csv", name) from None
+        model.append(name)
+        lin.append(_field(file, i, row, "input_tokens", _positive, "input tokens > 0"))
+        lout.append(_field(file, i, row, "output_tokens", _positive, "output tokens > 0"))
+        tps.append(_field(file, i, row, "tps_tokens_per_s", _positive, "tokens per second > 0"))
+        source.append(_field(file, i, row, "source", _text, "a source"))
+    return Benchmarks(np.array(model), np.array(lin), np.array(lout), np.array(tps), tuple(source))
+
+
+@cache
+def benchmarks() -> Benchmarks:
+    """The paper's 38 throughput rows (Supplement S.I)."""
+    return read_benchmarks(files(DATA_PACKAGE).joinpath("tps_benchmarks.csv").read_text(encoding="utf-8"))
+
+
+def read_benchmarks_file(path: str | Path) -> Benchmarks:
+    """A user's benchmark CSV (same columns as data/tps_benchmarks.csv); any model names allowed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError("benchmarks file", str(path), f"a readable CSV file ({err.strerror})") from None
+    return read_benchmarks(text, Path(path).name, known_models_only=False)
+
+
+# ---------------------------------------------------------------- the paper's reported figures
+
+
+@dataclass(frozen=True)
+class PaperFigure:
+    """A number the paper reports, with where it says so."""
+
+    key: str
+    quantity: str
+    unit: str
+    paper_value: float
+    source: str
+
+
+@cache
+def paper_figures() -> dict[str, PaperFigure]:
+    """The reproduction targets of SPEC Sec. 2, by key."""
+    file = "paper_results.csv"
+    out = {}
+    for i, row in enumerate(_read_csv(file, ("key", "quantity", "unit", "paper_value", "source")), start=2):
+        value = _field(file, i, row, "paper_value", float, "a number")
+        out[row["key"]] = PaperFigure(row["key"], row["quantity"], row["unit"], value,
+                                      _field(file, i, row, "source", _text, "a source"))
+    return out

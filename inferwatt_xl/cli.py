@@ -1,0 +1,159 @@
+"""The `inferwatt` command line: thin argparse faces over the API, each with --json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__, api, catalogue
+from .errors import InferWattError
+
+
+def _print(data: object, as_json: bool, text: str) -> None:
+    print(json.dumps(data, indent=2) if as_json else text)
+
+
+def _stats_text(result: api.SimulationResult) -> str:
+    s = result.stats
+    models = ", ".join(result.models)
+    lines = [f"{models} | {result.regime} | n={result.n} seed={result.seed}" +
+             (f" lever={result.lever}" if result.lever else "")]
+    lines += [f"  {k:>6}: {s[k]:.4f} Wh/query" for k in api.STATISTICS]
+    return "\n".join(lines)
+
+
+def cmd_simulate(a: argparse.Namespace) -> None:
+    overrides = {k: v for k, v in (("l_in_tokens", a.lin), ("pnode_reading", a.pnode_reading),
+                                   ("pue_below_one", a.pue_below_one), ("sparse_strategy", a.sparse_strategy),
+                                   ("l_eff", a.l_eff), ("pnode_model", a.pnode_model)) if v is not None}
+    result = api.simulate(a.model, a.regime, a.n, a.seed, lever=a.lever, l_out_median_tokens=a.lout_median,
+                          **overrides)
+    _print(result.to_dict(), a.json, _stats_text(result))
+
+
+def cmd_tps(a: argparse.Namespace) -> None:
+    value = api.tps(a.model, a.lin, a.lout, a.sparse_strategy)
+    _print({"model": catalogue.find_model(a.model).name, "lin": a.lin, "lout": a.lout, "tps": value}, a.json,
+           f"{value:.1f} tokens/s")
+
+
+def cmd_energy(a: argparse.Namespace) -> None:
+    value = api.energy_wh(a.model, a.lout, a.util, a.pue, a.lin)
+    _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
+
+
+def cmd_fleet(a: argparse.Namespace) -> None:
+    result = api.fleet(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed)
+    _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f})")
+
+
+def cmd_beta(a: argparse.Namespace) -> None:
+    b = api.beta()
+    _print(b.__dict__, a.json, f"beta = {b.beta:.4f} (beta_util {b.beta_util:.4f}; "
+                               f"{b.e_node_sin_kwh_per_day:.1f} / {b.e_node_uniform_kwh_per_day:.1f} kWh/day)")
+
+
+def cmd_models(a: argparse.Namespace) -> None:
+    rows = [m.__dict__ for m in catalogue.models().values()]
+    _print(rows, a.json, "\n".join(f"{m['name']} ({m['node']}, {m['architecture']}, "
+                                   f"{'baseline' if m['in_baseline'] else 'not in baseline'})" for m in rows))
+
+
+def cmd_params(a: argparse.Namespace) -> None:
+    rows = [{**p.__dict__, "allowed": p.allowed} for p in catalogue.parameters().values()]
+    _print(rows, a.json, "\n".join(f"{r['name']} = {r['default']} [{r['unit']}]  ({r['allowed']}); "
+                                   f"{r['source']}" for r in rows))
+
+
+def cmd_reproduce(a: argparse.Namespace) -> None:
+    from . import reproduce
+
+    rows = reproduce.reproduction_table()
+    if a.out:
+        for path in reproduce.write_outputs(rows, Path(a.out)):
+            print(f"wrote {path}", file=sys.stderr)
+    _print([r.__dict__ for r in rows], a.json, reproduce.to_markdown(rows))
+
+
+def cmd_build(a: argparse.Namespace) -> None:
+    from .workbook import build_all
+
+    for path in build_all(Path(a.out_dir), trials=a.trials, seed=a.seed):
+        print(f"wrote {path}")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (all subcommands)."""
+    p = argparse.ArgumentParser(prog="inferwatt", description="Energy of LLM inference per query and per fleet "
+                                "(Oviedo et al., arXiv 2509.20241).")
+    p.add_argument("--version", action="version", version=f"inferwatt {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        s = sub.add_parser(name, help=help_text, description=help_text)
+        s.add_argument("--json", action="store_true", help="print JSON")
+        s.set_defaults(func=func)
+        return s
+
+    s = add("simulate", cmd_simulate, "Monte Carlo statistics of Wh per query")
+    s.add_argument("--model", default="baseline", help="model name, alias, or 'baseline' (the >200B mixture)")
+    s.add_argument("--regime", default="traditional", help="traditional or tts (test-time scaling)")
+    s.add_argument("--n", type=int, default=None, help="trials (default 10000)")
+    s.add_argument("--seed", type=int, default=None, help="HDR seed (default 1)")
+    s.add_argument("--lin", type=float, default=None, help="input tokens (default 500)")
+    s.add_argument("--lout-median", type=float, default=None, help="median output tokens (default: the regime's)")
+    s.add_argument("--lever", default=None, help="model, serving, hardware, improved or combined")
+    s.add_argument("--pnode-reading", default=None, help="split (default), p5p95 or median")
+    s.add_argument("--pnode-model", default=None, help="independent (default) or linear_tps (S.IV)")
+    s.add_argument("--pue-below-one", default=None, help="truncate (default), clip or keep")
+    s.add_argument("--sparse-strategy", default=None, help="shared_slopes (default), pooled or per_model")
+    s.add_argument("--l-eff", default=None, help="out (default) or in_plus_out (S.III)")
+
+    s = add("tps", cmd_tps, "fitted throughput in output tokens/s")
+    s.add_argument("--model", required=True)
+    s.add_argument("--lin", type=float, default=500.0)
+    s.add_argument("--lout", type=float, required=True)
+    s.add_argument("--sparse-strategy", default=None)
+
+    s = add("energy", cmd_energy, "Wh of one query of one configuration (Eq. 1)")
+    s.add_argument("--model", required=True)
+    s.add_argument("--lout", type=float, required=True, help="output tokens")
+    s.add_argument("--util", type=float, default=0.7, help="P_node / P_max")
+    s.add_argument("--pue", type=float, default=1.2124)
+    s.add_argument("--lin", type=float, default=None)
+
+    s = add("fleet", cmd_fleet, "GWh/day of a fleet, including beta")
+    s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
+    s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
+    s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
+    s.add_argument("--n", type=int, default=None)
+    s.add_argument("--seed", type=int, default=None)
+
+    add("beta", cmd_beta, "the fleet factor beta (Supplement S.V)")
+    add("models", cmd_models, "the model catalogue")
+    add("params", cmd_params, "every parameter with unit, default, range and source")
+    s = add("reproduce", cmd_reproduce, "the paper's figures beside ours, with every gap explained")
+    s.add_argument("--out", default=None, help="folder for reproduction.md, .csv and the figures")
+    s = add("build", cmd_build, "write the workbooks and the xlwings Lite folder")
+    s.add_argument("--out-dir", default="dist")
+    s.add_argument("--trials", type=int, default=None)
+    s.add_argument("--seed", type=int, default=None)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: InferWatt's own errors become one line on stderr and exit code 2."""
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except InferWattError as err:
+        print(f"inferwatt: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

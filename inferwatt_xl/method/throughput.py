@@ -1,0 +1,91 @@
+"""Throughput of a saturated node: log TPS = b0 + b1 log L_in + b2 log L_out, capped.
+
+Fitted per model on benchmark rows (paper Supplement S.II). Models with too few
+rows for three free coefficients borrow the slopes of the data-rich ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+STRATEGIES = ("shared_slopes", "pooled", "per_model")
+
+
+@dataclass(frozen=True)
+class ThroughputFit:
+    """Coefficients of one model's fit; `tps_max` is the plateau (largest observed TPS)."""
+
+    b0: float
+    b1_log_lin: float
+    b2_log_lout: float
+    tps_max: float
+    rows: int
+    method: str  # how this model's coefficients were obtained, for reports
+
+    def tps(self, l_in_tokens: np.ndarray | float, l_out_tokens: np.ndarray | float) -> np.ndarray:
+        """Output tokens per second of the node, capped at the observed maximum."""
+        log_tps = self.b0 + self.b1_log_lin * np.log(l_in_tokens) + self.b2_log_lout * np.log(l_out_tokens)
+        return np.minimum(np.exp(log_tps), self.tps_max)
+
+
+def _within_model_slopes(groups: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Slopes (b1, b2) of a fixed-effects fit: each group its own intercept, shared slopes.
+
+    Demeaning inside each group removes the intercepts; OLS without intercept on
+    the demeaned values then gives the slopes (the workbook does the same sums).
+    """
+    x_dm = x.copy()
+    y_dm = y.copy()
+    for g in np.unique(groups):
+        m = groups == g
+        x_dm[m] -= x[m].mean(axis=0)
+        y_dm[m] -= y[m].mean()
+    xtx = x_dm.T @ x_dm
+    return np.linalg.solve(xtx, x_dm.T @ y_dm)
+
+
+def fit_throughput(models: np.ndarray, l_in_tokens: np.ndarray, l_out_tokens: np.ndarray, tps: np.ndarray,
+                   strategy: str = "shared_slopes", min_rows_own_fit: int = 5) -> dict[str, ThroughputFit]:
+    """Fit every model in the benchmark rows; returns {model name: ThroughputFit}.
+
+    shared_slopes: models with >= min_rows_own_fit rows get their own OLS; the others
+    take the fixed-effects slopes of those rich models and their own intercept.
+    pooled: all models share fixed-effects slopes fitted on all rows.
+    per_model: OLS on each model's own rows (minimum-norm when under-determined).
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}")
+    models = np.asarray(models)
+    x = np.column_stack([np.log(l_in_tokens), np.log(l_out_tokens)]).astype(float)
+    tps = np.asarray(tps, dtype=float)
+    y = np.log(tps)
+    names = list(dict.fromkeys(models.tolist()))
+    counts = {name: int((models == name).sum()) for name in names}
+
+    if strategy == "pooled":
+        shared_rows = np.ones(len(models), dtype=bool)
+    else:
+        shared_rows = np.array([counts[m] >= min_rows_own_fit for m in models])
+    shared = None
+    if strategy != "per_model" and len(np.unique(models[shared_rows])) > 0:
+        shared = _within_model_slopes(models[shared_rows], x[shared_rows], y[shared_rows])
+
+    fits = {}
+    for name in names:
+        m = models == name
+        tps_max = float(tps[m].max())
+        own = strategy == "per_model" or (strategy == "shared_slopes" and counts[name] >= min_rows_own_fit)
+        if own:
+            design = np.column_stack([np.ones(m.sum()), x[m]])
+            coef = np.linalg.lstsq(design, y[m], rcond=None)[0]
+            method = "own OLS" if m.sum() >= 3 else "own OLS, minimum-norm (under-determined)"
+            fits[name] = ThroughputFit(*map(float, coef), tps_max, counts[name], method)
+        else:
+            if shared is None:
+                raise ValueError(f"no model has the {min_rows_own_fit} rows needed to fit shared slopes")
+            b0 = float((y[m] - x[m] @ shared).mean())
+            method = "pooled slopes" if strategy == "pooled" else "slopes of the data-rich models, own intercept"
+            fits[name] = ThroughputFit(b0, float(shared[0]), float(shared[1]), tps_max, counts[name], method)
+    return fits

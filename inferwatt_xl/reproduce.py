@@ -1,0 +1,301 @@
+"""The reproduction table of SPEC Sec. 2: the paper's figures beside ours, with gaps explained.
+
+Every gap above 10 % is explained by measurement: the table is recomputed under
+each alternative choice (sparse-model fit, P_node reading, PUE handling, baseline
+membership, seed) and the note gives the ratio each alternative reaches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from . import api, catalogue
+from .method.energy import energy_per_query_wh
+
+GAP_TO_EXPLAIN = 0.10
+REPRODUCTION_SEED = 1
+
+# Alternatives to each default choice, re-run to measure what drives a gap.
+ALTERNATIVES: dict[str, dict[str, object]] = {
+    "sparse_strategy=pooled": {"sparse_strategy": "pooled"},
+    "sparse_strategy=per_model": {"sparse_strategy": "per_model"},
+    "pnode_reading=p5p95": {"pnode_reading": "p5p95"},
+    "pnode_reading=median": {"pnode_reading": "median"},
+    "pue_below_one=clip": {"pue_below_one": "clip"},
+    "pue_below_one=keep": {"pue_below_one": "keep"},
+}
+WITHOUT_DEEPSEEK = "baseline without DeepSeek-R1"
+OTHER_SEEDS = (2, 3, 4, 5, 6)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """One set of method choices under which every quantity of the table is computed."""
+
+    overrides: tuple[tuple[str, object], ...] = ()
+    baseline: tuple[str, ...] | None = None
+    seed: int = REPRODUCTION_SEED
+
+
+@cache
+def _sim(choices: Choices, model: str, regime: str, lever: str | None = None,
+         extra: tuple[tuple[str, object], ...] = ()) -> api.SimulationResult:
+    models = choices.baseline if model == "baseline" and choices.baseline else model
+    return api.simulate(models, regime, seed=choices.seed, lever=lever, **dict(choices.overrides), **dict(extra))
+
+
+# The paper's fleet scenarios (Sec. 4): key, share of test-time-scaling queries, improved alpha.
+FLEET_SCENARIOS = (("fleet_baseline_gwh_per_day", 0.0, False), ("fleet_mixed_gwh_per_day", 0.1, False),
+                   ("fleet_mixed_improved_gwh_per_day", 0.1, True))
+PAPER_QUERIES_PER_DAY = 1e9
+
+
+@cache
+def _fleet(choices: Choices, tts_share: float, improved: bool) -> float:
+    model = choices.baseline or "baseline"
+    return api.fleet(PAPER_QUERIES_PER_DAY, tts_share, improved, model=model, seed=choices.seed,
+                     **dict(choices.overrides)).gwh_per_day
+
+
+def quantities(choices: Choices) -> dict[str, float]:
+    """Every reproduced quantity, by the keys of data/paper_results.csv."""
+    def median(model: str, regime: str, **extra: object) -> float:
+        return _sim(choices, model, regime, extra=tuple(sorted(extra.items()))).stats["median"]
+
+    def stat(model: str, regime: str, name: str) -> float:
+        return _sim(choices, model, regime).stats[name]
+
+    beta = api.beta(**dict(choices.overrides))
+    fleet = {key: _fleet(choices, share, improved) for key, share, improved in FLEET_SCENARIOS}
+    return {
+        "llama405b_traditional_median_wh": median("Llama 3.1 405B", "traditional"),
+        "mixtral_traditional_median_wh": median("Mixtral 8x22B", "traditional"),
+        "baseline_traditional_median_wh": median("baseline", "traditional"),
+        "baseline_traditional_p25_wh": stat("baseline", "traditional", "p25"),
+        "baseline_traditional_p75_wh": stat("baseline", "traditional", "p75"),
+        "baseline_tts_median_wh": median("baseline", "tts"),
+        "baseline_tts_p25_wh": stat("baseline", "tts", "p25"),
+        "baseline_tts_p75_wh": stat("baseline", "tts", "p75"),
+        "tts_to_traditional_median_ratio": median("baseline", "tts") / median("baseline", "traditional"),
+        "beta_util": beta.beta_util,
+        "e_node_sin_kwh_per_day": beta.e_node_sin_kwh_per_day,
+        "e_node_uniform_kwh_per_day": beta.e_node_uniform_kwh_per_day,
+        "beta": beta.beta,
+        **fleet,
+        "s3_traditional_lin500_change": median("baseline", "traditional", l_eff="in_plus_out")
+        / median("baseline", "traditional") - 1,
+        "s3_tts_lin500_change": median("baseline", "tts", l_eff="in_plus_out") / median("baseline", "tts") - 1,
+        "s4_traditional_change": median("baseline", "traditional", pnode_model="linear_tps")
+        / median("baseline", "traditional") - 1,
+        "s4_tts_change": median("baseline", "tts", pnode_model="linear_tps") / median("baseline", "tts") - 1,
+    }
+
+
+# External estimates the paper compares with (Sec. 2-4); ours is the model's median.
+COMPARISONS = (
+    ("ML.ENERGY leaderboard, Llama 3.1 405B (FP8-equivalent)", 0.548, "Llama 3.1 405B"),
+    ("ML.ENERGY leaderboard, Mixtral 8x22B", 0.092, "Mixtral 8x22B"),
+    ("AI Energy Score, Llama 3.1 70B (FP8-equivalent)", 0.86, "Llama 3.1 70B"),
+    ("IEA, Mixtral 8x22B", 1.25, "Mixtral 8x22B"),
+    ("IEA, DeepSeek-R1", 2.25, "DeepSeek-R1"),
+    ("Web search (Google 2009)", 0.3, "baseline"),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the reproduction table."""
+
+    quantity: str
+    unit: str
+    paper: float
+    ours: float
+    ratio: float
+    note: str
+
+
+def _ratio(ours: float, paper: float) -> float:
+    return ours / paper if paper else float("nan")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def reproduction_table() -> list[Row]:
+    """The table: each paper figure, ours with the default choices, the ratio and the explanation."""
+    default = quantities(Choices())
+    alternatives: dict[str, dict[str, float]] = {
+        label: quantities(Choices(tuple(sorted(o.items())))) for label, o in ALTERNATIVES.items()}
+    without = tuple(m for m in catalogue.baseline_models() if m != "DeepSeek-R1")
+    alternatives[WITHOUT_DEEPSEEK] = quantities(Choices(baseline=without))
+    seeds = [quantities(Choices(seed=s)) for s in OTHER_SEEDS]
+    causes = _causes()
+
+    rows = []
+    for key, figure in catalogue.paper_figures().items():
+        ours = default[key]
+        ratio = _ratio(ours, figure.paper_value)
+        note = f"source: {figure.source}"
+        if abs(ratio - 1) > GAP_TO_EXPLAIN:
+            seed_ratios = [_ratio(q[key], figure.paper_value) for q in seeds]
+            measured = "; ".join(f"{label}: {_fmt(_ratio(q[key], figure.paper_value))}"
+                                 for label, q in alternatives.items())
+            best = min(alternatives, key=lambda k: abs(_ratio(alternatives[k][key], figure.paper_value) - 1))
+            note = (f"gap {ratio - 1:+.0%}. {causes.get(key, causes['default'])} Ratio under each alternative "
+                    f"({measured}); seeds {OTHER_SEEDS[0]}-{OTHER_SEEDS[-1]}: {_fmt(min(seed_ratios))}-"
+                    f"{_fmt(max(seed_ratios))}. Closest: {best}. {note}")
+        rows.append(Row(figure.quantity, figure.unit, figure.paper_value, ours, ratio, note))
+    for label, value, model in COMPARISONS:
+        ours = _sim(Choices(), model, "traditional").stats["median"]
+        rows.append(Row(f"Comparison: {label}", "Wh/query", value, ours, _ratio(ours, value),
+                        f"external estimate the paper compares with (Sec. 2-3); ours is the {model} traditional "
+                        "median; not expected to match"))
+    return rows
+
+
+def _causes() -> dict[str, str]:
+    """Measured causes of the gaps, in words, with the numbers behind them."""
+    trad = _sim(Choices(), "baseline", "traditional")
+    tts = _sim(Choices(), "baseline", "tts")
+    per_model = {m: float(np.median(e)) for m, e in trad.energy_by_model_wh.items()}
+    fit = api.throughput_fits()["DeepSeek-R1"]
+    node = catalogue.nodes()[catalogue.models()["DeepSeek-R1"].node]
+    floor = float(energy_per_query_wh(1.2124, 0.7 * node.p_max_kw, 300, fit.tps_max))
+    s3 = _sim(Choices(), "baseline", "traditional", extra=(("l_eff", "in_plus_out"),))
+    token_ratio = {regime: float(np.median(sim.draws["l_out_tokens"] + sim.params["l_in_tokens"])
+                                 / np.median(sim.draws["l_out_tokens"]))
+                   for regime, sim in (("traditional", s3), ("tts", tts))}
+    anchors = ("We anchor P_idle and 0.9 P_max at each model's lowest and highest sampled TPS (the paper does not "
+               "say where); with exponential L_out the lowest TPS belongs to queries of a few tokens, so most "
+               "traditional queries sit well below 0.9 P_max while long test-time-scaling queries sit at the plateau.")
+    medians = ", ".join(f"{m} {v:.3f}" for m, v in per_model.items())
+    deepseek = (f"Per-model traditional medians (Wh): {medians}. DeepSeek-R1's throughput plateau is "
+                f"{fit.tps_max:.0f} tokens/s on a {node.p_max_kw} kW node, so even at the plateau a 300-token query at "
+                f"0.7 P_max and PUE 1.21 costs {floor:.2f} Wh (energy_wh at TPS_max): no fit of its 3 rows brings "
+                "it near the paper's baseline; removing it from the mixture does.")
+    tts_tail = (f"The test-time-scaling spread comes from the same mixture: DeepSeek-R1's TTS median is "
+                f"{np.median(tts.energy_by_model_wh['DeepSeek-R1']):.2f} Wh, widening the IQR.")
+    return {
+        "default": deepseek,
+        "baseline_tts_p25_wh": tts_tail, "baseline_tts_p75_wh": tts_tail,
+        "s4_traditional_change": anchors,
+        "s4_tts_change": anchors,
+        "s3_tts_lin500_change": "Adding 500 input tokens to a 5,000-token median raises L_eff "
+        f"{token_ratio['tts']:.2f}x and Eq. 1 is linear in L_eff, so about +10 % follows from the arithmetic; "
+        "the paper's ~1 % implies input "
+        "tokens weighted less than output tokens (it does not say how).",
+        "tts_to_traditional_median_ratio": "The ratio's denominator is the baseline traditional median, raised by "
+        f"DeepSeek-R1 (traditional median {per_model['DeepSeek-R1']:.2f} Wh, see the baseline row).",
+        "s3_traditional_lin500_change": "With L_eff = L_in + L_out the median tokens per query rise "
+        f"{token_ratio['traditional']:.2f}x (500 + 300 against 300), and Eq. 1 is linear in L_eff: a ~10 % change "
+        "cannot follow from Eq. 1 with TPS in "
+        "output tokens/s; the paper's S.III must weigh input tokens differently (it does not say how).",
+    }
+
+
+# ---------------------------------------------------------------- output
+
+
+def to_markdown(rows: list[Row]) -> str:
+    """The table as GitHub Markdown."""
+    lines = ["| quantity | unit | paper | ours | ratio | note |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        note = r.note.replace("|", "/")
+        lines.append(f"| {r.quantity} | {r.unit} | {_fmt(r.paper)} | {_fmt(r.ours)} | {r.ratio:.2f} | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: list[Row]) -> str:
+    """The table as CSV with the JSON keys as header."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["quantity", "unit", "paper", "ours", "ratio", "note"])
+    for r in rows:
+        writer.writerow([r.quantity, r.unit, r.paper, r.ours, r.ratio, r.note])
+    return out.getvalue()
+
+
+def write_outputs(rows: list[Row], out_dir: Path) -> list[Path]:
+    """Markdown, CSV and the paper's three figures redrawn from our numbers."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in (("reproduction.md", to_markdown(rows)), ("reproduction.csv", to_csv(rows))):
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    for name, draw in (("figure1_models.png", _figure1), ("figure2_interventions.png", _figure2),
+                       ("figure3_fleet.png", _figure3)):
+        written.append(_save_figure(out_dir / name, draw))
+    return written
+
+
+def _save_figure(path: Path, draw: Callable) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    draw(axes)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _bars(ax, labels: list[str], results: list[api.SimulationResult], title: str) -> None:
+    """Median bars with IQR error bars and P5-P95 whiskers, log scale (as the paper's figures)."""
+    stats = [r.stats for r in results]
+    x = np.arange(len(labels))
+    med = np.array([s["median"] for s in stats])
+    ax.bar(x, med, color="#4C72B0", alpha=0.8, label="median")
+    ax.errorbar(x, med, yerr=[med - [s["p25"] for s in stats], [s["p75"] for s in stats] - med], fmt="none",
+                ecolor="black", capsize=6, label="IQR (P25-P75)")
+    ax.errorbar(x, med, yerr=[med - [s["p5"] for s in stats], [s["p95"] for s in stats] - med], fmt="none",
+                ecolor="grey", capsize=3, alpha=0.6, label="P5-P95")
+    for xi, m in zip(x, med, strict=True):
+        ax.annotate(f"{m:.2f}", (xi, m), textcoords="offset points", xytext=(8, 4), fontsize=8)
+    ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("energy per query (Wh)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7)
+
+
+def _figure1(axes) -> None:
+    names = list(catalogue.models())
+    for ax, regime, title in zip(axes, api.REGIMES, ("a) traditional (median 300 output tokens)",
+                                                     "b) test-time scaling (median 5,000 output tokens)"), strict=True):
+        _bars(ax, names, [_sim(Choices(), m, regime) for m in names], title)
+
+
+def _figure2(axes) -> None:
+    levers = [None, "model", "serving", "hardware", "combined"]
+    labels = ["baseline", "model 1.5-10x", "serving 1.5-5x", "hardware 1.5-2.5x", "all three combined"]
+    for ax, regime in zip(axes, api.REGIMES, strict=True):
+        _bars(ax, labels, [_sim(Choices(), "baseline", regime, lv) for lv in levers],
+              f"Baseline (>200B) and efficiency levers, {regime}")
+
+
+def _figure3(axes) -> None:
+    base, mixed, mixed_improved = (_fleet(Choices(), share, imp) for _, share, imp in FLEET_SCENARIOS)
+    panels = (("a) 1 B traditional queries/day", ["baseline", "improved (alpha 1.5-3)"],
+               [base, _fleet(Choices(), 0.0, True)]),
+              ("b) 1 B queries/day with 10 % test-time scaling", ["traditional", "10 % TTS", "10 % TTS, improved"],
+               [base, mixed, mixed_improved]))
+    for ax, (title, labels, values) in zip(axes, panels, strict=True):
+        ax.bar(labels, values, color=["#4C72B0", "#55A868", "#C44E52"][: len(values)])
+        ax.axhline(0.3, color="grey", linestyle="--", label="1 B web searches (0.3 Wh each)")
+        for i, v in enumerate(values):
+            ax.annotate(f"{v:.2f}", (i, v), ha="center", textcoords="offset points", xytext=(0, 3))
+        ax.set_ylabel("energy (GWh/day, including beta)")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=7)
