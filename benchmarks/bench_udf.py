@@ -1,0 +1,54 @@
+"""Speed of the Excel functions, as Excel calls them: cold, memoised, and one configuration.
+
+Run: .venv/bin/python benchmarks/bench_udf.py   (prints a table; targets from issue 3:
+IW_MONTECARLO 10,000 draws cold <= 5 ms, cached <= 50 us, IW_ENERGY <= 50 us)
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from inferwatt_xl import udf
+
+
+def timed(call, repeat: int, before=None) -> float:
+    """Median seconds of `repeat` calls; `before` runs untimed before each call."""
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        t = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    udf.IW_MONTECARLO("baseline", "traditional", 10_000, 1)  # imports and data loaded once, as in a live session
+    seeds = iter(range(10_000, 20_000))
+    cases = [
+        ("IW_MONTECARLO baseline, 10,000 draws x 3 models, cold", 5e-3,
+         lambda: udf.IW_MONTECARLO("baseline", "traditional", 10_000, next(seeds)), udf.clear_memo, 30),
+        ("IW_MONTECARLO one model, 10,000 draws, cold", 5e-3,
+         lambda: udf.IW_MONTECARLO("Llama 3.1 405B", "traditional", 10_000, next(seeds)), udf.clear_memo, 30),
+        ("IW_MONTECARLO baseline, 10,000 draws, cached", 50e-6,
+         lambda: udf.IW_MONTECARLO("baseline", "traditional", 10_000, 1), None, 2000),
+        ("IW_ENERGY, uncached", 50e-6,
+         lambda: udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2), udf._energy.cache_clear, 2000),
+        ("IW_ENERGY, cached", 50e-6, lambda: udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2), None, 2000),
+        ("IW_TPS, cached", 50e-6, lambda: udf.IW_TPS("Llama 3.1 405B", 500, 300), None, 2000),
+    ]
+    print(f"{'case':<58}{'median':>12}{'target':>12}  met")
+    results = {}
+    for label, target, call, before, repeat in cases:
+        seconds = timed(call, repeat, before)
+        results[label] = seconds
+        print(f"{label:<58}{seconds * 1e6:>10.1f}us{target * 1e6:>10.0f}us  {'yes' if seconds <= target else 'NO'}")
+    cold = results["IW_MONTECARLO baseline, 10,000 draws x 3 models, cold"]
+    cached = results["IW_MONTECARLO baseline, 10,000 draws, cached"]
+    print(f"ratio cold / cached (same run): {cold / cached:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()

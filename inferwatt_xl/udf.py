@@ -1,0 +1,304 @@
+"""Excel functions (xlwings UDFs): thin faces over the API, named as Excel shows them.
+
+Every function returns a value or one readable line starting with '#IW!' that names
+the argument, the value and what is allowed: nothing raises into Excel. Results are
+memoised on their (hashable) arguments, so a sheet recalculation redoes no work.
+Import with the xlwings add-in (UDF Modules: inferwatt_xl.udf) or use from xlwings Lite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import xlwings as xw
+
+from . import __version__, api, catalogue
+from .errors import InferWattError, InputError
+
+ERROR_PREFIX = "#IW!"
+# The API's names of inputs, as the Excel functions call them.
+EXCEL_NAMES = {"l_out_tokens": "Lout", "l_in_tokens": "Lin", "util": "util", "pue": "PUE", "pue_p5": "PUE_P5",
+               "pue_p95": "PUE_P95", "pnode_reading": "Pnode_reading", "l_out_median_tokens": "Lout_median",
+               "load_min_frac": "load_min", "load_max_frac": "load_max", "node_redundancy": "redundancy",
+               "interconnect_overhead": "interconnect", "beta_node": "node"}
+
+
+class _Empty:
+    """Stands for an empty cell in error messages."""
+
+    def __repr__(self) -> str:
+        return "an empty cell"
+
+
+EMPTY = _Empty()
+MEMO_SIZE = 4096
+_P = catalogue.parameters()
+
+
+def _doc(name: str) -> str:
+    """Argument help for Excel, from the one parameter declaration."""
+    return _P[name].help
+
+
+def _cell(compute: Callable[..., Any], *args: Any) -> Any:
+    """Run `compute` on frozen (hashable) arguments; our errors and any other become a '#IW!' line."""
+    try:
+        return compute(*(_freeze(a) for a in args))
+    except InputError as err:
+        return f"{ERROR_PREFIX} {EXCEL_NAMES.get(err.name, err.name)} must be {err.allowed}, got {err.value!r}"
+    except InferWattError as err:
+        return f"{ERROR_PREFIX} {err}"
+    except Exception as err:  # a cell must never raise: report it, readable, instead
+        return f"{ERROR_PREFIX} internal error ({type(err).__name__}: {err}); please report it"
+
+
+def _freeze(value: Any) -> Any:
+    """Excel ranges arrive as (nested) lists; tuples make them usable as cache keys."""
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number(name: str, value: Any, allowed: str, default: Any = None) -> Any:
+    """A number from a cell: empty means the default (or an error if there is none)."""
+    if _blank(value):
+        if default is None:
+            raise InputError(name, EMPTY, allowed)
+        return default
+    if isinstance(value, tuple):
+        raise InputError(name, "a range", allowed + " (one cell)")
+    if isinstance(value, float) and math.isnan(value):
+        raise InputError(name, value, allowed)
+    return value
+
+
+def _text(name: str, value: Any, allowed: str, default: str | None = None) -> Any:
+    if _blank(value):
+        if default is None:
+            raise InputError(name, EMPTY, allowed)
+        return default
+    if not isinstance(value, str):
+        raise InputError(name, value, allowed)
+    return value
+
+
+def _model_names(value: Any) -> str | list[str]:
+    """A name, 'baseline', or a range of names (its mixture); empty cells in a range are skipped."""
+    allowed = "a model name, 'baseline' or a range of model names (see =IW_MODELS())"
+    if isinstance(value, tuple):
+        flat = [v for row in value for v in (row if isinstance(row, tuple) else (row,)) if not _blank(v)]
+        if not flat:
+            raise InputError("model", "an empty range", allowed)
+        for v in flat:
+            _text("model", v, allowed)
+        return flat
+    return _text("model", value, allowed)
+
+
+def _bool(name: str, value: Any) -> bool:
+    if _blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().upper() in ("TRUE", "FALSE"):
+        return value.strip().upper() == "TRUE"
+    raise InputError(name, value, "TRUE or FALSE")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    return [header, *rows]
+
+
+# ---------------------------------------------------------------- computations (memoised)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any) -> float:
+    return api.energy_wh(_text("model", model, "a model name (see =IW_MODELS())"),
+                         _number("Lout", lout, "a number > 0"), _number("util", util, "a number > 0 and <= 1"),
+                         _number("PUE", pue, "a number >= 1"), _number("Lin", lin, "a number > 0", _P["l_in_tokens"]
+                                                                       .default))
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _tps(model: Any, lin: Any, lout: Any) -> float:
+    return api.tps(_text("model", model, "a model name (see =IW_MODELS())"), _number("Lin", lin, "a number > 0"),
+                   _number("Lout", lout, "a number > 0"))
+
+
+def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: Any, pue_p95: Any,
+                pnode_reading: Any, lin: Any, lout_median: Any) -> api.SimulationResult:
+    overrides = {"pue_p5": None if _blank(pue_p5) else _number("PUE_P5", pue_p5, _P["pue_p5"].allowed),
+                 "pue_p95": None if _blank(pue_p95) else _number("PUE_P95", pue_p95, _P["pue_p95"].allowed),
+                 "pnode_reading": None if _blank(pnode_reading) else pnode_reading,
+                 "l_in_tokens": None if _blank(lin) else _number("Lin", lin, _P["l_in_tokens"].allowed)}
+    return api.simulate(
+        _model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
+        n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
+        seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default),
+        lever=None if _blank(lever) else _text("lever", lever, "one of " + ", ".join(api.LEVERS)),
+        l_out_median_tokens=None if _blank(lout_median) else _number("Lout_median", lout_median, "a number > 0"),
+        **overrides)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _montecarlo(*args: Any) -> tuple[tuple[Any, ...], ...]:
+    stats = _simulation(*args).stats
+    return (("statistic", "Wh_per_query"), *((k, stats[k]) for k in api.STATISTICS))
+
+
+@lru_cache(maxsize=64)  # sample columns are large: keep fewer of them
+def _samples(*args: Any) -> tuple[tuple[float], ...]:
+    return tuple((float(v),) for v in _simulation(*args).energy_wh)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any) -> float:
+    return api.fleet(_number("queries_per_day", queries, _P["queries_per_day"].allowed),
+                     None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
+                     _bool("improved", improved),
+                     n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
+                     seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default)).gwh_per_day
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _beta(load_min: Any, load_max: Any, redundancy: Any, interconnect: Any, node: Any) -> float:
+    values = {"load_min_frac": load_min, "load_max_frac": load_max, "node_redundancy": redundancy,
+              "interconnect_overhead": interconnect, "beta_node": node}
+    return api.beta(**{k: None if _blank(v) else v for k, v in values.items()}).beta
+
+
+def _rows(table: tuple[tuple[Any, ...], ...]) -> list[list[Any]]:
+    return [list(r) for r in table]
+
+
+# ---------------------------------------------------------------- the Excel functions
+
+
+@xw.func
+@xw.arg("model", doc="Model name or alias, e.g. 'Llama 3.1 405B' (see =IW_MODELS())")
+@xw.arg("Lout", doc="Output tokens of the query (> 0)")
+@xw.arg("util", doc="Node power as a fraction of P_max, P_node / P_max (0-1]; " + _doc("util_median"))
+@xw.arg("PUE", doc="Power usage effectiveness (>= 1)")
+@xw.arg("Lin", doc=_doc("l_in_tokens"))
+def IW_ENERGY(model, Lout, util, PUE, Lin=None):
+    """Wh per query of one configuration (paper Eq. 1), no randomness."""
+    return _cell(_energy, model, Lout, util, PUE, Lin)
+
+
+@xw.func
+@xw.arg("model", doc="Model name or alias (see =IW_MODELS())")
+@xw.arg("Lin", doc="Input tokens (> 0)")
+@xw.arg("Lout", doc="Output tokens (> 0)")
+def IW_TPS(model, Lin, Lout):
+    """Fitted output tokens per second of a saturated node (log-linear fit, capped at the observed maximum)."""
+    return _cell(_tps, model, Lin, Lout)
+
+
+_MC_DOCS = {
+    "model": "Model name, 'baseline' (the >200B mixture) or a range of names (their equal mixture)",
+    "regime": "'traditional' (median 300 output tokens) or 'tts' (test-time scaling, median 5,000)",
+    "n": _doc("n_trials"), "seed": _doc("seed"),
+    "lever": "Efficiency lever dividing the energy: model, serving, hardware, improved or combined; empty for none",
+    "PUE_P5": _doc("pue_p5"), "PUE_P95": _doc("pue_p95"), "Pnode_reading": _doc("pnode_reading"),
+    "Lin": _doc("l_in_tokens"), "Lout_median": "Median output tokens (overrides the regime's median)",
+}
+
+
+def _mc_args(func):
+    for name, doc in reversed(_MC_DOCS.items()):
+        func = xw.arg(name, doc=doc)(func)
+    return func
+
+
+@xw.func
+@_mc_args
+@xw.ret(expand="table")
+def IW_MONTECARLO(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
+                  Pnode_reading=None, Lin=None, Lout_median=None):
+    """Monte Carlo statistics of Wh per query: a two-column table (statistic, Wh_per_query)."""
+    result = _cell(_montecarlo, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
+@_mc_args
+@xw.ret(expand="table")
+def IW_SAMPLES(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
+               Pnode_reading=None, Lin=None, Lout_median=None):
+    """The Monte Carlo draws of Wh per query as one column (for a histogram)."""
+    result = _cell(_samples, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
+@xw.arg("queries_per_day", doc=_doc("queries_per_day"))
+@xw.arg("tts_share", doc=_doc("tts_share"))
+@xw.arg("improved", doc="TRUE to divide every query by the improved scenario's alpha (1.5-3x)")
+@xw.arg("n", doc=_doc("n_trials"))
+@xw.arg("seed", doc=_doc("seed"))
+def IW_FLEET(queries_per_day, tts_share=None, improved=None, n=None, seed=None):
+    """GWh per day of a fleet of the baseline models, including beta (paper Sec. 4)."""
+    return _cell(_fleet, queries_per_day, tts_share, improved, n, seed)
+
+
+@xw.func
+@xw.arg("load_min", doc=_doc("load_min_frac"))
+@xw.arg("load_max", doc=_doc("load_max_frac"))
+@xw.arg("redundancy", doc=_doc("node_redundancy"))
+@xw.arg("interconnect", doc=_doc("interconnect_overhead"))
+@xw.arg("node", doc=_doc("beta_node"))
+def IW_BETA(load_min=None, load_max=None, redundancy=None, interconnect=None, node=None):
+    """The fleet factor beta from its inputs (Supplement S.V): redundancy x beta_util x interconnect."""
+    return _cell(_beta, load_min, load_max, redundancy, interconnect, node)
+
+
+@xw.func
+@xw.ret(expand="table")
+def IW_MODELS():
+    """The model catalogue: name, node, architecture, parameters (billions), baseline membership, source."""
+    return _table(["name", "node", "architecture", "total_params_b", "active_params_b", "precision", "in_baseline",
+                   "source"],
+                  [[m.name, m.node, m.architecture, m.total_params_b, m.active_params_b, m.precision, m.in_baseline,
+                    m.source] for m in catalogue.models().values()])
+
+
+@xw.func
+@xw.ret(expand="table")
+def IW_NODES():
+    """The serving nodes: GPUs, P_max and P_idle in kW, source."""
+    return _table(["name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"],
+                  [[n.name, n.gpus, n.gpu, n.p_max_kw, n.p_idle_kw, n.source] for n in catalogue.nodes().values()])
+
+
+@xw.func
+@xw.ret(expand="table")
+def IW_PARAMS():
+    """Every parameter: name, label, unit, default, allowed values, source."""
+    return _table(["name", "label", "unit", "default", "allowed", "source"],
+                  [[p.name, p.label, p.unit, p.default, p.allowed, p.source] for p in _P.values()])
+
+
+@xw.func
+def IW_VERSION():
+    """InferWatt's version."""
+    return __version__
+
+
+EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_BETA, IW_MODELS, IW_NODES, IW_PARAMS,
+                   IW_VERSION)
+
+
+def clear_memo() -> None:
+    """Forget memoised results and cached draws (for benchmarks of cold calls)."""
+    for f in (_energy, _tps, _montecarlo, _samples, _fleet, _beta, api._hdr_cached, api._shipped_fits):
+        f.cache_clear()
