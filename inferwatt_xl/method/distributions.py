@@ -32,8 +32,12 @@ def lognormal_cdf(x: float, mu: float, sigma: float) -> float:
 
 
 def exponential_ppf_from_median(u: np.ndarray, median: float) -> np.ndarray:
-    """Inverse CDF of an exponential with the given median: -ln(1-u) * median / ln 2."""
-    return -np.log1p(-u) * (median / math.log(2))
+    """Inverse CDF of an exponential with the given median: -ln(1-u) * median / ln 2.
+
+    Computed as -LN(1-u)*median/LN(2) exactly as the workbook's formula does (not with
+    log1p), so that both give the same floating-point numbers.
+    """
+    return -np.log(1 - u) * median / math.log(2)
 
 
 def util_ppf(u: np.ndarray, reading: str, median: float, p5: float, p95: float) -> np.ndarray:

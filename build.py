@@ -1,0 +1,36 @@
+"""Build the workbooks from the embedded defaults: python build.py [--trials N] [--seed S] [--out PATH]."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from inferwatt_xl.errors import InferWattError
+from inferwatt_xl.workbook import build_all
+from inferwatt_xl.workbook.standalone import build_standalone
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--trials", type=int, default=None, help="Monte Carlo trials (rows of formulas), default 10000")
+    p.add_argument("--seed", type=int, default=None, help="HDR seed, default 1")
+    p.add_argument("--out", default=None, help="write only the standalone workbook, to this path")
+    p.add_argument("--out-dir", default="dist", help="folder for all outputs (default dist/)")
+    a = p.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        paths = [build_standalone(Path(a.out), a.trials, a.seed)] if a.out else build_all(Path(a.out_dir), a.trials,
+                                                                                           a.seed)
+    except InferWattError as err:
+        print(f"build.py: error: {err}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)" if path.is_file() else f"wrote {path}/")
+    print(f"built in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
