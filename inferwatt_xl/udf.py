@@ -4,6 +4,8 @@ Every function returns a value or one readable line starting with '#IW!' that na
 the argument, the value and what is allowed: nothing raises into Excel. Results are
 memoised on their (hashable) arguments, so a sheet recalculation redoes no work.
 Import with the xlwings add-in (UDF Modules: inferwatt_xl.udf) or use from xlwings Lite.
+Tables are returned as lists of rows and spill natively in Excel with dynamic arrays
+(older Excel: select the output range and enter the formula with Ctrl+Shift+Enter).
 """
 
 from __future__ import annotations
@@ -177,33 +179,6 @@ def _beta(load_min: Any, load_max: Any, redundancy: Any, interconnect: Any, node
     return api.beta(**{k: None if _blank(v) else v for k, v in values.items()}).beta
 
 
-def _rows(table: tuple[tuple[Any, ...], ...]) -> list[list[Any]]:
-    return [list(r) for r in table]
-
-
-# ---------------------------------------------------------------- the Excel functions
-
-
-@xw.func
-@xw.arg("model", doc="Model name or alias, e.g. 'Llama 3.1 405B' (see =IW_MODELS())")
-@xw.arg("Lout", doc="Output tokens of the query (> 0)")
-@xw.arg("util", doc="Node power as a fraction of P_max, P_node / P_max (0-1]; " + _doc("util_median"))
-@xw.arg("PUE", doc="Power usage effectiveness (>= 1)")
-@xw.arg("Lin", doc=_doc("l_in_tokens"))
-def IW_ENERGY(model, Lout, util, PUE, Lin=None):
-    """Wh per query of one configuration (paper Eq. 1), no randomness."""
-    return _cell(_energy, model, Lout, util, PUE, Lin)
-
-
-@xw.func
-@xw.arg("model", doc="Model name or alias (see =IW_MODELS())")
-@xw.arg("Lin", doc="Input tokens (> 0)")
-@xw.arg("Lout", doc="Output tokens (> 0)")
-def IW_TPS(model, Lin, Lout):
-    """Fitted output tokens per second of a saturated node (log-linear fit, capped at the observed maximum)."""
-    return _cell(_tps, model, Lin, Lout)
-
-
 _MC_DOCS = {
     "model": "Model name, 'baseline' (the >200B mixture) or a range of names (their equal mixture)",
     "regime": "'traditional' (median 300 output tokens) or 'tts' (test-time scaling, median 5,000)",
@@ -212,17 +187,44 @@ _MC_DOCS = {
     "PUE_P5": _doc("pue_p5"), "PUE_P95": _doc("pue_p95"), "Pnode_reading": _doc("pnode_reading"),
     "Lin": _doc("l_in_tokens"), "Lout_median": "Median output tokens (overrides the regime's median)",
 }
+ARG_DOCS: dict[str, dict[str, str]] = {}  # function -> argument -> help, also used by the xlwings Lite wrapper
 
 
-def _mc_args(func):
-    for name, doc in reversed(_MC_DOCS.items()):
-        func = xw.arg(name, doc=doc)(func)
-    return func
+def _args(**docs: str) -> Callable:
+    """xlwings argument help, recorded once for both the add-in and xlwings Lite."""
+    def decorate(func: Callable) -> Callable:
+        ARG_DOCS[func.__name__] = docs
+        for name, doc in reversed(docs.items()):
+            func = xw.arg(name, doc=doc)(func)
+        return func
+    return decorate
+
+
+def _rows(table: tuple[tuple[Any, ...], ...]) -> list[list[Any]]:
+    return [list(r) for r in table]
+
+
+# ---------------------------------------------------------------- the Excel functions
 
 
 @xw.func
-@_mc_args
-@xw.ret(expand="table")
+@_args(model="Model name or alias, e.g. 'Llama 3.1 405B' (see =IW_MODELS())", Lout="Output tokens of the query (> 0)",
+       util="Node power as a fraction of P_max, P_node / P_max (0-1]; " + _doc("util_median"),
+       PUE="Power usage effectiveness (>= 1)", Lin=_doc("l_in_tokens"))
+def IW_ENERGY(model, Lout, util, PUE, Lin=None):
+    """Wh per query of one configuration (paper Eq. 1), no randomness."""
+    return _cell(_energy, model, Lout, util, PUE, Lin)
+
+
+@xw.func
+@_args(model="Model name or alias (see =IW_MODELS())", Lin="Input tokens (> 0)", Lout="Output tokens (> 0)")
+def IW_TPS(model, Lin, Lout):
+    """Fitted output tokens per second of a saturated node (log-linear fit, capped at the observed maximum)."""
+    return _cell(_tps, model, Lin, Lout)
+
+
+@xw.func
+@_args(**_MC_DOCS)
 def IW_MONTECARLO(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
                   Pnode_reading=None, Lin=None, Lout_median=None):
     """Monte Carlo statistics of Wh per query: a two-column table (statistic, Wh_per_query)."""
@@ -231,8 +233,7 @@ def IW_MONTECARLO(model, regime="traditional", n=None, seed=None, lever=None, PU
 
 
 @xw.func
-@_mc_args
-@xw.ret(expand="table")
+@_args(**_MC_DOCS)
 def IW_SAMPLES(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
                Pnode_reading=None, Lin=None, Lout_median=None):
     """The Monte Carlo draws of Wh per query as one column (for a histogram)."""
@@ -241,29 +242,23 @@ def IW_SAMPLES(model, regime="traditional", n=None, seed=None, lever=None, PUE_P
 
 
 @xw.func
-@xw.arg("queries_per_day", doc=_doc("queries_per_day"))
-@xw.arg("tts_share", doc=_doc("tts_share"))
-@xw.arg("improved", doc="TRUE to divide every query by the improved scenario's alpha (1.5-3x)")
-@xw.arg("n", doc=_doc("n_trials"))
-@xw.arg("seed", doc=_doc("seed"))
+@_args(queries_per_day=_doc("queries_per_day"), tts_share=_doc("tts_share"),
+       improved="TRUE to divide every query by the improved scenario's alpha (1.5-3x)", n=_doc("n_trials"),
+       seed=_doc("seed"))
 def IW_FLEET(queries_per_day, tts_share=None, improved=None, n=None, seed=None):
     """GWh per day of a fleet of the baseline models, including beta (paper Sec. 4)."""
     return _cell(_fleet, queries_per_day, tts_share, improved, n, seed)
 
 
 @xw.func
-@xw.arg("load_min", doc=_doc("load_min_frac"))
-@xw.arg("load_max", doc=_doc("load_max_frac"))
-@xw.arg("redundancy", doc=_doc("node_redundancy"))
-@xw.arg("interconnect", doc=_doc("interconnect_overhead"))
-@xw.arg("node", doc=_doc("beta_node"))
+@_args(load_min=_doc("load_min_frac"), load_max=_doc("load_max_frac"), redundancy=_doc("node_redundancy"),
+       interconnect=_doc("interconnect_overhead"), node=_doc("beta_node"))
 def IW_BETA(load_min=None, load_max=None, redundancy=None, interconnect=None, node=None):
     """The fleet factor beta from its inputs (Supplement S.V): redundancy x beta_util x interconnect."""
     return _cell(_beta, load_min, load_max, redundancy, interconnect, node)
 
 
 @xw.func
-@xw.ret(expand="table")
 def IW_MODELS():
     """The model catalogue: name, node, architecture, parameters (billions), baseline membership, source."""
     return _table(["name", "node", "architecture", "total_params_b", "active_params_b", "precision", "in_baseline",
@@ -273,7 +268,6 @@ def IW_MODELS():
 
 
 @xw.func
-@xw.ret(expand="table")
 def IW_NODES():
     """The serving nodes: GPUs, P_max and P_idle in kW, source."""
     return _table(["name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"],
@@ -281,7 +275,6 @@ def IW_NODES():
 
 
 @xw.func
-@xw.ret(expand="table")
 def IW_PARAMS():
     """Every parameter: name, label, unit, default, allowed values, source."""
     return _table(["name", "label", "unit", "default", "allowed", "source"],

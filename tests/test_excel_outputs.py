@@ -1,0 +1,56 @@
+"""The Excel-functions workbook and the xlwings Lite folder that build.py writes."""
+
+import json
+import subprocess
+import sys
+
+from openpyxl import load_workbook
+
+import inferwatt_xl as iw
+from inferwatt_xl.workbook.functions import build_functions_workbook
+from inferwatt_xl.workbook.lite import build_lite
+
+CHECK_LITE = """
+import json, sys
+sys.path.insert(0, {folder!r})
+import main
+print(json.dumps({{
+    "bundle": main._iw.__file__,
+    "energy": main.IW_ENERGY("Llama 3.1 405B", 300.0, 0.7, 1.2),
+    "tps": main.IW_TPS("mixtral", 500.0, 300.0),
+    "mc": main.IW_MONTECARLO("baseline", "tts", 2000.0, 3.0),
+    "fleet": main.IW_FLEET(1e9, 0.1, True, 1000.0, 1.0),
+    "beta": main.IW_BETA(),
+    "bad": main.IW_ENERGY("Llama 3.1 405B", -5.0, 0.7, 1.2),
+    "version": main.IW_VERSION(),
+}}))
+"""
+
+
+def test_lite_main_runs_in_plain_python_on_its_bundle_and_matches_the_engine(tmp_path):
+    folder = build_lite(tmp_path / "xlwings-lite")
+    assert (folder / "requirements.txt").read_text().split() == ["numpy", "scipy"]
+    result = subprocess.run([sys.executable, "-c", CHECK_LITE.format(folder=str(folder))], capture_output=True,
+                            text=True, check=True, cwd=tmp_path)
+    out = json.loads(result.stdout)
+    assert "inferwatt_xl_" in out["bundle"]  # imported from the bundle, not from the installed package
+    assert out["energy"] == iw.energy_wh("Llama 3.1 405B", 300, 0.7, 1.2)
+    assert out["tps"] == iw.tps("mixtral", 500, 300)
+    assert dict(out["mc"][1:]) == iw.simulate("baseline", "tts", 2000, 3).stats
+    assert out["fleet"] == iw.fleet(1e9, 0.1, True, n=1000, seed=1).gwh_per_day
+    assert out["beta"] == iw.beta().beta
+    assert out["bad"] == "#IW! Lout must be a number > 0, got -5.0"
+    assert out["version"] == iw.__version__
+
+
+def test_functions_workbook_names_the_udf_module_and_uses_every_function(tmp_path):
+    path = build_functions_workbook(tmp_path / "InferWatt-Functions.xlsx")
+    wb = load_workbook(path)
+    assert wb["xlwings.conf"]["A1"].value == "UDF Modules" and wb["xlwings.conf"]["B1"].value == "inferwatt_xl.udf"
+    formulas = [c.value for row in wb["Examples"].iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=") and c.data_type == "f"]
+    for name in ("IW_ENERGY", "IW_TPS", "IW_MONTECARLO", "IW_SAMPLES", "IW_FLEET", "IW_BETA", "IW_MODELS",
+                 "IW_NODES", "IW_PARAMS", "IW_VERSION"):
+        assert any(f.startswith(f"={name}(") for f in formulas), name
+    assert all('"' not in f for f in formulas)  # arguments come from cells, never text inside a formula
+    assert "Import Functions" in " ".join(c.value for c in wb["Instructions"]["A"] if c.value)
