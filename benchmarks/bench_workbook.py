@@ -19,7 +19,7 @@ from inferwatt_xl import api
 from inferwatt_xl.workbook.standalone import DATA_ROW, build_standalone
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from libreoffice import recalculate  # noqa: E402
+from libreoffice import recalculate
 
 
 def main() -> None:
