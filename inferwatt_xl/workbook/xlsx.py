@@ -79,10 +79,17 @@ class Styles:
         self.large_number_format = spec["large_number_format"]
         self.wrap = Alignment(wrap_text=True, vertical="top")
 
-    def header_row(self, ws: Worksheet, row: int, labels: list[str], first_column: int = 1) -> None:
+    def header_row(self, ws: Worksheet, row: int, labels: list[str], first_column: int = 1,
+                   min_width: float = 14) -> None:
+        """Bold, filled, wrapped headers; columns at least min_width wide so numbers and headers show."""
         for i, label in enumerate(labels):
             cell = put_text(ws, row, first_column + i, label)
             cell.font, cell.fill = self.bold, self.header
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            letter = get_column_letter(first_column + i)
+            current = ws.column_dimensions[letter].width or 0
+            ws.column_dimensions[letter].width = max(current, min_width)
+        ws.row_dimensions[row].height = 30
 
     def as_input(self, cell: Cell) -> None:
         cell.fill = self.input
