@@ -10,7 +10,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -62,7 +62,7 @@ def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, f
 
 
 def _check_order(params: Mapping[str, object], *names: str) -> None:
-    """Percentiles must not decrease (P5 <= median <= P95); the median strictly inside for util."""
+    """Percentiles must not decrease (P5 <= median <= P95, min <= max)."""
     for lo, hi in itertools.pairwise(names):
         if params[lo] > params[hi]:
             raise InputError(hi, params[hi], f"a number >= {lo} ({params[lo]})")
@@ -174,7 +174,7 @@ class SimulationResult:
     tps_by_model: dict[str, np.ndarray]
     energy_wh: np.ndarray = field(repr=False)
 
-    @property
+    @cached_property
     def stats(self) -> dict[str, float]:
         """median, mean, p5, p25, p75, p95 of the pooled energy in Wh/query (PERCENTILE.INC)."""
         return summarise(self.energy_wh)
@@ -288,13 +288,12 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     if not isinstance(improved, (bool, np.bool_)):
         raise InputError("improved", improved, "true or false")
     lever = "improved" if improved else None
-    sim_overrides = {k: v for k, v in overrides.items()}
     means = {}
     for regime in REGIMES:
         if regime == "tts" and params["tts_share"] == 0:
             means[regime] = math.nan
             continue
-        means[regime] = simulate(model, regime, n, seed, lever=lever, **sim_overrides).stats["mean"]
+        means[regime] = simulate(model, regime, n, seed, lever=lever, **overrides).stats["mean"]
     mean_tts = 0.0 if math.isnan(means["tts"]) else means["tts"]
     b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
                                        "interconnect_overhead")}).beta

@@ -41,7 +41,10 @@ def cmd_tps(a: argparse.Namespace) -> None:
 
 
 def cmd_energy(a: argparse.Namespace) -> None:
-    value = api.energy_wh(a.model, a.lout, a.util, a.pue, a.lin)
+    params = api.resolve_params()
+    util = params["util_median"] if a.util is None else a.util
+    pue = (params["pue_p5"] * params["pue_p95"]) ** 0.5 if a.pue is None else a.pue  # the log-normal's median
+    value = api.energy_wh(a.model, a.lout, util, pue, a.lin)
     _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
 
 
@@ -121,8 +124,8 @@ def parser() -> argparse.ArgumentParser:
     s = add("energy", cmd_energy, "Wh of one query of one configuration (Eq. 1)")
     s.add_argument("--model", required=True)
     s.add_argument("--lout", type=float, required=True, help="output tokens")
-    s.add_argument("--util", type=float, default=0.7, help="P_node / P_max")
-    s.add_argument("--pue", type=float, default=1.2124)
+    s.add_argument("--util", type=float, default=None, help="P_node / P_max (default: the median, 0.7)")
+    s.add_argument("--pue", type=float, default=None, help="PUE (default: the median of its range, 1.212)")
     s.add_argument("--lin", type=float, default=None)
 
     s = add("fleet", cmd_fleet, "GWh/day of a fleet, including beta")

@@ -51,17 +51,17 @@ def _sim(choices: Choices, model: str, regime: str, lever: str | None = None,
     return api.simulate(models, regime, seed=choices.seed, lever=lever, **dict(choices.overrides), **dict(extra))
 
 
-# The paper's fleet scenarios (Sec. 4): key, share of test-time-scaling queries, improved alpha.
-FLEET_SCENARIOS = (("fleet_baseline_gwh_per_day", 0.0, False), ("fleet_mixed_gwh_per_day", 0.1, False),
-                   ("fleet_mixed_improved_gwh_per_day", 0.1, True))
-PAPER_QUERIES_PER_DAY = 1e9
+# The paper's fleet scenarios (Sec. 4): key, test-time-scaling share (none, or the declared default of
+# 10 %), improved alpha; the volume is the declared default of 1 billion queries per day.
+FLEET_SCENARIOS = (("fleet_baseline_gwh_per_day", False, False), ("fleet_mixed_gwh_per_day", True, False),
+                   ("fleet_mixed_improved_gwh_per_day", True, True))
 
 
 @cache
-def _fleet(choices: Choices, tts_share: float, improved: bool) -> float:
+def _fleet(choices: Choices, mixed: bool, improved: bool) -> float:
     model = choices.baseline or "baseline"
-    return api.fleet(PAPER_QUERIES_PER_DAY, tts_share, improved, model=model, seed=choices.seed,
-                     **dict(choices.overrides)).gwh_per_day
+    share = None if mixed else 0.0
+    return api.fleet(None, share, improved, model=model, seed=choices.seed, **dict(choices.overrides)).gwh_per_day
 
 
 def quantities(choices: Choices) -> dict[str, float]:
@@ -73,7 +73,7 @@ def quantities(choices: Choices) -> dict[str, float]:
         return _sim(choices, model, regime).stats[name]
 
     beta = api.beta(**dict(choices.overrides))
-    fleet = {key: _fleet(choices, share, improved) for key, share, improved in FLEET_SCENARIOS}
+    fleet = {key: _fleet(choices, mixed, improved) for key, mixed, improved in FLEET_SCENARIOS}
     return {
         "llama405b_traditional_median_wh": median("Llama 3.1 405B", "traditional"),
         "mixtral_traditional_median_wh": median("Mixtral 8x22B", "traditional"),
@@ -168,7 +168,10 @@ def _causes() -> dict[str, str]:
     per_model = {m: float(np.median(e)) for m, e in trad.energy_by_model_wh.items()}
     fit = api.throughput_fits()["DeepSeek-R1"]
     node = catalogue.nodes()[catalogue.models()["DeepSeek-R1"].node]
-    floor = float(energy_per_query_wh(1.2124, 0.7 * node.p_max_kw, 300, fit.tps_max))
+    params = api.resolve_params()
+    pue_median = (params["pue_p5"] * params["pue_p95"]) ** 0.5
+    l_out = params["l_out_median_traditional_tokens"]
+    floor = float(energy_per_query_wh(pue_median, params["util_median"] * node.p_max_kw, l_out, fit.tps_max))
     s3 = _sim(Choices(), "baseline", "traditional", extra=(("l_eff", "in_plus_out"),))
     token_ratio = {regime: float(np.median(sim.draws["l_out_tokens"] + sim.params["l_in_tokens"])
                                  / np.median(sim.draws["l_out_tokens"]))
@@ -178,9 +181,10 @@ def _causes() -> dict[str, str]:
                "traditional queries sit well below 0.9 P_max while long test-time-scaling queries sit at the plateau.")
     medians = ", ".join(f"{m} {v:.3f}" for m, v in per_model.items())
     deepseek = (f"Per-model traditional medians (Wh): {medians}. DeepSeek-R1's throughput plateau is "
-                f"{fit.tps_max:.0f} tokens/s on a {node.p_max_kw} kW node, so even at the plateau a 300-token query at "
-                f"0.7 P_max and PUE 1.21 costs {floor:.2f} Wh (energy_wh at TPS_max): no fit of its 3 rows brings "
-                "it near the paper's baseline; removing it from the mixture does.")
+                f"{fit.tps_max:.0f} tokens/s on a {node.p_max_kw} kW node, so even at the plateau a "
+                f"{l_out:.0f}-token query at {params['util_median']} P_max and PUE {pue_median:.2f} costs "
+                f"{floor:.2f} Wh (Eq. 1 at TPS_max): no fit of its 3 rows brings it near the paper's baseline; "
+                "removing it from the mixture does.")
     tts_tail = (f"The test-time-scaling spread comes from the same mixture: DeepSeek-R1's TTS median is "
                 f"{np.median(tts.energy_by_model_wh['DeepSeek-R1']):.2f} Wh, widening the IQR.")
     return {
@@ -286,9 +290,9 @@ def _figure2(axes) -> None:
 
 
 def _figure3(axes) -> None:
-    base, mixed, mixed_improved = (_fleet(Choices(), share, imp) for _, share, imp in FLEET_SCENARIOS)
+    base, mixed, mixed_improved = (_fleet(Choices(), mix, imp) for _, mix, imp in FLEET_SCENARIOS)
     panels = (("a) 1 B traditional queries/day", ["baseline", "improved (alpha 1.5-3)"],
-               [base, _fleet(Choices(), 0.0, True)]),
+               [base, _fleet(Choices(), False, True)]),
               ("b) 1 B queries/day with 10 % test-time scaling", ["traditional", "10 % TTS", "10 % TTS, improved"],
                [base, mixed, mixed_improved]))
     for ax, (title, labels, values) in zip(axes, panels, strict=True):

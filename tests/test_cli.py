@@ -52,3 +52,12 @@ def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "inferwatt_xl.cli", "beta"], capture_output=True, text=True,
                             check=True)
     assert "beta = 1.33" in result.stdout
+
+
+def test_energy_defaults_are_the_declared_medians(capsys):
+    import math
+
+    import inferwatt_xl as iw
+
+    data = json.loads(run(capsys, "energy", "--model", "mixtral", "--lout", "300", "--json")[1])
+    assert data["energy_wh"] == pytest.approx(iw.energy_wh("mixtral", 300, 0.7, math.sqrt(1.05 * 1.40)), rel=1e-12)
