@@ -160,3 +160,16 @@ def test_energy_monotone_in_tokens_power_pue_and_alpha(tokens, more, pue, power,
     assert float(energy_per_query_wh(pue * 1.1, power, tokens, 1000, alpha)) > base
     assert float(energy_per_query_wh(pue, power * 1.1, tokens, 1000, alpha)) > base
     assert float(energy_per_query_wh(pue, power, tokens, 1000, alpha * 1.1)) < base
+
+
+def test_hdr_mod_quotients_stay_below_excels_mod_limit():
+    """Some Excel versions fail MOD(n, d) when n / d >= 2**27; the declared bounds keep every quotient below it."""
+    from inferwatt_xl import catalogue
+
+    params = catalogue.parameters()
+    i, s = params["n_trials"].upper[1], params["seed"].upper[1]
+    limit = 2**27
+    for v in range(1, 8):
+        assert (i * 2499997 + v * 1800451 + 2000371 + s * 1796777) / 7450589 < limit
+        assert (i * 2246527 + v * 2399993 + 2100869 + s * 1918303) / 7450987 < limit
+    # The generator's other MOD calls have fixed arguments, designed by HDR to stay just below the limit.
