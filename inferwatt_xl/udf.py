@@ -125,10 +125,10 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[list[Any]]:
 
 @lru_cache(maxsize=MEMO_SIZE)
 def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any) -> float:
+    default_lin = _P["l_in_tokens"].default
     return api.energy_wh(_text("model", model, "a model name (see =IW_MODELS())"),
                          _number("Lout", lout, "a number > 0"), _number("util", util, "a number > 0 and <= 1"),
-                         _number("PUE", pue, "a number >= 1"), _number("Lin", lin, "a number > 0", _P["l_in_tokens"]
-                                                                       .default))
+                         _number("PUE", pue, "a number >= 1"), _number("Lin", lin, "a number > 0", default_lin))
 
 
 @lru_cache(maxsize=MEMO_SIZE)

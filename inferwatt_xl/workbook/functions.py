@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from .. import udf
-from .xlsx import Styles, put, put_text, save_atomically, template
+from .xlsx import Styles, put_text, save_atomically, template
 
 UDF_MODULE = "inferwatt_xl.udf"
 
@@ -62,7 +62,10 @@ def build_functions_workbook(path: Path) -> Path:
     cells = {}
     for i, (label, value) in enumerate(inputs, start=4):
         put_text(ws, i, 1, label)
-        put(ws, i, 2, value) if not isinstance(value, str) else put_text(ws, i, 2, value)
+        if isinstance(value, str):
+            put_text(ws, i, 2, value)
+        else:
+            ws.cell(i, 2).value = value
         styles.as_input(ws.cell(i, 2))
         cells[label] = f"B{i}"
     c = cells
