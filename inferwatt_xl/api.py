@@ -171,7 +171,6 @@ class SimulationResult:
     params: dict[str, float | int | str]
     draws: dict[str, np.ndarray]  # shared inputs: l_out_tokens, util, pue, alpha
     energy_by_model_wh: dict[str, np.ndarray]
-    tps_by_model: dict[str, np.ndarray]
     energy_wh: np.ndarray = field(repr=False)
 
     @cached_property
@@ -229,7 +228,7 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
 
     fits = throughput_fits(params["sparse_strategy"], params["min_rows_own_fit"], benchmarks)
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
-    energy, rates = {}, {}
+    energy = {}
     for name in names:
         node = catalogue.nodes()[catalogue.models()[name].node]
         if name not in fits:
@@ -239,13 +238,12 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
             p_node_kw = power_linear_in_tps_kw(rate, node.p_idle_kw, params["util_linear_max"] * node.p_max_kw)
         else:
             p_node_kw = util * node.p_max_kw
-        rates[name] = rate
         energy[name] = energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)
     pooled = np.concatenate(list(energy.values())) if len(names) > 1 else energy[names[0]]
     seed_out = seed if isinstance(seed, int) else "generator"
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
-                            energy, rates, pooled)
+                            energy, pooled)
 
 
 # ---------------------------------------------------------------- fleet

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__, api, catalogue
 from .errors import InferWattError
+from .method.distributions import lognormal_median
 
 
 def _print(data: object, as_json: bool, text: str) -> None:
@@ -43,7 +44,7 @@ def cmd_tps(a: argparse.Namespace) -> None:
 def cmd_energy(a: argparse.Namespace) -> None:
     params = api.resolve_params()
     util = params["util_median"] if a.util is None else a.util
-    pue = (params["pue_p5"] * params["pue_p95"]) ** 0.5 if a.pue is None else a.pue  # the log-normal's median
+    pue = lognormal_median(params["pue_p5"], params["pue_p95"]) if a.pue is None else a.pue
     value = api.energy_wh(a.model, a.lout, util, pue, a.lin)
     _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
 

@@ -169,7 +169,11 @@ def test_hdr_mod_quotients_stay_below_excels_mod_limit():
     params = catalogue.parameters()
     i, s = params["n_trials"].upper[1], params["seed"].upper[1]
     limit = 2**27
+    from inferwatt_xl.method import uniforms as hdr
+
     for v in range(1, 8):
-        assert (i * 2499997 + v * 1800451 + 2000371 + s * 1796777) / 7450589 < limit
-        assert (i * 2246527 + v * 2399993 + 2100869 + s * 1918303) / 7450987 < limit
+        for multipliers, modulus in ((hdr.A_MULTIPLIERS, hdr.A_MODULUS), (hdr.C_MULTIPLIERS, hdr.C_MODULUS)):
+            ti, vi, ei, si, s4i = multipliers
+            numerator = i * ti + v * vi + hdr.HDR_ENTITY * ei + s * si + hdr.HDR_SEED4 * s4i
+            assert numerator / modulus < limit
     # The generator's other MOD calls have fixed arguments, designed by HDR to stay just below the limit.

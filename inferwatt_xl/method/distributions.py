@@ -19,6 +19,11 @@ def lognormal_mu_sigma(p5: float, p95: float) -> tuple[float, float]:
     return (math.log(p5) + math.log(p95)) / 2, (math.log(p95) - math.log(p5)) / (2 * Z95)
 
 
+def lognormal_median(p5: float, p95: float) -> float:
+    """Median of the log-normal through p5 and p95: their geometric mean."""
+    return math.exp(lognormal_mu_sigma(p5, p95)[0])
+
+
 def lognormal_ppf(u: np.ndarray, mu: float, sigma: float) -> np.ndarray:
     """Inverse CDF of a log-normal (LOGNORM.INV(u, mu, sigma) in a spreadsheet)."""
     return np.exp(mu + sigma * ndtri(u))

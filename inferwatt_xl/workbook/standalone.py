@@ -21,6 +21,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, api, catalogue
+from ..method import uniforms as hdr
 from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 from .xlsx import Styles, area, define, put, put_text, ref, save_atomically, template
 
@@ -31,8 +32,16 @@ REGIME_LABELS = {"traditional": "Traditional", "tts": "TTS"}
 LEVER_ROWS = (("none (baseline)", None), ("model", "alpha_model"), ("serving", "alpha_serving"),
               ("hardware", "alpha_hardware"), ("all three combined", "alpha_combined"),
               ("improved (fleet scenario)", "alpha_improved"))
+# Columns of the Draws sheet, in order (column 1 is the trial number).
+DRAW_COLUMNS = ("trial", "u_l_out", "u_util", "u_pue", "u_alpha_model", "u_alpha_serving", "u_alpha_hardware",
+                "u_alpha_improved", "l_out_traditional_tokens", "l_out_tts_tokens", "z_util", "util_frac_of_p_max",
+                "pue", "alpha_model", "alpha_serving", "alpha_hardware", "alpha_improved", "alpha_combined")
 # The choices the workbook's formulas implement (per_model's minimum-norm fit is engine-only).
 WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
+
+
+class ArrayText(str):
+    """A formula that must be entered as an array formula (it filters the baseline block with IF)."""
 
 
 def input_name(param: str) -> str:
@@ -56,15 +65,21 @@ class Layout:
         return DATA_ROW + self.trials - 1
 
 
+def _counter(trial_cell: str, variable: int, multipliers: tuple[int, ...], modulus: int) -> str:
+    """One HDR counter (a or c) as a MOD formula: the variable, entity and seed4 terms folded into a constant."""
+    ti, vi, ei, si, s4i = multipliers
+    return f"MOD({trial_cell}*{ti}+{variable * vi + HDR_ENTITY * ei + HDR_SEED4 * s4i}+SEED*{si},{modulus})"
+
+
 def hdr_formula(trial_cell: str, variable: int) -> str:
     """The HDR 2.0 uniform of SPEC Sec. 4 as one formula of MOD calls (seed3 = SEED, entity, seed4 fixed)."""
-    a = (f"MOD({trial_cell}*2499997+{variable * 1800451 + HDR_ENTITY * 2000371 + HDR_SEED4 * 2299603}"
-         f"+SEED*1796777,7450589)")
-    c = (f"MOD({trial_cell}*2246527+{variable * 2399993 + HDR_ENTITY * 2100869 + HDR_SEED4 * 1624729}"
-         f"+SEED*1918303,7450987)")
-    b = f"MOD(MOD(999999999999989,{a}*4658+7450581)*383,99991)"
-    d = f"MOD(MOD(999999999999989,{c}*7580+7560584)*17669,7440893)"
-    return f"=(MOD(({b}*7440893+{d})*1343,4294967296)+0.5)/4294967296"
+    a = _counter(trial_cell, variable, hdr.A_MULTIPLIERS, hdr.A_MODULUS)
+    c = _counter(trial_cell, variable, hdr.C_MULTIPLIERS, hdr.C_MODULUS)
+    b0, b1, b2, b3 = hdr.B_CONSTANTS
+    d0, d1, d2, d3 = hdr.D_CONSTANTS
+    b = f"MOD(MOD({hdr.BIG_PRIME},{a}*{b0}+{b1})*{b2},{b3})"
+    d = f"MOD(MOD({hdr.BIG_PRIME},{c}*{d0}+{d1})*{d2},{d3})"
+    return f"=(MOD(({b}*{d3}+{d})*{hdr.FINAL_MULTIPLIER},{hdr.TWO_32})+0.5)/{hdr.TWO_32}"
 
 
 class StandaloneWorkbook:
@@ -314,10 +329,7 @@ class StandaloneWorkbook:
             put(ws, 3, i, f"={formula}")
             define(self.wb, name, ref(ws, 3, i))
 
-        columns = ["trial", "u_l_out", "u_util", "u_pue", "u_alpha_model", "u_alpha_serving", "u_alpha_hardware",
-                   "u_alpha_improved", "l_out_traditional_tokens", "l_out_tts_tokens", "z_util", "util_frac_of_p_max",
-                   "pue", "alpha_model", "alpha_serving", "alpha_hardware", "alpha_improved", "alpha_combined"]
-        st.header_row(ws, DATA_ROW - 1, columns)
+        st.header_row(ws, DATA_ROW - 1, list(DRAW_COLUMNS))
         variables = [api.VARIABLE_IDS[v] for v in ("l_out", "util", "pue", "alpha_model", "alpha_serving",
                                                     "alpha_hardware", "alpha_improved")]
         util = ('MIN(1,IF(PNODE_READING="split",UTIL_MEDIAN*EXP(IF(K{r}<0,LN(UTIL_MEDIAN/UTIL_P5),'
@@ -340,18 +352,17 @@ class StandaloneWorkbook:
             for j, lever in enumerate(("MODEL", "SERVING", "HARDWARE", "IMPROVED")):
                 ws.cell(r, 14 + j).value = f"=_xlfn.LOGNORM.INV({col(5 + j)}{r},A_{lever}_MU,A_{lever}_SIGMA)"
             ws.cell(r, 18).value = f"=N{r}*O{r}*P{r}"
-        self.draw_columns = {name: i + 1 for i, name in enumerate(columns)}
 
     def _simulation(self, regime: str) -> None:
         ws, st, lay = self.sheets[REGIME_SHEETS[regime]], self.styles, self.layout
         draws = self.sheets["Draws"].title
-        lout_col = col(self.draw_columns["l_out_traditional_tokens" if regime == "traditional" else "l_out_tts_tokens"])
-        lout_range = f"{draws}!${lout_col}${DATA_ROW}:${lout_col}${lay.last_row}"
+        lout_name = "l_out_traditional_tokens" if regime == "traditional" else "l_out_tts_tokens"
+        lout_col, lout_range = _draw_letter(lout_name), self._draw_range(lout_name)
         for row, label in ((2, "lowest TPS of the sample"), (3, "highest TPS of the sample"), (4, "model"),
                            (5, "in_baseline")):
             put_text(ws, row, 1, label).font = st.bold
         ws.column_dimensions["A"].width = 24
-        util_col, pue_col = col(self.draw_columns["util_frac_of_p_max"]), col(self.draw_columns["pue"])
+        util_col, pue_col = _draw_letter("util_frac_of_p_max"), _draw_letter("pue")
         for k in range(lay.slots):
             c = 2 + k
             letter = col(c)
@@ -384,18 +395,33 @@ class StandaloneWorkbook:
         define(self.wb, f"ENERGY_{name}_WH", area(ws, DATA_ROW, 2, lay.last_row, 1 + lay.slots))
         define(self.wb, f"BASELINE_FLAGS_{name}", area(ws, 5, 2, 5, 1 + lay.slots))
 
+    def _draw_range(self, name: str) -> str:
+        """The whole column of one Draws variable, e.g. alpha_improved."""
+        letter = _draw_letter(name)
+        return f"Draws!${letter}${DATA_ROW}:${letter}${self.layout.last_row}"
+
     def _stat(self, regime: str, column: str | None, stat: float | None, alpha: str | None = None) -> str:
-        """Formula of one statistic: of one model's column, or of the baseline mixture (array formula)."""
+        """One statistic (mean when stat is None) of one model's column, or of the baseline mixture
+        divided by the Draws column `alpha` if given (an ArrayText)."""
         name = REGIME_LABELS[regime].upper()
         if column is None:
-            values = f"ENERGY_{name}_WH" if alpha is None else f"ENERGY_{name}_WH/{alpha}"
+            values = f"ENERGY_{name}_WH" if alpha is None else f"ENERGY_{name}_WH/{self._draw_range(alpha)}"
             values = f"IF(BASELINE_FLAGS_{name},{values})"
         else:
             sheet = REGIME_SHEETS[regime]
             values = f"{sheet}!${column}${DATA_ROW}:${column}${self.layout.last_row}"
-        if stat is None:
-            return f"=AVERAGE({values})"
-        return f"=_xlfn.PERCENTILE.INC({values},{stat})"
+        formula = f"=AVERAGE({values})" if stat is None else f"=_xlfn.PERCENTILE.INC({values},{stat})"
+        return ArrayText(formula) if column is None else formula
+
+    @staticmethod
+    def _write(ws: Worksheet, row: int, column: int, formula: str):
+        """Write a formula, as an array formula when it is ArrayText; returns the cell."""
+        cell = ws.cell(row, column)
+        if isinstance(formula, ArrayText):
+            ws[cell.coordinate] = ArrayFormula(cell.coordinate, str(formula))
+            return ws[cell.coordinate]
+        cell.value = formula
+        return cell
 
     def _summary(self) -> None:
         ws, st, lay = self.sheets["Summary"], self.styles, self.layout
@@ -414,20 +440,18 @@ class StandaloneWorkbook:
             for regime in api.REGIMES:
                 for stat_name, stat in STAT_PERCENTILES:
                     formula = self._stat(regime, sim_col, stat)
-                    cell = ws.cell(r, c)
+                    if sim_col is not None:  # an empty model slot shows nothing
+                        formula = f'=IF($A{r}="","",{formula[1:]})'
+                    cell = self._write(ws, r, c, formula)
                     if sim_col is None:
-                        ws[cell.coordinate] = ArrayFormula(cell.coordinate, formula)
                         define(self.wb, f"Baseline_{REGIME_LABELS[regime]}_{stat_name.capitalize()}_Wh",
                                ref(ws, r, c))
                         cell.fill = st.result
-                    else:
-                        cell.value = f'=IF($A{r}="","",{formula[1:]})'
                     cell.number_format = st.number_format
                     c += 1
             put(ws, r, c, f'=IF($A{r}="","",H{r}/B{r})').number_format = "0.00"
             if sim_col is None:
                 define(self.wb, "Baseline_TTS_to_Traditional_Median_Ratio", ref(ws, r, c))
-        self.summary_baseline_row = 4 + lay.slots
 
     def _interventions(self) -> None:
         ws, st = self.sheets["Interventions"], self.styles
@@ -444,17 +468,11 @@ class StandaloneWorkbook:
             if lever and lever != "COMBINED":
                 put(ws, r, 2, f"=ALPHA_{lever}_P5")
                 put(ws, r, 3, f"=ALPHA_{lever}_P95")
-            alpha_range = None
-            if alpha:
-                c = col(self.draw_columns[alpha])
-                alpha_range = f"Draws!${c}${DATA_ROW}:${c}${self.layout.last_row}"
             c = 4
             for regime in api.REGIMES:
                 first = c
                 for _, stat in STAT_PERCENTILES:
-                    coordinate = ws.cell(r, c).coordinate
-                    ws[coordinate] = ArrayFormula(coordinate, self._stat(regime, None, stat, alpha_range))
-                    ws[coordinate].number_format = st.number_format
+                    self._write(ws, r, c, self._stat(regime, None, stat, alpha)).number_format = st.number_format
                     c += 1
                 put(ws, r, c, f"=${col(first)}$4/{col(first)}{r}").number_format = "0.00"
                 c += 1
@@ -480,10 +498,9 @@ class StandaloneWorkbook:
             ("baseline mean, traditional (Wh/query)", self._stat("traditional", None, None), "Mean_Traditional_Wh"),
             ("baseline mean, test-time scaling (Wh/query)", self._stat("tts", None, None), "Mean_TTS_Wh"),
             ("baseline mean, traditional, improved alpha (Wh/query)",
-             self._stat("traditional", None, None, self._alpha_range("alpha_improved")),
-             "Mean_Traditional_Improved_Wh"),
+             self._stat("traditional", None, None, "alpha_improved"), "Mean_Traditional_Improved_Wh"),
             ("baseline mean, test-time scaling, improved alpha (Wh/query)",
-             self._stat("tts", None, None, self._alpha_range("alpha_improved")), "Mean_TTS_Improved_Wh"),
+             self._stat("tts", None, None, "alpha_improved"), "Mean_TTS_Improved_Wh"),
             ("queries per day (input)", "=QUERIES_PER_DAY", None),
             ("share of test-time-scaling queries (input)", "=TTS_SHARE", None),
             ("all traditional (GWh/day)", "=Beta*QUERIES_PER_DAY*Mean_Traditional_Wh/1E9",
@@ -500,11 +517,7 @@ class StandaloneWorkbook:
         for i, (label, formula, name) in enumerate(rows):
             r = 4 + i
             put_text(ws, r, 1, label)
-            cell = ws.cell(r, 2)
-            if "IF(BASELINE_FLAGS" in formula:
-                ws[cell.coordinate] = ArrayFormula(cell.coordinate, formula)
-            else:
-                cell.value = formula
+            cell = self._write(ws, r, 2, formula)
             cell.number_format = st.number_format
             if name:
                 define(self.wb, name, ref(ws, r, 2))
@@ -512,10 +525,6 @@ class StandaloneWorkbook:
             if "GWh" in label:
                 cell.fill = st.result
         self.fleet_rows = {name: 4 + i for i, (_, _, name) in enumerate(rows) if name}
-
-    def _alpha_range(self, alpha: str) -> str:
-        c = col(self.draw_columns[alpha])
-        return f"Draws!${c}${DATA_ROW}:${c}${self.layout.last_row}"
 
     def _reproduction(self) -> None:
         ws, st = self.sheets["Reproduction"], self.styles
@@ -610,6 +619,11 @@ class StandaloneWorkbook:
         hist.add_data(Reference(ws, min_col=3, max_col=4, min_row=top, max_row=top + bins), titles_from_data=True)
         hist.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + bins))
         ws.add_chart(hist, "L22")
+
+
+def _draw_letter(name: str) -> str:
+    """Column letter of a Draws variable."""
+    return col(DRAW_COLUMNS.index(name) + 1)
 
 
 def build_standalone(path: Path, trials: int | None = None, seed: int | None = None) -> Path:
