@@ -118,6 +118,10 @@ class StandaloneWorkbook:
         self._charts()
         for ws in self.wb.worksheets:
             ws.protection.sheet = True  # no password: Review > Unprotect Sheet
+            if ws.title not in ("Draws", *REGIME_SHEETS.values()):  # print the report sheets one page wide
+                ws.sheet_properties.pageSetUpPr.fitToPage = True
+                ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+                ws.page_setup.orientation = "landscape"
         return self.wb
 
     def _about(self) -> None:
@@ -484,6 +488,7 @@ class StandaloneWorkbook:
         ws, st = self.sheets["Fleet"], self.styles
         ws.column_dimensions["A"].width = 58
         ws.column_dimensions["B"].width = 18
+        ws.column_dimensions["C"].width = 40
         rows = [
             ("P_max of the beta node (kW)", "=INDEX(NODE_P_MAX_KW,MATCH(BETA_NODE,NODE_NAME,0))", "Fleet_P_max_kW"),
             ("P_idle of the beta node (kW)", "=INDEX(NODE_P_IDLE_KW,MATCH(BETA_NODE,NODE_NAME,0))", "Fleet_P_idle_kW"),
@@ -518,7 +523,7 @@ class StandaloneWorkbook:
             r = 4 + i
             put_text(ws, r, 1, label)
             cell = self._write(ws, r, 2, formula)
-            cell.number_format = st.number_format
+            cell.number_format = st.large_number_format if formula == "=QUERIES_PER_DAY" else st.number_format
             if name:
                 define(self.wb, name, ref(ws, r, 2))
                 put_text(ws, r, 3, name)
