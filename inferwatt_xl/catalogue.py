@@ -363,6 +363,7 @@ class PaperFigure:
     quantity: str
     unit: str
     paper_value: float
+    model: str  # the catalogue model the figure is about, or "" (baseline, fleet, beta)
     source: str
 
 
@@ -373,6 +374,12 @@ def paper_figures() -> dict[str, PaperFigure]:
     out = {}
     for i, row in enumerate(_read_csv(file, ("key", "quantity", "unit", "paper_value", "source")), start=2):
         value = _field(file, i, row, "paper_value", float, "a number")
-        out[row["key"]] = PaperFigure(row["key"], row["quantity"], row["unit"], value,
+        model = (row.get("model") or "").strip()
+        if model:
+            try:
+                model = find_model(model).name
+            except InputError as err:
+                raise DataError(file, i, "model", "a model of models.csv (name or alias)", model) from err
+        out[row["key"]] = PaperFigure(row["key"], row["quantity"], row["unit"], value, model,
                                       _field(file, i, row, "source", _text, "a source"))
     return out

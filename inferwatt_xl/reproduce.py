@@ -76,8 +76,8 @@ def quantities(choices: Choices) -> dict[str, float]:
     beta = api.beta(**dict(choices.overrides))
     fleet = {key: _fleet(choices, mixed, improved) for key, mixed, improved in FLEET_SCENARIOS}
     return {
-        "llama405b_traditional_median_wh": median("Llama 3.1 405B", "traditional"),
-        "mixtral_traditional_median_wh": median("Mixtral 8x22B", "traditional"),
+        **{key: median(figure.model, "traditional") for key, figure in catalogue.paper_figures().items()
+           if figure.model and key.endswith("_traditional_median_wh")},
         "baseline_traditional_median_wh": median("baseline", "traditional"),
         "baseline_traditional_p25_wh": stat("baseline", "traditional", "p25"),
         "baseline_traditional_p75_wh": stat("baseline", "traditional", "p75"),

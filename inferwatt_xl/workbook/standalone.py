@@ -1,47 +1,53 @@
 """The standalone workbook: the whole method in live formulas, no Python or add-in needed.
 
-Layout (sheet names, titles, styles, sizes) comes from workbook_templates/standalone.json;
-parameters, nodes, models and benchmarks from the catalogue. User or data text is only
-ever written as text (put_text), and formulas refer to cells, never embed that text.
+Each sheet is declared as tables of named columns (`grid.Table`) whose formulas are
+templates that name what they refer to; `grid` turns names into letters and rows and
+`xlsx.write_formula` checks every formula against Excel's rules. Layout text and sizes
+come from workbook_templates/standalone.json; parameters, nodes, models and benchmarks
+from the catalogue. User or data text is only ever written as text.
+
+Formulas are written in forms that Excel, LibreOffice and Gnumeric evaluate alike:
+no IF over arrays of different shapes, no array tricks inside SUMPRODUCT, NORMSDIST
+rather than NORM.S.DIST, and no defined name that looks like a cell.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import NumDataSource, NumRef
+from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.styles import Protection
-from openpyxl.utils import column_index_from_string
-from openpyxl.utils import get_column_letter as col
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import __version__, api, catalogue
+from .. import __version__, api, catalogue, reproduce
 from ..method import uniforms as hdr
 from ..method.uniforms import HDR_ENTITY, HDR_SEED4
-from .xlsx import Styles, area, define, put, put_text, ref, save_atomically, template
+from .excel import MAX_PROMPT_CHARS, MAX_TITLE_CHARS, check_defined_names, fit_text, names_in
+from .grid import Column, Grid, Table
+from .xlsx import Styles, define, put, put_text, save_atomically, template, write_formula, write_table
 
-DATA_ROW = 6  # first trial row on Draws and the Sim sheets
-STAT_PERCENTILES = (("median", 0.5), ("mean", None), ("p5", 0.05), ("p25", 0.25), ("p75", 0.75), ("p95", 0.95))
-REGIME_SHEETS = {"traditional": "Sim_Traditional", "tts": "Sim_TTS"}
-REGIME_LABELS = {"traditional": "Traditional", "tts": "TTS"}
-LEVER_ROWS = (("none (baseline)", None), ("model", "alpha_model"), ("serving", "alpha_serving"),
-              ("hardware", "alpha_hardware"), ("all three combined", "alpha_combined"),
-              ("improved (fleet scenario)", "alpha_improved"))
-# Columns of the Draws sheet, in order (column 1 is the trial number).
-DRAW_COLUMNS = ("trial", "u_l_out", "u_util", "u_pue", "u_alpha_model", "u_alpha_serving", "u_alpha_hardware",
-                "u_alpha_improved", "l_out_traditional_tokens", "l_out_tts_tokens", "z_util", "util_frac_of_p_max",
-                "pue", "alpha_model", "alpha_serving", "alpha_hardware", "alpha_improved", "alpha_combined")
+STATS = (("median", 0.5), ("mean", None), ("p5", 0.05), ("p25", 0.25), ("p75", 0.75), ("p95", 0.95))
+REGIMES = {"traditional": ("Sim_Traditional", "Traditional", "l_out_traditional_tokens"),
+           "tts": ("Sim_TTS", "TTS", "l_out_tts_tokens")}
+LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
+          ("serving", "serving", "alpha_serving"), ("hardware", "hardware", "alpha_hardware"),
+          ("combined", "all three combined (InferWatt's product of the three)", "alpha_combined"),
+          ("improved", "improved (fleet scenario, alpha 1.5-3)", "alpha_improved"))
 # The choices the workbook's formulas implement (per_model's minimum-norm fit is engine-only).
 WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
-
-
-class ArrayText(str):
-    """A formula that must be entered as an array formula (it filters the baseline block with IF)."""
+BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
+PRINTABLE_WIDTH_CHARS = 130  # column-width units that fit a landscape page at ~100 %
+CHECK_TOLERANCE = 1e-9
+NUM = "0.0000"
+WH = "0.0000"
 
 
 def input_name(param: str) -> str:
@@ -49,32 +55,16 @@ def input_name(param: str) -> str:
     return param.upper()
 
 
-@dataclass
-class Layout:
-    """Where things are, shared by the sheet writers."""
-
-    trials: int
-    slots: int
-    bench_first: int
-    bench_last: int
-    models_first_row: int  # Inputs row of model slot 1
-    fit_first_row: int  # Fit row of model slot 1
-
-    @property
-    def last_row(self) -> int:
-        return DATA_ROW + self.trials - 1
-
-
-def _counter(trial_cell: str, variable: int, multipliers: tuple[int, ...], modulus: int) -> str:
-    """One HDR counter (a or c) as a MOD formula: the variable, entity and seed4 terms folded into a constant."""
+def _counter(trial: str, variable: int, multipliers: tuple[int, ...], modulus: int) -> str:
+    """One HDR counter (a or c) as a MOD formula: variable, entity and seed4 folded into a constant."""
     ti, vi, ei, si, s4i = multipliers
-    return f"MOD({trial_cell}*{ti}+{variable * vi + HDR_ENTITY * ei + HDR_SEED4 * s4i}+SEED*{si},{modulus})"
+    return f"MOD({trial}*{ti}+{variable * vi + HDR_ENTITY * ei + HDR_SEED4 * s4i}+{{p.seed}}*{si},{modulus})"
 
 
-def hdr_formula(trial_cell: str, variable: int) -> str:
-    """The HDR 2.0 uniform of SPEC Sec. 4 as one formula of MOD calls (seed3 = SEED, entity, seed4 fixed)."""
-    a = _counter(trial_cell, variable, hdr.A_MULTIPLIERS, hdr.A_MODULUS)
-    c = _counter(trial_cell, variable, hdr.C_MULTIPLIERS, hdr.C_MODULUS)
+def hdr_template(variable: int) -> str:
+    """The HDR 2.0 uniform of SPEC Sec. 4 as a template of MOD calls (seed3 = the seed input)."""
+    a = _counter("{trial}", variable, hdr.A_MULTIPLIERS, hdr.A_MODULUS)
+    c = _counter("{trial}", variable, hdr.C_MULTIPLIERS, hdr.C_MODULUS)
     b0, b1, b2, b3 = hdr.B_CONSTANTS
     d0, d1, d2, d3 = hdr.D_CONSTANTS
     b = f"MOD(MOD({hdr.BIG_PRIME},{a}*{b0}+{b1})*{b2},{b3})"
@@ -82,132 +72,355 @@ def hdr_formula(trial_cell: str, variable: int) -> str:
     return f"=(MOD(({b}*{d3}+{d})*{hdr.FINAL_MULTIPLIER},{hdr.TWO_32})+0.5)/{hdr.TWO_32}"
 
 
+def truthy(ref: str) -> str:
+    """A boolean input read robustly: TRUE, 1 and the text "TRUE" are true (in Excel 1=TRUE is FALSE)."""
+    return f'IF(ISLOGICAL({ref}),{ref},IF(ISNUMBER({ref}),{ref}<>0,UPPER(TRIM({ref}))="TRUE"))'
+
+
+def tps_of(lout: str) -> str:
+    """Fitted, capped TPS at output length `lout` for the Fit row bound to this column."""
+    return "MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(" + lout + ")),{Fit.tps_max_tokens_per_s})"
+
+
+def stat_formula(values: str, stat: float | None) -> str:
+    return f"AVERAGE({values})" if stat is None else f"PERCENTILE.INC({values},{stat})"
+
+
+def energy_block(regime: str) -> str:
+    """The per-trial energies of every model slot of a regime (trials x slots)."""
+    return f"{{n.ENERGY_{REGIMES[regime][1].upper()}_WH}}"
+
+
+def baseline_mask(regime: str) -> str:
+    """1 where a trial's energy belongs to the baseline mixture, else 0 (trials x slots).
+
+    ISNUMBER(matrix) * flag row broadcasts alike in Excel, LibreOffice and Gnumeric;
+    IF(flag row, matrix) does not (Gnumeric gives #VALUE!).
+    """
+    return f"ISNUMBER({energy_block(regime)})*{{n.BASELINE_FLAGS_{REGIMES[regime][1].upper()}}}"
+
+
+def baseline_values(regime: str, alpha: str | None = None) -> str:
+    """The baseline mixture's energies, optionally divided by a Draws alpha (an array for an array formula)."""
+    values = energy_block(regime) if alpha is None else f"{energy_block(regime)}/{{all.Draws.{alpha}}}"
+    return f"IF({baseline_mask(regime)},{values})"
+
+
 class StandaloneWorkbook:
-    """Builds the workbook sheet by sheet; `build()` returns the openpyxl Workbook."""
+    """Declares the tables, then writes them sheet by sheet; `build()` returns the openpyxl Workbook."""
 
     def __init__(self, trials: int, seed: int) -> None:
         self.spec = template("standalone.json")
         self.styles = Styles(self.spec["styles"])
         self.trials, self.seed = trials, seed
+        self.slots = self.spec["model_slots"]
+        self.params = catalogue.parameters()
+        self.models = list(catalogue.models().values())
+        if len(self.models) > self.slots:
+            raise ValueError(f"{len(self.models)} models in the catalogue, the template has {self.slots} slots")
+        self.grid = Grid({p: input_name(p) for p in self.params})
         self.wb = Workbook()
         self.wb.remove(self.wb.active)
         self.sheets: dict[str, Worksheet] = {}
         for name, sheet in self.spec["sheets"].items():
             ws = self.wb.create_sheet(name)
-            title = put_text(ws, 1, 1, sheet["title"])
-            title.font = self.styles.title
+            put_text(ws, 1, 1, sheet["title"]).font = self.styles.title
             self.sheets[name] = ws
-        n_bench = len(catalogue.benchmarks().model)
-        capacity = max(self.spec["benchmark_capacity"], n_bench + 50)
-        self.layout = Layout(trials, self.spec["model_slots"], 4, 4 + capacity - 1, 0, 10)
+        self.built = reproduce.quantities(reproduce.Choices(overrides=(("n_trials", trials),), seed=seed))
+        self._declare()
 
-    # ------------------------------------------------------------ sheets
+    # ------------------------------------------------------------ the tables
+
+    def _declare(self) -> None:
+        """Every table of the workbook, by name; the writers below fill them in."""
+        g, slots, n_bench = self.grid, self.slots, len(catalogue.benchmarks().model)
+        slot_range = range(1, slots + 1)
+        g.add(Table("Param", "Inputs", [
+            Column("group", "group", width=12), Column("name", "name", width=30),
+            Column("label", "label", width=36), Column("unit", "unit", width=12),
+            Column("value", "value", width=16), Column("default", "default", width=14),
+            Column("allowed", "allowed", width=26), Column("description", "description", width=50),
+            Column("source", "source", width=50)], 4, tuple(self.params)))
+        nodes_first = g.table("Param").last_row + 4
+        g.add(Table("Node", "Inputs", [
+            Column("name", "name"), Column("gpus", "gpus"), Column("gpu", "gpu"),
+            Column("p_max_kw", "P_max (kW)"), Column("p_idle_kw", "P_idle (kW)"), Column("source", "source")],
+            nodes_first, len(catalogue.nodes()), first_col=2))
+        g.add(Table("Model", "Inputs", [
+            Column("slot", "slot"), Column("name", "name"), Column("node", "node"),
+            Column("in_baseline", "in_baseline (TRUE/FALSE)"), Column("total_params_b", "total parameters (B)"),
+            Column("source", "source")], g.table("Node").last_row + 4, slots))
+
+        capacity = max(self.spec["benchmark_capacity"], n_bench + 50)
+        blank = '{model}=""'
+        g.add(Table("Bench", "Benchmarks", [
+            Column("model", "model", width=30), Column("node", "node", width=10),
+            Column("precision", "precision", width=10), Column("input_tokens", "input tokens", width=13),
+            Column("output_tokens", "output tokens", width=13),
+            Column("tps_tokens_per_s", "throughput (output tokens/s)", width=16),
+            Column("source", "source", width=60),
+            Column("ln_input", "ln input", f"=IF({blank},0,LN({{input_tokens}}))"),
+            Column("ln_output", "ln output", f"=IF({blank},0,LN({{output_tokens}}))"),
+            Column("ln_tps", "ln TPS", f"=IF({blank},0,LN({{tps_tokens_per_s}}))"),
+            Column("rows_of_model", "rows of this model",
+                   f"=IF({blank},0,SUMPRODUCT(--({{all.Bench.model}}={{model}})))"),
+            Column("in_shared_fit", "in the shared-slope fit (1/0)",
+                   f'=IF({blank},0,IF({{p.sparse_strategy}}="pooled",1,IF({{rows_of_model}}>={{p.min_rows_own_fit}},'
+                   '1,0)))'),
+            *[Column(f"dev_{v}", f"{v} minus model mean",
+                     f"=IF({blank},0,{{{v}}}-SUMPRODUCT(({{all.Bench.model}}={{model}})*{{all.Bench.{v}}})"
+                     "/{rows_of_model})") for v in ("ln_input", "ln_output", "ln_tps")]],
+            4, capacity))
+
+        def shared_sum(a: str, b: str) -> str:
+            return f"=SUMPRODUCT({{all.Bench.in_shared_fit}}*{{all.Bench.dev_{a}}}*{{all.Bench.dev_{b}}})"
+
+        det = "({S_in_in}*{S_out_out}-{S_in_out}^2)"
+        g.add(Table("Shared", "Fit", [
+            Column("S_in_in", "S_in_in", shared_sum("ln_input", "ln_input")),
+            Column("S_out_out", "S_out_out", shared_sum("ln_output", "ln_output")),
+            Column("S_in_out", "S_in_out", shared_sum("ln_input", "ln_output")),
+            Column("S_in_tps", "S_in_tps", shared_sum("ln_input", "ln_tps")),
+            Column("S_out_tps", "S_out_tps", shared_sum("ln_output", "ln_tps")),
+            Column("b1", "b1 shared (ln input)", "=({S_in_tps}*{S_out_out}-{S_out_tps}*{S_in_out})/" + det, NUM),
+            Column("b2", "b2 shared (ln output)", "=({S_out_tps}*{S_in_in}-{S_in_tps}*{S_in_out})/" + det, NUM)],
+            4, 1))
+
+        def per_model_sum(a: str, b: str) -> str:
+            return f"=SUMPRODUCT(({{all.Bench.model}}={{model}})*{{all.Bench.dev_{a}}}*{{all.Bench.dev_{b}}})"
+
+        def model_mean(v: str) -> str:
+            return f'=IF({{benchmark_rows}}=0,"",SUMPRODUCT(({{all.Bench.model}}={{model}})*{{all.Bench.{v}}})' \
+                   '/{benchmark_rows})'
+
+        own_det = "({S_in_in}*{S_out_out}-{S_in_out}^2)"
+        def node_lookup(column: str) -> str:
+            return '=IF({model}="","",INDEX({all.Node.' + column + '},MATCH({node},{all.Node.name},0)))'
+
+        g.add(Table("Fit", "Fit", [
+            Column("model", "model", '=IF({Model.name}="","",{Model.name})', width=30),
+            Column("benchmark_rows", "benchmark rows", '=IF({model}="",0,SUMPRODUCT(--({all.Bench.model}={model})))'),
+            Column("own_fit", "own fit", '=IF({model}="",FALSE,AND({p.sparse_strategy}="shared_slopes",'
+                                         '{benchmark_rows}>={p.min_rows_own_fit}))'),
+            Column("S_in_in", "S_in_in", per_model_sum("ln_input", "ln_input")),
+            Column("S_out_out", "S_out_out", per_model_sum("ln_output", "ln_output")),
+            Column("S_in_out", "S_in_out", per_model_sum("ln_input", "ln_output")),
+            Column("S_in_tps", "S_in_tps", per_model_sum("ln_input", "ln_tps")),
+            Column("S_out_tps", "S_out_tps", per_model_sum("ln_output", "ln_tps")),
+            Column("b1_ln_input", "b1 (ln input)", '=IF({model}="","",IF({own_fit},({S_in_tps}*{S_out_out}-'
+                                                   '{S_out_tps}*{S_in_out})/' + own_det + ',{Shared.b1}))', NUM),
+            Column("b2_ln_output", "b2 (ln output)", '=IF({model}="","",IF({own_fit},({S_out_tps}*{S_in_in}-'
+                                                     '{S_in_tps}*{S_in_out})/' + own_det + ',{Shared.b2}))', NUM),
+            Column("mean_ln_input", "mean ln input", model_mean("ln_input")),
+            Column("mean_ln_output", "mean ln output", model_mean("ln_output")),
+            Column("mean_ln_tps", "mean ln TPS", model_mean("ln_tps")),
+            Column("b0", "b0", '=IF({benchmark_rows}=0,"",{mean_ln_tps}-{b1_ln_input}*{mean_ln_input}-'
+                               '{b2_ln_output}*{mean_ln_output})', NUM),
+            Column("tps_max_tokens_per_s", "TPS_max (tokens/s)",
+                   '=IF({benchmark_rows}=0,"",MAX(IF({all.Bench.model}={model},{all.Bench.tps_tokens_per_s})))',
+                   "0.0", array=True),
+            Column("node", "node", '=IF({model}="","",{Model.node})'),
+            Column("p_max_kw", "P_max (kW)", node_lookup("p_max_kw")),
+            Column("p_idle_kw", "P_idle (kW)", node_lookup("p_idle_kw")),
+            Column("ln_tps_at_l_in", "b0 + b1 ln L_in", '=IF({benchmark_rows}=0,"",{b0}+{b1_ln_input}*'
+                                                        'LN({p.l_in_tokens}))', NUM),
+            Column("in_baseline", "in baseline", '=AND({model}<>"",' + truthy("{Model.in_baseline}") + ")"),
+            Column("method", "method", '=IF({model}="","",IF({own_fit},"own OLS",IF({p.sparse_strategy}="pooled",'
+                                       '"pooled slopes","slopes of the data-rich models, own intercept")))', width=44),
+            Column("status", "status", '=IF({model}="","empty slot",IF({benchmark_rows}=0,"no benchmark rows for '
+                                       'this model",IF(ISNA(MATCH({node},{all.Node.name},0)),"unknown node","ok")))',
+                   width=34)],
+            8, slots))
+
+        # Distribution constants (one row): log-normal parameters of PUE and of each lever's alpha.
+        consts = [Column("z_p95", "z of P95", "=NORM.S.INV(0.95)", NUM),
+                  Column("pue_mu", "PUE mu", "=(LN({p.pue_p5})+LN({p.pue_p95}))/2", NUM),
+                  Column("pue_sigma", "PUE sigma", "=(LN({p.pue_p95})-LN({p.pue_p5}))/(2*{z_p95})", NUM),
+                  Column("pue_f1", "PUE CDF at 1", "=IF({pue_sigma}=0,0,NORMSDIST(-{pue_mu}/{pue_sigma}))", NUM)]
+        for lever in ("model", "serving", "hardware", "improved"):
+            p5, p95 = f"{{p.alpha_{lever}_p5}}", f"{{p.alpha_{lever}_p95}}"
+            consts += [Column(f"a_{lever}_mu", f"alpha {lever} mu", f"=(LN({p5})+LN({p95}))/2", NUM),
+                       Column(f"a_{lever}_sigma", f"alpha {lever} sigma",
+                              f"=(LN({p95})-LN({p5}))/(2*{{z_p95}})", NUM)]
+        g.add(Table("Const", "Draws", consts, 4, 1))
+
+        util = ('=MIN(1,IF({p.pnode_reading}="split",{p.util_median}*EXP(IF({z_util}<0,LN({p.util_median}/'
+                '{p.util_p5}),LN({p.util_p95}/{p.util_median}))/{Const.z_p95}*{z_util}),IF({p.pnode_reading}='
+                '"p5p95",EXP((LN({p.util_p5})+LN({p.util_p95}))/2+(LN({p.util_p95})-LN({p.util_p5}))/'
+                '(2*{Const.z_p95})*{z_util}),{p.util_median}*EXP({z_util}*(LN({p.util_p95})-LN({p.util_p5}))/'
+                '(2*{Const.z_p95})))))')
+        pue = ('=IF({Const.pue_sigma}=0,EXP({Const.pue_mu}),IF({p.pue_below_one}="truncate",LOGNORM.INV('
+               '{Const.pue_f1}+{u_pue}*(1-{Const.pue_f1}),{Const.pue_mu},{Const.pue_sigma}),IF({p.pue_below_one}='
+               '"clip",MAX(1,LOGNORM.INV({u_pue},{Const.pue_mu},{Const.pue_sigma})),LOGNORM.INV({u_pue},'
+               '{Const.pue_mu},{Const.pue_sigma}))))')
+        uniforms = [Column(f"u_{v}", f"uniform {v}", hdr_template(api.VARIABLE_IDS[v]), "0.000000")
+                    for v in api.VARIABLE_IDS]
+        g.add(Table("Draws", "Draws", [
+            Column("trial", "trial"), *uniforms,
+            Column("l_out_traditional_tokens", "L_out traditional (tokens)",
+                   "=-LN(1-{u_l_out})*{p.l_out_median_traditional_tokens}/LN(2)", "0.0"),
+            Column("l_out_tts_tokens", "L_out test-time scaling (tokens)",
+                   "=-LN(1-{u_l_out})*{p.l_out_median_tts_tokens}/LN(2)", "0.0"),
+            Column("z_util", "z of P_node", "=NORM.S.INV({u_util})", NUM),
+            Column("util_frac_of_p_max", "P_node / P_max", util, NUM),
+            Column("pue", "PUE", pue, NUM),
+            *[Column(f"alpha_{lever}", f"alpha {lever}",
+                     f"=LOGNORM.INV({{u_alpha_{lever}}},{{Const.a_{lever}_mu}},{{Const.a_{lever}_sigma}})", NUM)
+              for lever in ("model", "serving", "hardware", "improved")],
+            Column("alpha_combined", "alpha combined (product)", "={alpha_model}*{alpha_serving}*{alpha_hardware}",
+                   NUM)], 8, self.trials))
+
+        for sheet, _, lout in REGIMES.values():
+            tps = tps_of("{Draws." + lout + "}")
+            power = ('IF({p.pnode_model}="linear_tps",{head.power_at_lowest_tps_kw}+{head.power_per_tps_kw}*('
+                     f'{tps}-{{head.tps_low}}),{{Draws.util_frac_of_p_max}}*{{Fit.p_max_kw}})')
+            tokens = f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},{{Draws.{lout}}})'
+            energy = f'=IF({{head.model}}="","",{{Draws.pue}}/3.6*{power}*{tokens}/{tps})'
+            g.add(Table(sheet, sheet, [Column("trial", "trial"), *[
+                Column(f"slot_{k}", f"slot {k} (Wh/query)", energy, WH, 16, bind={"Fit": k - 1})
+                for k in slot_range]], 8, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw",
+                                                        "power_per_tps_kw", "model", "in_baseline")))
+
+        def slot_stat(regime: str, q: float | None) -> Callable[[int], str]:
+            sheet = REGIMES[regime][0]
+            return lambda i: '=IF({model}="","",' + stat_formula(f"{{all.{sheet}.slot_{i + 1}}}", q) + ")"
+
+        stat_columns = [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", slot_stat(regime, q), WH)
+                        for regime in REGIMES for s, q in STATS]
+        g.add(Table("Summary", "Summary", [
+            Column("model", "model", '=IF({Fit.model}="","",{Fit.model})', width=34), *stat_columns,
+            Column("ratio", "TTS / traditional median", '=IF({model}="","",{tts_median}/{traditional_median})', "0.00"),
+            *[Column(f"{regime}_{side}", f"{REGIMES[regime][1]} median {label} (for error bars)",
+                     '=IF({model}="","",' + expr + ")", WH)
+              for regime in REGIMES for side, label, expr in (
+                  ("minus", "- P25", f"{{{regime}_median}}-{{{regime}_p25}}"),
+                  ("plus", "P75 -", f"{{{regime}_p75}}-{{{regime}_median}}"))]], 4, slots))
+        g.add(Table("Baseline", "Summary", [
+            Column("model", "model"), *[replace(c, formula="=" + stat_formula(baseline_values(c.name.split("_")[0]),
+                                                                                  dict(STATS)[c.name.split("_")[1]]),
+                                                array=True) for c in stat_columns],
+            Column("ratio", "TTS / traditional median", "={tts_median}/{traditional_median}", "0.00")],
+            g.table("Summary").last_row + 1, 1))
+
+        lever_columns = [Column("lever", "lever", width=34), Column("alpha_p5", "alpha P5", number_format="0.00"),
+                         Column("alpha_p95", "alpha P95", number_format="0.00")]
+        for regime in REGIMES:
+            lever_columns += [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", number_format=WH)
+                              for s, _ in STATS]
+            lever_columns.append(Column(f"{regime}_reduction", f"{REGIMES[regime][1]} median reduction (x)",
+                                        f"={{Levers.{regime}_median[none]}}/{{{regime}_median}}", "0.00"))
+        g.add(Table("Levers", "Interventions", lever_columns, 4, tuple(k for k, _, _ in LEVERS)))
+
+        g.add(Table("Fleet", "Fleet", [Column("quantity", "quantity", width=60),
+                                       Column("value", "value", number_format=NUM, width=18),
+                                       Column("name", "defined name", width=40)], 4, tuple(FLEET_ROWS)))
+        figures = catalogue.paper_figures()
+        keys = tuple(k for k in figures if k in REPRODUCTION_CELLS)
+        g.add(Table("Repro", "Reproduction", [
+            Column("quantity", "quantity", width=58), Column("unit", "unit", width=10),
+            Column("paper", "paper", number_format="0.00##"),
+            Column("live", "this workbook (live)", number_format=NUM, width=16),
+            Column("ratio", "ratio (live / paper)", "={live}/{paper}", "0.00"),
+            Column("built", f"engine at build ({self.trials:,} trials, seed {self.seed})", number_format=NUM,
+                   width=20),
+            Column("check", "live = engine at build?", width=26),
+            Column("source", "source", width=56)], 4, keys))
+
+        bins = self.spec["histogram_bins"]
+        g.add(Table("Hist", "Charts", [
+            Column("label", "energy per query (Wh)", width=16),
+            Column("from_wh", "from (Wh)", number_format="0.000"), Column("to_wh", "to (Wh)", number_format="0.000"),
+            *[Column(regime, f"baseline queries, {'traditional' if regime == 'traditional' else 'test-time scaling'}",
+                     f"=SUM({baseline_mask(regime)}*({energy_block(regime)}>={{from_wh}})*"
+                     f"({energy_block(regime)}<{{to_wh}}))", "0", 16, array=True)
+              for regime in REGIMES]], 50, bins + 2))
+
+    # ------------------------------------------------------------ writing
 
     def build(self) -> Workbook:
-        self._about()
         self._inputs()
         self._benchmarks()
         self._fit()
         self._draws()
-        for regime in api.REGIMES:
+        for regime in REGIMES:
             self._simulation(regime)
         self._summary()
         self._interventions()
         self._fleet()
         self._reproduction()
         self._charts()
-        for ws in self.wb.worksheets:
-            ws.protection.sheet = True  # no password: Review > Unprotect Sheet
-            if ws.title not in ("Draws", *REGIME_SHEETS.values()):  # print the report sheets one page wide
-                ws.sheet_properties.pageSetUpPr.fitToPage = True
-                ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-                ws.page_setup.orientation = "landscape"
+        self._about()
+        self._finish()
         return self.wb
 
-    def _about(self) -> None:
-        ws = self.sheets["About"]
-        ws.column_dimensions["A"].width = 140
-        for i, line in enumerate(self.spec["sheets"]["About"]["lines"], start=3):
-            put_text(ws, i, 1, line).alignment = self.styles.wrap
-        row = 4 + len(self.spec["sheets"]["About"]["lines"])
-        put_text(ws, row, 1, f"InferWatt version {__version__}; built {dt.date.today().isoformat()} with "
-                             f"{self.trials:,} trials, seed {self.seed}. Method: Oviedo et al. 2025, arXiv 2509.20241.")
-        put_text(ws, row + 1, 1, "To change the number of trials, rebuild: python build.py --trials N --seed S "
-                                 "(the seed can also be changed live on the Inputs sheet).").font = self.styles.note
+    def _write(self, key: str, values: dict[str, Sequence[object]] | None = None, header: bool = True) -> Table:
+        table = self.grid.table(key)
+        write_table(self.sheets[table.sheet], self.grid, table, self.styles if header else None, values)
+        return table
+
+    def _name_columns(self, key: str, names: dict[str, str]) -> None:
+        """Defined names for whole columns (or the single cell of a one-row table)."""
+        table = self.grid.table(key)
+        for column, name in names.items():
+            target = table.cell(column, 0, sheet=True, absolute=True) if table.n_rows == 1 else table.range(column)
+            define(self.wb, name, target)
 
     def _inputs(self) -> None:
-        ws, st = self.sheets["Inputs"], self.styles
-        headers = ["group", "name", "label", "unit", "value", "default", "allowed", "description", "source"]
-        st.header_row(ws, 3, headers)
-        for letter, width in zip("ABCDEFGHI", (12, 30, 40, 12, 16, 14, 26, 70, 70), strict=True):
-            ws.column_dimensions[letter].width = width
-        row = 4
-        for p in catalogue.parameters().values():
-            for column, text in zip((1, 2, 3, 4), (p.group, p.name, p.label, p.unit), strict=True):
-                put_text(ws, row, column, text)
-            value_cell = ws.cell(row, 5)
-            default = self.seed if p.name == "seed" else self.trials if p.name == "n_trials" else p.default
-            if p.choices:
-                put_text(ws, row, 5, default)
-                put_text(ws, row, 6, p.default)
-            else:
-                value_cell.value = default
-                ws.cell(row, 6).value = p.default
-            choices = WORKBOOK_CHOICES.get(p.name, p.choices)
-            allowed = ("one of " + ", ".join(choices)) if choices else p.allowed
-            if p.name == "n_trials":
-                allowed = "fixed at build time (python build.py --trials N)"
-            put_text(ws, row, 7, allowed)
-            put_text(ws, row, 8, p.description).alignment = st.wrap
-            put_text(ws, row, 9, p.source).alignment = st.wrap
+        ws, st, params = self.sheets["Inputs"], self.styles, list(self.params.values())
+        table = self._write("Param", {
+            "group": [p.group for p in params], "name": [p.name for p in params],
+            "label": [p.label for p in params], "unit": [p.unit for p in params],
+            "value": [self.seed if p.name == "seed" else self.trials if p.name == "n_trials" else p.default
+                      for p in params],
+            "default": [p.default for p in params],
+            "allowed": ["fixed at build time (python build.py --trials N)" if p.name == "n_trials"
+                        else _allowed(p) for p in params],
+            "description": [p.description for p in params], "source": [p.source for p in params]})
+        for p in params:
+            cell = ws[table.cell("value", p.name)]
+            define(self.wb, input_name(p.name), table.cell("value", p.name, sheet=True, absolute=True))
+            for column in ("description", "source"):
+                ws[table.cell(column, p.name)].alignment = st.wrap
             if p.name != "n_trials":
-                st.as_input(value_cell)
-                self._validation(ws, value_cell.coordinate, p, choices)
-            define(self.wb, input_name(p.name), ref(ws, row, 5))
-            row += 1
+                st.as_input(cell)
+                self._validation(ws, cell.coordinate, p)
 
-        row += 1
-        put_text(ws, row, 1, "Nodes").font = st.bold
-        st.header_row(ws, row + 1, ["name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"], 2)
-        first = row + 2
-        for i, node in enumerate(catalogue.nodes().values()):
-            r = first + i
-            put_text(ws, r, 2, node.name)
-            ws.cell(r, 3).value = node.gpus
-            put_text(ws, r, 4, node.gpu)
-            for column, value in ((5, node.p_max_kw), (6, node.p_idle_kw)):
-                ws.cell(r, column).value = value
-                st.as_input(ws.cell(r, column))
-            put_text(ws, r, 7, node.source)
-        last = first + len(catalogue.nodes()) - 1
-        define(self.wb, "NODE_NAME", area(ws, first, 2, last, 2))
-        define(self.wb, "NODE_P_MAX_KW", area(ws, first, 5, last, 5))
-        define(self.wb, "NODE_P_IDLE_KW", area(ws, first, 6, last, 6))
+        nodes = list(catalogue.nodes().values())
+        node_table = self.grid.table("Node")
+        put_text(ws, node_table.header_row - 1, 1, "Nodes").font = st.bold
+        self._write("Node", {"name": [n.name for n in nodes], "gpus": [n.gpus for n in nodes],
+                             "gpu": [n.gpu for n in nodes], "p_max_kw": [n.p_max_kw for n in nodes],
+                             "p_idle_kw": [n.p_idle_kw for n in nodes], "source": [n.source for n in nodes]})
+        for i in range(len(nodes)):
+            for column in ("p_max_kw", "p_idle_kw"):
+                st.as_input(ws[node_table.cell(column, i)])
 
-        row = last + 2
-        put_text(ws, row, 1, "Models (empty slots can take a new model: add its benchmark rows too)").font = st.bold
-        st.header_row(ws, row + 1, ["slot", "name", "node", "in_baseline", "total_params_b", "source"], 1)
-        self.layout.models_first_row = row + 2
-        models = list(catalogue.models().values())
-        node_list = DataValidation(type="list", formula1="=NODE_NAME", allow_blank=True)
+        model_table = self.grid.table("Model")
+        put_text(ws, model_table.header_row - 1, 1,
+                 "Models (an empty slot takes a new model: add its benchmark rows too)").font = st.bold
+        ms = self.models + [None] * (self.slots - len(self.models))
+        self._write("Model", {"slot": list(range(1, self.slots + 1)), "name": [m.name if m else "" for m in ms],
+                              "node": [m.node if m else "" for m in ms],
+                              "in_baseline": [m.in_baseline if m else False for m in ms],
+                              "total_params_b": [m.total_params_b if m else None for m in ms],
+                              "source": [m.source if m else "" for m in ms]})
+        node_list = DataValidation(type="list", formula1="=" + node_table.range("name"), allow_blank=True)
         flag_list = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
+        flag_list.error = "in_baseline must be TRUE or FALSE"
+        flag_list.errorTitle, flag_list.showErrorMessage = "InferWatt input", True
         ws.add_data_validation(node_list)
         ws.add_data_validation(flag_list)
-        for k in range(self.layout.slots):
-            r = self.layout.models_first_row + k
-            ws.cell(r, 1).value = k + 1
-            m = models[k] if k < len(models) else None
-            put_text(ws, r, 2, m.name if m else "")
-            put_text(ws, r, 3, m.node if m else "")
-            ws.cell(r, 4).value = m.in_baseline if m else False
-            ws.cell(r, 5).value = m.total_params_b if m else None
-            put_text(ws, r, 6, m.source if m else "")
-            for column in (2, 3, 4, 5, 6):
-                st.as_input(ws.cell(r, column))
-            node_list.add(ws.cell(r, 3).coordinate)
-            flag_list.add(ws.cell(r, 4).coordinate)
+        for k in range(self.slots):
+            for column in ("name", "node", "in_baseline", "total_params_b", "source"):
+                st.as_input(ws[model_table.cell(column, k)])
+            node_list.add(model_table.cell("node", k))
+            flag_list.add(model_table.cell("in_baseline", k))
+        ws.print_title_cols = "B:B"
+        ws.print_title_rows = f"{table.header_row}:{table.header_row}"
 
-    def _validation(self, ws: Worksheet, coordinate: str, p: catalogue.Parameter, choices: tuple[str, ...]) -> None:
+    def _validation(self, ws: Worksheet, coordinate: str, p: catalogue.Parameter) -> None:
+        """Excel's data validation of one input, with a prompt and error that fit Excel's limits whole."""
+        choices = WORKBOOK_CHOICES.get(p.name, p.choices)
         if choices:
             dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=False)
         else:
@@ -217,418 +430,372 @@ class StandaloneWorkbook:
             if p.lower and p.lower[0] == ">":
                 lo = lo + (1 if kind == "whole" else 1e-12)
             dv = DataValidation(type=kind, operator="between", formula1=repr(lo), formula2=repr(hi), allow_blank=False)
-        dv.error = f"{p.name} must be {p.allowed}"
+        allowed = _allowed(p)
+        dv.error = fit_text([f"{p.name} must be {allowed}.", f"Default: {p.default}."], MAX_PROMPT_CHARS)
         dv.errorTitle = "InferWatt input"
-        dv.prompt = p.help[:255]
+        dv.promptTitle = fit_text([p.name], MAX_TITLE_CHARS) if len(p.name) <= MAX_TITLE_CHARS else "InferWatt input"
+        dv.prompt = fit_text([f"{p.label} [{p.unit}].", f"Allowed: {allowed}.", f"Default: {p.default}.",
+                              *_sentences(p.description)], MAX_PROMPT_CHARS)
         dv.showErrorMessage = dv.showInputMessage = True
         ws.add_data_validation(dv)
         dv.add(coordinate)
 
     def _benchmarks(self) -> None:
-        ws, st, lay = self.sheets["Benchmarks"], self.styles, self.layout
-        headers = ["model", "node", "precision", "input_tokens", "output_tokens", "tps_tokens_per_s", "source",
-                   "ln_input", "ln_output", "ln_tps", "rows_of_model", "in_shared_fit", "dev_ln_input",
-                   "dev_ln_output", "dev_ln_tps"]
-        st.header_row(ws, 3, headers)
-        put_text(ws, 2, 8, "helper columns (formulas): logs, and deviations from each model's mean for the "
-                           "least-squares fit").font = st.note
-        for letter, width in zip("ABCDEFG", (30, 10, 10, 13, 13, 16, 60), strict=True):
-            ws.column_dimensions[letter].width = width
-        b = catalogue.benchmarks()
-        first, last = lay.bench_first, lay.bench_last
-        models = area(ws, first, 1, last, 1)
-        for i in range(last - first + 1):
-            r = first + i
-            if i < len(b.model):
-                put_text(ws, r, 1, b.model[i])
-                put_text(ws, r, 2, catalogue.models()[b.model[i]].node)
-                put_text(ws, r, 3, catalogue.models()[b.model[i]].precision)
-                ws.cell(r, 4).value = float(b.input_tokens[i])
-                ws.cell(r, 5).value = float(b.output_tokens[i])
-                ws.cell(r, 6).value = float(b.tps_tokens_per_s[i])
-                put_text(ws, r, 7, b.source[i])
-            for column in range(1, 8):
-                ws.cell(r, column).protection = Protection(locked=False)
-                ws.cell(r, column).fill = st.input
-            blank = f'$A{r}=""'
-            put(ws, r, 8, f"=IF({blank},0,LN(D{r}))")
-            put(ws, r, 9, f"=IF({blank},0,LN(E{r}))")
-            put(ws, r, 10, f"=IF({blank},0,LN(F{r}))")
-            put(ws, r, 11, f"=IF({blank},0,SUMPRODUCT(--({models}=$A{r})))")
-            put(ws, r, 12, f'=IF({blank},0,IF(SPARSE_STRATEGY="pooled",1,IF(K{r}>=MIN_ROWS_OWN_FIT,1,0)))')
-            for column, source in ((13, "H"), (14, "I"), (15, "J")):
-                values = area(ws, first, column_index_from_string(source), last, column_index_from_string(source))
-                put(ws, r, column, f"=IF({blank},0,{source}{r}-SUMPRODUCT(({models}=$A{r})*{values})/K{r})")
-        for name, column in (("BENCH_MODEL", 1), ("BENCH_TPS", 6), ("BENCH_LN_INPUT", 8), ("BENCH_LN_OUTPUT", 9),
-                             ("BENCH_LN_TPS", 10), ("BENCH_SHARED", 12), ("BENCH_DEV_INPUT", 13),
-                             ("BENCH_DEV_OUTPUT", 14), ("BENCH_DEV_TPS", 15)):
-            define(self.wb, name, area(ws, first, column, last, column))
+        ws, st = self.sheets["Benchmarks"], self.styles
+        b, models = catalogue.benchmarks(), catalogue.models()
+        table = self.grid.table("Bench")
+        put_text(ws, 2, 1, "Edit or append rows in the yellow columns; the helper columns (logs, and deviations "
+                           "from each model's mean for the least-squares fit) follow.").font = st.note
+        self._write("Bench", {"model": list(b.model), "node": [models[m].node for m in b.model],
+                              "precision": [models[m].precision for m in b.model],
+                              "input_tokens": [float(x) for x in b.input_tokens],
+                              "output_tokens": [float(x) for x in b.output_tokens],
+                              "tps_tokens_per_s": [float(x) for x in b.tps_tokens_per_s],
+                              "source": list(b.source)})
+        for i in range(table.n_rows):
+            for column in ("model", "node", "precision", "input_tokens", "output_tokens", "tps_tokens_per_s",
+                           "source"):
+                cell = ws[table.cell(column, i)]
+                cell.protection, cell.fill = Protection(locked=False), st.input
 
     def _fit(self) -> None:
-        ws, st, lay = self.sheets["Fit"], self.styles, self.layout
-        put_text(ws, 2, 1, "Shared slopes: least squares on deviations from each model's mean (a fixed-effects fit), "
-                           "over the rows flagged in_shared_fit on Benchmarks").font = st.note
-        sums = (("S_in_in", "BENCH_DEV_INPUT*BENCH_DEV_INPUT"), ("S_out_out", "BENCH_DEV_OUTPUT*BENCH_DEV_OUTPUT"),
-                ("S_in_out", "BENCH_DEV_INPUT*BENCH_DEV_OUTPUT"), ("S_in_tps", "BENCH_DEV_INPUT*BENCH_DEV_TPS"),
-                ("S_out_tps", "BENCH_DEV_OUTPUT*BENCH_DEV_TPS"))
-        st.header_row(ws, 3, [s[0] for s in sums] + ["b1_shared_ln_input", "b2_shared_ln_output"])
-        for i, (_, product) in enumerate(sums, start=1):
-            put(ws, 4, i, f"=SUMPRODUCT(BENCH_SHARED*{product})")
-        put(ws, 4, 6, "=(D4*B4-E4*C4)/(A4*B4-C4^2)")
-        put(ws, 4, 7, "=(E4*A4-D4*C4)/(A4*B4-C4^2)")
-        define(self.wb, "B1_SHARED", ref(ws, 4, 6))
-        define(self.wb, "B2_SHARED", ref(ws, 4, 7))
-
-        headers = ["model", "benchmark_rows", "own_fit", "S_in_in", "S_out_out", "S_in_out", "S_in_tps", "S_out_tps",
-                   "b1_ln_input", "b2_ln_output", "mean_ln_input", "mean_ln_output", "mean_ln_tps", "b0",
-                   "tps_max_tokens_per_s", "node", "p_max_kw", "p_idle_kw", "ln_tps_at_l_in", "in_baseline",
-                   "method", "status"]
-        head = lay.fit_first_row - 1
-        st.header_row(ws, head, headers)
-        ws.column_dimensions["A"].width = 30
-        ws.column_dimensions["U"].width = 44
-        ws.column_dimensions["V"].width = 34
-        inputs = self.sheets["Inputs"]
-        for k in range(lay.slots):
-            r = lay.fit_first_row + k
-            mr = lay.models_first_row + k
-            name = f"$A{r}"
-            is_m = f"(BENCH_MODEL={name})"
-            put(ws, r, 1, f'=IF({ref(inputs, mr, 2)}="","",{ref(inputs, mr, 2)})')
-            put(ws, r, 2, f'=IF({name}="",0,SUMPRODUCT(--{is_m}))')
-            put(ws, r, 3, f'=IF({name}="",FALSE,AND(SPARSE_STRATEGY="shared_slopes",B{r}>=MIN_ROWS_OWN_FIT))')
-            for i, (_, product) in enumerate(sums):
-                put(ws, r, 4 + i, f"=SUMPRODUCT({is_m}*{product})")
-            det = f"(D{r}*E{r}-F{r}^2)"
-            put(ws, r, 9, f'=IF({name}="","",IF(C{r},(G{r}*E{r}-H{r}*F{r})/{det},B1_SHARED))')
-            put(ws, r, 10, f'=IF({name}="","",IF(C{r},(H{r}*D{r}-G{r}*F{r})/{det},B2_SHARED))')
-            for column, values in ((11, "BENCH_LN_INPUT"), (12, "BENCH_LN_OUTPUT"), (13, "BENCH_LN_TPS")):
-                put(ws, r, column, f'=IF(B{r}=0,"",SUMPRODUCT({is_m}*{values})/B{r})')
-            put(ws, r, 14, f'=IF(B{r}=0,"",M{r}-I{r}*K{r}-J{r}*L{r})')
-            put(ws, r, 15, f'=IF(B{r}=0,"",SUMPRODUCT(MAX({is_m}*BENCH_TPS)))')
-            put(ws, r, 16, f'=IF({name}="","",{ref(inputs, mr, 3)})')
-            put(ws, r, 17, f'=IF({name}="","",INDEX(NODE_P_MAX_KW,MATCH(P{r},NODE_NAME,0)))')
-            put(ws, r, 18, f'=IF({name}="","",INDEX(NODE_P_IDLE_KW,MATCH(P{r},NODE_NAME,0)))')
-            put(ws, r, 19, f'=IF(B{r}=0,"",N{r}+I{r}*LN(L_IN_TOKENS))')
-            put(ws, r, 20, f'=AND({name}<>"",{ref(inputs, mr, 4)}=TRUE)')
-            put(ws, r, 21, f'=IF({name}="","",IF(C{r},"own OLS",IF(SPARSE_STRATEGY="pooled","pooled slopes",'
-                           f'"slopes of the data-rich models, own intercept")))')
-            put(ws, r, 22, f'=IF({name}="","empty slot",IF(B{r}=0,"no benchmark rows for this model",'
-                           f'IF(ISNA(MATCH(P{r},NODE_NAME,0)),"unknown node","ok")))')
+        ws = self.sheets["Fit"]
+        put_text(ws, 2, 1, "Shared slopes: least squares on deviations from each model's mean (a fixed-effects "
+                           "fit), over the rows flagged in_shared_fit on Benchmarks").font = self.styles.note
+        self._write("Shared")
+        self._write("Fit")
 
     def _draws(self) -> None:
-        ws, st, lay = self.sheets["Draws"], self.styles, self.layout
-        # Distribution constants, from the inputs (row 2 labels, row 3 values).
-        consts = [
-            ("Z95", "_xlfn.NORM.S.INV(0.95)"),
-            ("PUE_MU", "(LN(PUE_P5)+LN(PUE_P95))/2"), ("PUE_SIGMA", "(LN(PUE_P95)-LN(PUE_P5))/(2*Z95)"),
-            ("PUE_F1", "IF(PUE_SIGMA=0,0,_xlfn.NORM.S.DIST(-PUE_MU/PUE_SIGMA,TRUE))"),
-        ]
-        for lever in ("model", "serving", "hardware", "improved"):
-            p5, p95 = f"ALPHA_{lever.upper()}_P5", f"ALPHA_{lever.upper()}_P95"
-            consts += [(f"A_{lever.upper()}_MU", f"(LN({p5})+LN({p95}))/2"),
-                       (f"A_{lever.upper()}_SIGMA", f"(LN({p95})-LN({p5}))/(2*Z95)")]
-        for i, (name, formula) in enumerate(consts, start=1):
-            put_text(ws, 2, i, name).font = st.bold
-            put(ws, 3, i, f"={formula}")
-            define(self.wb, name, ref(ws, 3, i))
-
-        st.header_row(ws, DATA_ROW - 1, list(DRAW_COLUMNS))
-        variables = [api.VARIABLE_IDS[v] for v in ("l_out", "util", "pue", "alpha_model", "alpha_serving",
-                                                    "alpha_hardware", "alpha_improved")]
-        util = ('MIN(1,IF(PNODE_READING="split",UTIL_MEDIAN*EXP(IF(K{r}<0,LN(UTIL_MEDIAN/UTIL_P5),'
-                'LN(UTIL_P95/UTIL_MEDIAN))/Z95*K{r}),IF(PNODE_READING="p5p95",EXP((LN(UTIL_P5)+LN(UTIL_P95))/2'
-                '+(LN(UTIL_P95)-LN(UTIL_P5))/(2*Z95)*K{r}),UTIL_MEDIAN*EXP(K{r}*(LN(UTIL_P95)-LN(UTIL_P5))'
-                '/(2*Z95)))))')
-        pue = ('IF(PUE_SIGMA=0,EXP(PUE_MU),IF(PUE_BELOW_ONE="truncate",_xlfn.LOGNORM.INV(PUE_F1+D{r}*(1-PUE_F1),'
-               'PUE_MU,PUE_SIGMA),IF(PUE_BELOW_ONE="clip",MAX(1,_xlfn.LOGNORM.INV(D{r},PUE_MU,PUE_SIGMA)),'
-               '_xlfn.LOGNORM.INV(D{r},PUE_MU,PUE_SIGMA))))')
-        for i in range(lay.trials):
-            r = DATA_ROW + i
-            ws.cell(r, 1).value = i + 1
-            for j, v in enumerate(variables):
-                ws.cell(r, 2 + j).value = hdr_formula(f"$A{r}", v)
-            ws.cell(r, 9).value = f"=-LN(1-B{r})*L_OUT_MEDIAN_TRADITIONAL_TOKENS/LN(2)"
-            ws.cell(r, 10).value = f"=-LN(1-B{r})*L_OUT_MEDIAN_TTS_TOKENS/LN(2)"
-            ws.cell(r, 11).value = f"=_xlfn.NORM.S.INV(C{r})"
-            ws.cell(r, 12).value = "=" + util.format(r=r)
-            ws.cell(r, 13).value = "=" + pue.format(r=r)
-            for j, lever in enumerate(("MODEL", "SERVING", "HARDWARE", "IMPROVED")):
-                ws.cell(r, 14 + j).value = f"=_xlfn.LOGNORM.INV({col(5 + j)}{r},A_{lever}_MU,A_{lever}_SIGMA)"
-            ws.cell(r, 18).value = f"=N{r}*O{r}*P{r}"
+        ws = self.sheets["Draws"]
+        put_text(ws, 2, 1, "Distribution constants from the Inputs; below, one row per trial, shared by all "
+                           "models (common random numbers)").font = self.styles.note
+        self._write("Const")
+        self._name_columns("Const", {"pue_mu": "PUE_MU", "pue_sigma": "PUE_SIGMA"})
+        table = self._write("Draws", {"trial": list(range(1, self.trials + 1))})
+        ws.freeze_panes = ws.cell(table.first_row, 2)
 
     def _simulation(self, regime: str) -> None:
-        ws, st, lay = self.sheets[REGIME_SHEETS[regime]], self.styles, self.layout
-        draws = self.sheets["Draws"].title
-        lout_name = "l_out_traditional_tokens" if regime == "traditional" else "l_out_tts_tokens"
-        lout_col, lout_range = _draw_letter(lout_name), self._draw_range(lout_name)
-        for row, label in ((2, "lowest TPS of the sample"), (3, "highest TPS of the sample"), (4, "model"),
-                           (5, "in_baseline")):
-            put_text(ws, row, 1, label).font = st.bold
+        sheet, label, lout = REGIMES[regime]
+        ws, st, table = self.sheets[sheet], self.styles, self.grid.table(sheet)
+        heads = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the sample",
+                 "power_at_lowest_tps_kw": "S.IV power at the lowest TPS (kW)",
+                 "power_per_tps_kw": "S.IV power per token/s (kW)", "model": "model", "in_baseline": "in_baseline"}
+        ends = ",".join(tps_of(f"{f}({{all.Draws.{lout}}})") for f in ("MIN", "MAX"))
+        templates = {"model": '=IF({Fit.model}="","",{Fit.model})', "in_baseline": "={Fit.in_baseline}",
+                     "tps_low": f'=IF({{head.model}}="","",MIN({ends}))',
+                     "tps_high": f'=IF({{head.model}}="","",MAX({ends}))',
+                     # S.IV: P_idle at the lowest sampled TPS rising to util_linear_max * P_max at the highest
+                     # (all at the high end when every sampled TPS is equal, as in the engine).
+                     "power_at_lowest_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},'
+                                               '{p.util_linear_max}*{Fit.p_max_kw},{Fit.p_idle_kw}))',
+                     "power_per_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},0,'
+                                         '({p.util_linear_max}*{Fit.p_max_kw}-{Fit.p_idle_kw})/'
+                                         '({head.tps_high}-{head.tps_low})))'}
+        for key, text in heads.items():
+            put_text(ws, table.head_row(key), 1, text).font = st.bold
+            for k in range(1, self.slots + 1):
+                column = table.column(f"slot_{k}")
+                render = self.grid.compile(templates[key], table, column)
+                write_formula(ws, table.head_row(key), table.column_number(column.name), render(0))
+        self._write(sheet, {"trial": list(range(1, self.trials + 1))})
         ws.column_dimensions["A"].width = 24
-        util_col, pue_col = _draw_letter("util_frac_of_p_max"), _draw_letter("pue")
-        for k in range(lay.slots):
-            c = 2 + k
-            letter = col(c)
-            fr = lay.fit_first_row + k
-
-            def fit(column: str, fr: int = fr) -> str:
-                return f"Fit!${column}${fr}"
-
-            def tps_at(lout: str, fit=fit) -> str:
-                return f"MIN(EXP({fit('S')}+{fit('J')}*LN({lout})),{fit('O')})"
-
-            put(ws, 4, c, f'=IF({fit("A")}="","",{fit("A")})')
-            put(ws, 5, c, f"={fit('T')}")
-            ends = f"{tps_at(f'MIN({lout_range})')},{tps_at(f'MAX({lout_range})')}"
-            put(ws, 2, c, f'=IF({letter}$4="","",MIN({ends}))')
-            put(ws, 3, c, f'=IF({letter}$4="","",MAX({ends}))')
-            ws.column_dimensions[letter].width = 16
-            for i in range(lay.trials):
-                r = DATA_ROW + i
-                lout = f"{draws}!${lout_col}{r}"
-                tps = tps_at(lout)
-                power = (f'IF(PNODE_MODEL="linear_tps",{fit("R")}+(UTIL_LINEAR_MAX*{fit("Q")}-{fit("R")})*'
-                         f'({tps}-{letter}$2)/({letter}$3-{letter}$2),{draws}!${util_col}{r}*{fit("Q")})')
-                ws.cell(r, c).value = (f'=IF({letter}$4="","",{draws}!${pue_col}{r}/3.6*{power}*'
-                                       f'IF(L_EFF="in_plus_out",L_IN_TOKENS+{lout},{lout})/{tps})')
-        st.header_row(ws, DATA_ROW - 1, ["trial"])
-        for i in range(lay.trials):
-            ws.cell(DATA_ROW + i, 1).value = i + 1
-        name = REGIME_LABELS[regime].upper()
-        define(self.wb, f"ENERGY_{name}_WH", area(ws, DATA_ROW, 2, lay.last_row, 1 + lay.slots))
-        define(self.wb, f"BASELINE_FLAGS_{name}", area(ws, 5, 2, 5, 1 + lay.slots))
-
-    def _draw_range(self, name: str) -> str:
-        """The whole column of one Draws variable, e.g. alpha_improved."""
-        letter = _draw_letter(name)
-        return f"Draws!${letter}${DATA_ROW}:${letter}${self.layout.last_row}"
-
-    def _stat(self, regime: str, column: str | None, stat: float | None, alpha: str | None = None) -> str:
-        """One statistic (mean when stat is None) of one model's column, or of the baseline mixture
-        divided by the Draws column `alpha` if given (an ArrayText)."""
-        name = REGIME_LABELS[regime].upper()
-        if column is None:
-            values = f"ENERGY_{name}_WH" if alpha is None else f"ENERGY_{name}_WH/{self._draw_range(alpha)}"
-            values = f"IF(BASELINE_FLAGS_{name},{values})"
-        else:
-            sheet = REGIME_SHEETS[regime]
-            values = f"{sheet}!${column}${DATA_ROW}:${column}${self.layout.last_row}"
-        formula = f"=AVERAGE({values})" if stat is None else f"=_xlfn.PERCENTILE.INC({values},{stat})"
-        return ArrayText(formula) if column is None else formula
-
-    @staticmethod
-    def _write(ws: Worksheet, row: int, column: int, formula: str):
-        """Write a formula, as an array formula when it is ArrayText; returns the cell."""
-        cell = ws.cell(row, column)
-        if isinstance(formula, ArrayText):
-            ws[cell.coordinate] = ArrayFormula(cell.coordinate, str(formula))
-            return ws[cell.coordinate]
-        cell.value = formula
-        return cell
+        ws.freeze_panes = ws.cell(table.first_row, 2)
+        define(self.wb, f"ENERGY_{label.upper()}_WH", table.block("slot_1", f"slot_{self.slots}"))
+        flags = table.head_row("in_baseline")
+        define(self.wb, f"BASELINE_FLAGS_{label.upper()}",
+               f"{sheet}!${table.letter('slot_1')}${flags}:${table.letter(f'slot_{self.slots}')}${flags}")
 
     def _summary(self) -> None:
-        ws, st, lay = self.sheets["Summary"], self.styles, self.layout
-        headers = ["model"]
-        for regime in api.REGIMES:
-            headers += [f"{REGIME_LABELS[regime]} {s} (Wh)" for s, _ in STAT_PERCENTILES]
-        headers.append("TTS / traditional median")
-        st.header_row(ws, 3, headers)
-        ws.column_dimensions["A"].width = 34
-        rows = [(f"=IF(Fit!$A${lay.fit_first_row + k}=\"\",\"\",Fit!$A${lay.fit_first_row + k})", col(2 + k))
-                for k in range(lay.slots)] + [("Baseline (mixture of in_baseline models)", None)]
-        for i, (label, sim_col) in enumerate(rows):
-            r = 4 + i
-            put(ws, r, 1, label)
-            c = 2
-            for regime in api.REGIMES:
-                for stat_name, stat in STAT_PERCENTILES:
-                    formula = self._stat(regime, sim_col, stat)
-                    if sim_col is not None:  # an empty model slot shows nothing
-                        formula = f'=IF($A{r}="","",{formula[1:]})'
-                    cell = self._write(ws, r, c, formula)
-                    if sim_col is None:
-                        define(self.wb, f"Baseline_{REGIME_LABELS[regime]}_{stat_name.capitalize()}_Wh",
-                               ref(ws, r, c))
-                        cell.fill = st.result
-                    cell.number_format = st.number_format
-                    c += 1
-            put(ws, r, c, f'=IF($A{r}="","",H{r}/B{r})').number_format = "0.00"
-            if sim_col is None:
-                define(self.wb, "Baseline_TTS_to_Traditional_Median_Ratio", ref(ws, r, c))
+        self._write("Summary")
+        base = self._write("Baseline", {"model": ["Baseline (mixture of in_baseline models)"]}, header=False)
+        ws = self.sheets["Summary"]
+        for regime in REGIMES:
+            for s, _ in STATS:
+                define(self.wb, f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_Wh",
+                       base.cell(f"{regime}_{s}", 0, sheet=True, absolute=True))
+                ws[base.cell(f"{regime}_{s}", 0)].fill = self.styles.result
+        define(self.wb, "Baseline_TTS_to_Traditional_Median_Ratio", base.cell("ratio", 0, sheet=True, absolute=True))
 
     def _interventions(self) -> None:
-        ws, st = self.sheets["Interventions"], self.styles
-        headers = ["lever", "alpha P5", "alpha P95"]
-        for regime in api.REGIMES:
-            headers += [f"{REGIME_LABELS[regime]} {s} (Wh)" for s, _ in STAT_PERCENTILES] + [
-                f"{REGIME_LABELS[regime]} median reduction (x)"]
-        st.header_row(ws, 3, headers)
-        ws.column_dimensions["A"].width = 28
-        for i, (label, alpha) in enumerate(LEVER_ROWS):
-            r = 4 + i
-            put_text(ws, r, 1, label)
-            lever = alpha.removeprefix("alpha_").upper() if alpha else None
-            if lever and lever != "COMBINED":
-                put(ws, r, 2, f"=ALPHA_{lever}_P5")
-                put(ws, r, 3, f"=ALPHA_{lever}_P95")
-            c = 4
-            for regime in api.REGIMES:
-                first = c
-                for _, stat in STAT_PERCENTILES:
-                    self._write(ws, r, c, self._stat(regime, None, stat, alpha)).number_format = st.number_format
-                    c += 1
-                put(ws, r, c, f"=${col(first)}$4/{col(first)}{r}").number_format = "0.00"
-                c += 1
-        put_text(ws, 11, 1, "Each lever divides every query's energy by its own log-normal alpha (P5-P95 above); "
-                            "'all three combined' multiplies the model, serving and hardware alphas (paper Sec. 3: "
-                            "8-20x).").font = st.note
+        ws = self.sheets["Interventions"]
+        table = self.grid.table("Levers")
+        self._write("Levers", {"lever": [label for _, label, _ in LEVERS]})
+        for key, _, alpha in LEVERS:
+            lever = alpha.removeprefix("alpha_") if alpha else None
+            if lever and lever != "combined":
+                for end in ("p5", "p95"):
+                    write_formula(ws, table.row(key), table.column_number(f"alpha_{end}"),
+                                  f"={input_name(f'alpha_{lever}_{end}')}")
+            for regime in REGIMES:
+                for s, q in STATS:
+                    column = table.column(f"{regime}_{s}")
+                    render = self.grid.compile("=" + stat_formula(baseline_values(regime, alpha), q), table, column)
+                    cell = write_formula(ws, table.row(key), table.column_number(column.name), render(0), array=True)
+                    cell.number_format = WH
+        note = ("Each lever divides every query's energy by its own log-normal alpha (P5-P95 above). 'All three "
+                "combined' multiplies the model, serving and hardware alphas: InferWatt's reading of the paper's "
+                "8-20x for combined levers (Sec. 3), not a scenario the paper defines.")
+        put_text(ws, table.last_row + 2, 1, note).font = self.styles.note
 
     def _fleet(self) -> None:
-        ws, st = self.sheets["Fleet"], self.styles
-        ws.column_dimensions["A"].width = 58
-        ws.column_dimensions["B"].width = 18
-        ws.column_dimensions["C"].width = 40
-        rows = [
-            ("P_max of the beta node (kW)", "=INDEX(NODE_P_MAX_KW,MATCH(BETA_NODE,NODE_NAME,0))", "Fleet_P_max_kW"),
-            ("P_idle of the beta node (kW)", "=INDEX(NODE_P_IDLE_KW,MATCH(BETA_NODE,NODE_NAME,0))", "Fleet_P_idle_kW"),
-            ("mean daily load f (sinusoid between min and max)", "=(LOAD_MIN_FRAC+LOAD_MAX_FRAC)/2", "Mean_Load_Frac"),
-            ("node energy, sinusoidal load (kWh/day)",
-             "=Fleet_P_idle_kW*24+(Fleet_P_max_kW-Fleet_P_idle_kW)*24*Mean_Load_Frac", "E_Node_Sin_kWh_per_day"),
-            ("node energy, full load (kWh/day)", "=Fleet_P_max_kW*24", "E_Node_Uniform_kWh_per_day"),
-            ("beta_util = (1/f) * E_sin / E_uniform",
-             "=E_Node_Sin_kWh_per_day/E_Node_Uniform_kWh_per_day/Mean_Load_Frac", "Beta_Util"),
-            ("beta = redundancy * beta_util * interconnect", "=NODE_REDUNDANCY*Beta_Util*INTERCONNECT_OVERHEAD",
-             "Beta"),
-            ("baseline mean, traditional (Wh/query)", self._stat("traditional", None, None), "Mean_Traditional_Wh"),
-            ("baseline mean, test-time scaling (Wh/query)", self._stat("tts", None, None), "Mean_TTS_Wh"),
-            ("baseline mean, traditional, improved alpha (Wh/query)",
-             self._stat("traditional", None, None, "alpha_improved"), "Mean_Traditional_Improved_Wh"),
-            ("baseline mean, test-time scaling, improved alpha (Wh/query)",
-             self._stat("tts", None, None, "alpha_improved"), "Mean_TTS_Improved_Wh"),
-            ("queries per day (input)", "=QUERIES_PER_DAY", None),
-            ("share of test-time-scaling queries (input)", "=TTS_SHARE", None),
-            ("all traditional (GWh/day)", "=Beta*QUERIES_PER_DAY*Mean_Traditional_Wh/1E9",
-             "Fleet_Baseline_GWh_per_day"),
-            ("all traditional, improved (GWh/day)", "=Beta*QUERIES_PER_DAY*Mean_Traditional_Improved_Wh/1E9",
-             "Fleet_Baseline_Improved_GWh_per_day"),
-            ("mix with the test-time-scaling share (GWh/day)",
-             "=Beta*QUERIES_PER_DAY*((1-TTS_SHARE)*Mean_Traditional_Wh+TTS_SHARE*Mean_TTS_Wh)/1E9",
-             "Fleet_Mixed_GWh_per_day"),
-            ("mix, improved (GWh/day)", "=Beta*QUERIES_PER_DAY*((1-TTS_SHARE)*Mean_Traditional_Improved_Wh+"
-             "TTS_SHARE*Mean_TTS_Improved_Wh)/1E9", "Fleet_Mixed_Improved_GWh_per_day"),
-        ]
-        st.header_row(ws, 3, ["quantity", "value", "defined name"])
-        for i, (label, formula, name) in enumerate(rows):
-            r = 4 + i
-            put_text(ws, r, 1, label)
-            cell = self._write(ws, r, 2, formula)
-            cell.number_format = st.large_number_format if formula == "=QUERIES_PER_DAY" else st.number_format
+        ws, table = self.sheets["Fleet"], self.grid.table("Fleet")
+        self._write("Fleet", {"quantity": [label for label, _, _ in FLEET_ROWS.values()],
+                              "name": [name or "" for _, _, name in FLEET_ROWS.values()]})
+        for key, (label, formula, name) in FLEET_ROWS.items():
+            render = self.grid.compile(formula, table, table.column("value"))
+            cell = write_formula(ws, table.row(key), table.column_number("value"), render(0),
+                                 array="ENERGY_" in formula)
+            cell.number_format = "#,##0" if key == "queries" else NUM
             if name:
-                define(self.wb, name, ref(ws, r, 2))
-                put_text(ws, r, 3, name)
+                define(self.wb, name, table.cell("value", key, sheet=True, absolute=True))
             if "GWh" in label:
-                cell.fill = st.result
-        self.fleet_rows = {name: 4 + i for i, (_, _, name) in enumerate(rows) if name}
+                cell.fill = self.styles.result
 
     def _reproduction(self) -> None:
-        ws, st = self.sheets["Reproduction"], self.styles
-        st.header_row(ws, 3, ["quantity", "unit", "paper", "this workbook", "ratio", "source"])
-        ws.column_dimensions["A"].width = 60
-        ws.column_dimensions["F"].width = 60
-        sources = {
-            "llama405b_traditional_median_wh": self._model_stat_ref("Llama 3.1 405B", "traditional", "median"),
-            "mixtral_traditional_median_wh": self._model_stat_ref("Mixtral 8x22B", "traditional", "median"),
-            "baseline_traditional_median_wh": "Baseline_Traditional_Median_Wh",
-            "baseline_traditional_p25_wh": "Baseline_Traditional_P25_Wh",
-            "baseline_traditional_p75_wh": "Baseline_Traditional_P75_Wh",
-            "baseline_tts_median_wh": "Baseline_TTS_Median_Wh",
-            "baseline_tts_p25_wh": "Baseline_TTS_P25_Wh",
-            "baseline_tts_p75_wh": "Baseline_TTS_P75_Wh",
-            "tts_to_traditional_median_ratio": "Baseline_TTS_to_Traditional_Median_Ratio",
-            "beta_util": "Beta_Util", "e_node_sin_kwh_per_day": "E_Node_Sin_kWh_per_day",
-            "e_node_uniform_kwh_per_day": "E_Node_Uniform_kWh_per_day", "beta": "Beta",
-            "fleet_baseline_gwh_per_day": "Fleet_Baseline_GWh_per_day",
-            "fleet_mixed_gwh_per_day": "Fleet_Mixed_GWh_per_day",
-            "fleet_mixed_improved_gwh_per_day": "Fleet_Mixed_Improved_GWh_per_day",
-        }
-        r = 4
-        for key, figure in catalogue.paper_figures().items():
-            if key not in sources:
-                continue
-            put_text(ws, r, 1, figure.quantity)
-            put_text(ws, r, 2, figure.unit)
-            ws.cell(r, 3).value = figure.paper_value
-            put(ws, r, 4, f"={sources[key]}").number_format = st.number_format
-            put(ws, r, 5, f"=D{r}/C{r}").number_format = "0.00"
-            put_text(ws, r, 6, figure.source)
-            r += 1
-        put_text(ws, r + 1, 1, "The fleet rows use the Inputs' query volume and test-time share (paper: 1 billion and "
-                               "10 %). The supplement's variants (S.III, S.IV) and the explanation of every gap: "
-                               "run 'inferwatt reproduce'.").font = st.note
+        ws, table = self.sheets["Reproduction"], self.grid.table("Repro")
+        figures = catalogue.paper_figures()
+        keys = [k for k in figures if k in REPRODUCTION_CELLS]
+        self._write("Repro", {"quantity": [figures[k].quantity for k in keys], "unit": [figures[k].unit for k in keys],
+                              "paper": [figures[k].paper_value for k in keys],
+                              "built": [self.built[k] for k in keys], "source": [figures[k].source for k in keys]})
+        for key in keys:
+            write_formula(ws, table.row(key), table.column_number("live"), "=" + self._live_ref(key))
+            write_formula(ws, table.row(key), table.column_number("check"), audit_formula(
+                table.cell("live", key), table.cell("built", key)))
+        put_text(ws, table.last_row + 2, 1,
+                 f"'engine at build' is InferWatt's Python engine at this workbook's defaults ({self.trials:,} "
+                 f"trials, seed {self.seed}): a plain number that previews and readers without a calculation engine "
+                 "show. 'live' recalculates from the Inputs; the check says whether the two still agree. The "
+                 "supplement's variants (S.III, S.IV) and the explanation of every gap: run 'inferwatt "
+                 "reproduce'.").font = self.styles.note
 
-    def _model_stat_ref(self, model: str, regime: str, stat: str) -> str:
-        """The Summary cell of a catalogue model's statistic (its slot is its catalogue position)."""
-        k = list(catalogue.models()).index(model)
-        column = 2 + [s for s, _ in STAT_PERCENTILES].index(stat) + (0 if regime == "traditional" else 6)
-        return ref(self.sheets["Summary"], 4 + k, column)
+    def _live_ref(self, key: str) -> str:
+        """The workbook cell (or defined name) that computes a paper figure."""
+        model = catalogue.paper_figures()[key].model
+        if model:
+            k = [m.name for m in self.models].index(model)
+            return self.grid.table("Summary").cell("traditional_median", k, sheet=True, absolute=True)
+        return REPRODUCTION_CELLS[key]
 
     def _charts(self) -> None:
-        ws, st, lay = self.sheets["Charts"], self.styles, self.layout
-        summary, interventions, fleet = self.sheets["Summary"], self.sheets["Interventions"], self.sheets["Fleet"]
+        ws, st = self.sheets["Charts"], self.styles
+        hist = self.grid.table("Hist")
+        lo, hi, bins = self.spec["histogram_min_wh"], self.spec["histogram_max_wh"], self.spec["histogram_bins"]
+        edges = [0.0] + [lo * (hi / lo) ** (i / bins) for i in range(bins + 1)] + [1e308]
+        labels = [f"< {lo:g}"] + [f"{edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(1, bins + 1)] + [f">= {hi:g}"]
+        self._write("Hist", {"label": labels, "from_wh": edges[:-1], "to_wh": edges[1:]})
+        total_row = hist.last_row + 1
+        put_text(ws, total_row, 1, "all bins (every draw counted)").font = st.bold
+        for regime in REGIMES:
+            c = hist.column_number(regime)
+            write_formula(ws, total_row, c, f"=SUM({hist.range(regime, sheet=False)})")
+            count = self.grid.compile(f"=SUM({baseline_mask(regime)})", hist, hist.column(regime))(0)
+            write_formula(ws, total_row + 1, c, count, array=True)
+        put_text(ws, total_row + 1, 1, "baseline draws (trials x models)").font = st.bold
 
-        def bar(title: str, y_title: str, anchor: str, log: bool = True) -> BarChart:
-            chart = BarChart()
-            chart.title, chart.y_axis.title = title, y_title
-            chart.height, chart.width = 9, 18
-            if log:
-                chart.y_axis.scaling.logBase = 10
-            ws.add_chart(chart, anchor)
-            return chart
+        summary, levers, fleet = (self.grid.table(k) for k in ("Summary", "Levers", "Fleet"))
+        sheets = self.sheets
 
-        last = 4 + lay.slots
-        c1 = bar("Figure 1: energy per query by model (Wh): median, P25, P75", "Wh/query", "A3")
-        for column in (2, 5, 6, 8, 11, 12):  # traditional and TTS median, P25, P75
-            c1.add_data(Reference(summary, min_col=column, min_row=3, max_row=last), titles_from_data=True)
-        c1.set_categories(Reference(summary, min_col=1, min_row=4, max_row=last))
+        def ref(table: Table, column: str, first: int | str = 0, last: int | str | None = None,
+                header: bool = False) -> Reference:
+            c = table.column_number(column)
+            top = table.header_row if header else table.row(first)
+            return Reference(sheets[table.sheet], min_col=c, max_col=c, min_row=top,
+                             max_row=table.row(table.n_rows - 1 if last is None else last))
 
-        c2 = bar("Figure 2: baseline and efficiency levers, median Wh/query", "Wh/query", "L3")
-        for column in (4, 11):
-            c2.add_data(Reference(interventions, min_col=column, min_row=3, max_row=9), titles_from_data=True)
-        c2.set_categories(Reference(interventions, min_col=1, min_row=4, max_row=9))
+        c1 = _bar("Figure 1: energy per query by model, median with P25-P75 (Wh, log scale)", "Wh/query")
+        for regime in REGIMES:
+            c1.add_data(ref(summary, f"{regime}_median", header=True), titles_from_data=True)
+            series = c1.series[-1]
+            series.errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
+                                       plus=_num(ref(summary, f"{regime}_plus")),
+                                       minus=_num(ref(summary, f"{regime}_minus")))
+        c1.set_categories(ref(summary, "model"))
+        ws.add_chart(c1, "A3")
 
-        c3 = bar("Figure 3: fleet energy (GWh/day)", "GWh/day", "A22", log=False)
-        first = self.fleet_rows["Fleet_Baseline_GWh_per_day"]
-        c3.add_data(Reference(fleet, min_col=2, min_row=first, max_row=first + 3), titles_from_data=False)
-        c3.set_categories(Reference(fleet, min_col=1, min_row=first, max_row=first + 3))
+        c2 = _bar("Figure 2: baseline and efficiency levers, median (Wh, log scale)", "Wh/query")
+        for regime in REGIMES:
+            c2.add_data(ref(levers, f"{regime}_median", header=True), titles_from_data=True)
+        c2.set_categories(ref(levers, "lever"))
+        ws.add_chart(c2, "L3")
+
+        c3 = _bar("Figure 3: fleet energy (GWh/day)", "GWh/day", log=False)
+        c3.add_data(ref(fleet, "value", "fleet_baseline", "fleet_mixed_improved"), titles_from_data=False)
+        c3.set_categories(ref(fleet, "quantity", "fleet_baseline", "fleet_mixed_improved"))
         c3.legend = None
+        ws.add_chart(c3, "A24")
 
-        # Histogram of baseline energy per query (traditional), log-spaced bins.
-        bins = self.spec["histogram_bins"]
-        lo, hi = self.spec["histogram_min_wh"], self.spec["histogram_max_wh"]
-        top = 42
-        st.header_row(ws, top, ["bin from (Wh)", "bin to (Wh)", "baseline queries, traditional",
-                                "baseline queries, test-time scaling"])
-        for i in range(bins):
-            r = top + 1 + i
-            ws.cell(r, 1).value = lo * (hi / lo) ** (i / bins)
-            ws.cell(r, 2).value = lo * (hi / lo) ** ((i + 1) / bins)
-            for c, name in ((3, "TRADITIONAL"), (4, "TTS")):
-                put(ws, r, c, f"=SUMPRODUCT(BASELINE_FLAGS_{name}*(ENERGY_{name}_WH>=A{r})*(ENERGY_{name}_WH<B{r}))")
-            for c in (1, 2):
-                ws.cell(r, c).number_format = "0.000"
-        hist = BarChart()
-        hist.title, hist.y_axis.title, hist.x_axis.title = ("Histogram: baseline energy per query", "queries",
-                                                            "Wh/query (bin start, log-spaced)")
-        hist.height, hist.width = 9, 18
-        hist.add_data(Reference(ws, min_col=3, max_col=4, min_row=top, max_row=top + bins), titles_from_data=True)
-        hist.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=top + bins))
-        ws.add_chart(hist, "L22")
+        c4 = _bar("Histogram: baseline energy per query (every draw counted)", "queries", log=False)
+        c4.x_axis.title = "Wh/query (log-spaced bins; first and last bins catch the tails)"
+        for regime in REGIMES:
+            c4.add_data(ref(hist, regime, header=True), titles_from_data=True)
+        c4.set_categories(ref(hist, "label"))
+        c4.y_axis.number_format = "#,##0"
+        ws.add_chart(c4, "L24")
+        put_text(ws, hist.header_row - 1, 1, "Histogram data").font = st.bold
+
+    def _about(self) -> None:
+        ws, st = self.sheets["About"], self.styles
+        width = 120
+        ws.column_dimensions["A"].width = width
+        lines = self.spec["sheets"]["About"]["lines"]
+        for i, line in enumerate(lines, start=3):
+            put_text(ws, i, 1, line).alignment = st.wrap
+            ws.row_dimensions[i].height = 15 * math.ceil(len(line) / (width * 0.95))
+        row = 4 + len(lines)
+        put_text(ws, row, 1, f"InferWatt version {__version__}; built with {self.trials:,} trials, seed {self.seed}. "
+                             "Method: Oviedo et al. 2025, arXiv 2509.20241. To change the number of trials, rebuild: "
+                             "python build.py --trials N --seed S (the seed can also be changed on the Inputs "
+                             "sheet).").alignment = st.wrap
+        ws.row_dimensions[row].height = 30
+        top = row + 2
+        put_text(ws, top, 1, "Key results as built (plain numbers; the live values are on the sheets named)").font \
+            = st.bold
+        st.header_row(ws, top + 1, ["quantity", "unit", "engine at build", "live value", "live = build?"])
+        for j, width_j in zip("BCDE", (10, 16, 16, 22), strict=True):
+            ws.column_dimensions[j].width = width_j
+        figures = catalogue.paper_figures()
+        for i, key in enumerate(k for k in KEY_RESULTS if k in figures):
+            r = top + 2 + i
+            put_text(ws, r, 1, figures[key].quantity)
+            put_text(ws, r, 2, figures[key].unit)
+            put(ws, r, 3, self.built[key]).number_format = NUM
+            write_formula(ws, r, 4, "=" + self._live_ref(key)).number_format = NUM
+            write_formula(ws, r, 5, audit_formula(f"D{r}", f"C{r}"))
+
+    def _finish(self) -> None:
+        """Names valid and defined, sheets protected, printing sized; raises if an Excel rule is broken."""
+        names = list(self.wb.defined_names)
+        check_defined_names(names)
+        missing = self.grid.used_names - set(names)
+        if missing:
+            raise ValueError(f"formulas use undefined names: {', '.join(sorted(missing))}")
+        for ws in self.wb.worksheets:
+            for row in ws.iter_rows(max_row=min(ws.max_row, 60)):
+                for cell in row:
+                    text = getattr(cell.value, "text", cell.value)
+                    if isinstance(text, str) and text.startswith("=") and cell.data_type != "s":
+                        undefined = names_in(text) - set(names)
+                        if undefined:
+                            raise ValueError(f"{ws.title}!{cell.coordinate} uses undefined {sorted(undefined)}")
+            ws.protection.sheet = True  # no password: Review > Unprotect Sheet
+            ws.page_setup.orientation = "landscape"
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.page_setup.fitToHeight = 0
+            if ws.title in ("Draws", *(s for s, _, _ in REGIMES.values())):
+                table = self.grid.table(ws.title)
+                ws.print_area = f"A1:{table.letter(table.columns[-1].name)}{table.first_row + BULK_SHEETS_PRINTED_ROWS}"
+                ws.print_title_rows = f"{table.header_row}:{table.header_row}"
+            ws.page_setup.fitToWidth = max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS))
 
 
-def _draw_letter(name: str) -> str:
-    """Column letter of a Draws variable."""
-    return col(DRAW_COLUMNS.index(name) + 1)
+def audit_formula(live: str, built: str) -> str:
+    """An audit cell: does the live value still equal the engine's value at build time?"""
+    return (f'=IF(ABS({live}-{built})<={CHECK_TOLERANCE}*MAX(ABS({built}),1E-300),"yes",'
+            '"no: inputs changed since the build")')
+
+
+def _allowed(p: catalogue.Parameter) -> str:
+    choices = WORKBOOK_CHOICES.get(p.name, p.choices)
+    return "one of " + ", ".join(choices) if choices else p.allowed
+
+
+def _sentences(text: str) -> list[str]:
+    """Text split after each full stop or semicolon, so a prompt can keep whole sentences."""
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch in ".;" and (i + 1 == len(text) or text[i + 1] == " "):
+            out.append(text[start:i + 1].strip())
+            start = i + 1
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return out
+
+
+def _used_width(ws: Worksheet) -> float:
+    """Sum of the widths of the columns a sheet uses, in Excel's character units (8.43 when unset)."""
+    total = 0.0
+    for i in range(1, ws.max_column + 1):
+        width = ws.column_dimensions[get_column_letter(i)].width
+        total += width if width else 8.43
+    return total
+
+
+def _num(reference: Reference) -> NumDataSource:
+    return NumDataSource(numRef=NumRef(f=str(reference)))
+
+
+def _bar(title: str, y_title: str, log: bool = True) -> BarChart:
+    """A bar chart with both axes kept visible (openpyxl omits <c:delete val="0"/>) and readable numbers."""
+    chart = BarChart()
+    chart.title, chart.y_axis.title = title, y_title
+    chart.height, chart.width = 10, 20
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.number_format = "General" if log else "0.00"
+    if log:
+        chart.y_axis.scaling.logBase = 10
+    return chart
+
+
+# Fleet sheet rows: key -> (label, formula template, defined name of the value).
+FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
+    "p_max": ("P_max of the beta node (kW)", "=INDEX({all.Node.p_max_kw},MATCH({p.beta_node},{all.Node.name},0))",
+              "Fleet_P_max_kW"),
+    "p_idle": ("P_idle of the beta node (kW)", "=INDEX({all.Node.p_idle_kw},MATCH({p.beta_node},{all.Node.name},0))",
+               "Fleet_P_idle_kW"),
+    "mean_load": ("mean daily load f (sinusoid between min and max)", "=({p.load_min_frac}+{p.load_max_frac})/2",
+                  "Mean_Load_Frac"),
+    "e_sin": ("node energy, sinusoidal load (kWh/day)",
+              "={n.Fleet_P_idle_kW}*24+({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})*24*{n.Mean_Load_Frac}",
+              "E_Node_Sin_kWh_per_day"),
+    "e_uniform": ("node energy, full load (kWh/day)", "={n.Fleet_P_max_kW}*24", "E_Node_Uniform_kWh_per_day"),
+    "beta_util": ("beta_util = (1/f) * E_sin / E_uniform",
+                  "={n.E_Node_Sin_kWh_per_day}/{n.E_Node_Uniform_kWh_per_day}/{n.Mean_Load_Frac}", "Beta_Util"),
+    "beta": ("beta = redundancy * beta_util * interconnect",
+             "={p.node_redundancy}*{n.Beta_Util}*{p.interconnect_overhead}", "Beta"),
+    "mean_traditional": ("baseline mean, traditional (Wh/query)",
+                         "=" + stat_formula(baseline_values("traditional"), None), "Mean_Traditional_Wh"),
+    "mean_tts": ("baseline mean, test-time scaling (Wh/query)", "=" + stat_formula(baseline_values("tts"), None),
+                 "Mean_TTS_Wh"),
+    "mean_traditional_improved": ("baseline mean, traditional, improved alpha (Wh/query)",
+                                  "=" + stat_formula(baseline_values("traditional", "alpha_improved"), None),
+                                  "Mean_Traditional_Improved_Wh"),
+    "mean_tts_improved": ("baseline mean, test-time scaling, improved alpha (Wh/query)",
+                          "=" + stat_formula(baseline_values("tts", "alpha_improved"), None), "Mean_TTS_Improved_Wh"),
+    "queries": ("queries per day (input)", "={p.queries_per_day}", None),
+    "tts_share": ("share of test-time-scaling queries (input)", "={p.tts_share}", None),
+    "fleet_baseline": ("all traditional (GWh/day)", "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Wh}/1E9",
+                       "Fleet_Baseline_GWh_per_day"),
+    "fleet_baseline_improved": ("all traditional, improved (GWh/day)",
+                                "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Improved_Wh}/1E9",
+                                "Fleet_Baseline_Improved_GWh_per_day"),
+    "fleet_mixed": ("mix with the test-time-scaling share (GWh/day)",
+                    "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Wh}+{p.tts_share}*"
+                    "{n.Mean_TTS_Wh})/1E9", "Fleet_Mixed_GWh_per_day"),
+    "fleet_mixed_improved": ("mix, improved (GWh/day)",
+                             "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Improved_Wh}+"
+                             "{p.tts_share}*{n.Mean_TTS_Improved_Wh})/1E9", "Fleet_Mixed_Improved_GWh_per_day"),
+}
+
+# Paper figures the workbook computes: key of data/paper_results.csv -> defined name of the live value
+# (figures about one model are found by the model named in paper_results.csv).
+REPRODUCTION_CELLS = {
+    "llama405b_traditional_median_wh": "", "mixtral_traditional_median_wh": "",
+    "baseline_traditional_median_wh": "Baseline_Traditional_Median_Wh",
+    "baseline_traditional_p25_wh": "Baseline_Traditional_P25_Wh",
+    "baseline_traditional_p75_wh": "Baseline_Traditional_P75_Wh",
+    "baseline_tts_median_wh": "Baseline_TTS_Median_Wh", "baseline_tts_p25_wh": "Baseline_TTS_P25_Wh",
+    "baseline_tts_p75_wh": "Baseline_TTS_P75_Wh",
+    "tts_to_traditional_median_ratio": "Baseline_TTS_to_Traditional_Median_Ratio",
+    "beta_util": "Beta_Util", "e_node_sin_kwh_per_day": "E_Node_Sin_kWh_per_day",
+    "e_node_uniform_kwh_per_day": "E_Node_Uniform_kWh_per_day", "beta": "Beta",
+    "fleet_baseline_gwh_per_day": "Fleet_Baseline_GWh_per_day", "fleet_mixed_gwh_per_day": "Fleet_Mixed_GWh_per_day",
+    "fleet_mixed_improved_gwh_per_day": "Fleet_Mixed_Improved_GWh_per_day",
+}
+KEY_RESULTS = ("baseline_traditional_median_wh", "baseline_traditional_p25_wh", "baseline_traditional_p75_wh",
+               "baseline_tts_median_wh", "baseline_tts_p25_wh", "baseline_tts_p75_wh", "beta",
+               "fleet_baseline_gwh_per_day", "fleet_mixed_gwh_per_day", "fleet_mixed_improved_gwh_per_day")
 
 
 def build_standalone(path: Path, trials: int | None = None, seed: int | None = None) -> Path:

@@ -1,10 +1,16 @@
-"""Small openpyxl helpers shared by the workbook generators: safe text, names, styles, atomic save."""
+"""openpyxl helpers shared by the workbook generators: safe text, the one formula writer, names,
+styles, and a reproducible atomic save."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import tempfile
+import time
+import zipfile
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -13,11 +19,14 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
+from .excel import add_prefixes, check_defined_name, check_formula
+from .grid import Grid, Table
 
 TEMPLATES_PACKAGE = "inferwatt_xl.workbook_templates"
 
@@ -37,31 +46,60 @@ def put_text(ws: Worksheet, row: int, column: int, text: object) -> Cell:
 
 
 def put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
-    """Write a number, boolean or formula; text goes through put_text."""
-    if isinstance(value, str) and not value.startswith("="):
+    """Write a number or boolean; text goes through put_text (never as a formula)."""
+    if isinstance(value, str):
         return put_text(ws, row, column, value)
     cell = ws.cell(row, column)
     cell.value = value
     return cell
 
 
-def ref(ws: Worksheet | str, row: int, column: int, absolute: bool = True) -> str:
-    """A cell reference 'Sheet'!$A$1 usable from any sheet."""
-    title = ws if isinstance(ws, str) else ws.title
-    col = get_column_letter(column)
-    cell = f"${col}${row}" if absolute else f"{col}{row}"
-    return f"{quote_sheetname(title)}!{cell}"
+def write_formula(ws: Worksheet, row: int, column: int, formula: str, array: bool = False,
+                  check: bool = True) -> Cell:
+    """The one way a formula enters a workbook: `_xlfn.` prefixes added and Excel's rules checked
+    (check=False only for rows of a compiled template, whose prefixes and first and last rows
+    are checked already), written as an array formula when asked."""
+    cell = ws.cell(row, column)
+    if check:
+        formula = add_prefixes(formula)
+        check_formula(formula, f"{ws.title}!{cell.coordinate}")
+    if array:
+        ws[cell.coordinate] = ArrayFormula(cell.coordinate, formula)
+        return ws[cell.coordinate]
+    cell.value = formula
+    return cell
 
 
-def area(ws: Worksheet | str, row1: int, col1: int, row2: int, col2: int) -> str:
-    """An absolute range reference 'Sheet'!$A$1:$B$9."""
-    title = ws if isinstance(ws, str) else ws.title
-    return (f"{quote_sheetname(title)}!${get_column_letter(col1)}${row1}:"
-            f"${get_column_letter(col2)}${row2}")
+def write_table(ws: Worksheet, grid: Grid, table: Table, styles: Styles | None = None,
+                values: Mapping[str, Sequence[object]] | None = None) -> None:
+    """Headers, widths and formats of a table, its data columns from `values` and its formula columns
+    from their templates (each template checked against Excel's rules on its first and last row)."""
+    values = values or {}
+    if styles is not None:
+        styles.header_row(ws, table.header_row, [c.header for c in table.columns], table.first_col)
+    for column in table.columns:
+        number = table.column_number(column.name)
+        if column.width:
+            ws.column_dimensions[get_column_letter(number)].width = column.width
+        if column.formula is not None:
+            per_row = callable(column.formula)
+            render = None if per_row else grid.compile(column.formula, table, column)
+            for i in range(table.n_rows):
+                text = grid.compile(column.formula(i), table, column)(i) if per_row else render(i)
+                cell = write_formula(ws, table.row(i), number, text, column.array,
+                                     check=per_row or i in (0, table.n_rows - 1))
+                if column.number_format:
+                    cell.number_format = column.number_format
+        elif column.name in values:
+            for i, value in enumerate(values[column.name]):
+                cell = put(ws, table.row(i), number, value)
+                if column.number_format:
+                    cell.number_format = column.number_format
 
 
 def define(wb: Workbook, name: str, target: str) -> None:
-    """A workbook-level defined name for a cell or range reference."""
+    """A workbook-level defined name for a cell or range reference, valid in Excel."""
+    check_defined_name(name)
     wb.defined_names[name] = DefinedName(name, attr_text=target)
 
 
@@ -96,22 +134,70 @@ class Styles:
         cell.protection = Protection(locked=False)
 
 
+STALE_TEMP_SECONDS = 3600
+FIXED_BUILD_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # document time unless SOURCE_DATE_EPOCH is set
+
+
+def build_time() -> dt.datetime:
+    """The time stamped into documents: SOURCE_DATE_EPOCH (reproducible-builds.org) or a fixed time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return FIXED_BUILD_TIME
+
+
+def _reproducible(src: Path, dst: Path) -> None:
+    """Copy the package with fixed entry times and document timestamps: same inputs, same bytes."""
+    stamp = build_time()
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    zip_time = max(stamp, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + iso.encode(), data)
+            info = zipfile.ZipInfo(item.filename, date_time=zip_time)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            zout.writestr(info, data)
+
+
+def _clear_stale_temps(folder: Path, name: str) -> None:
+    """Remove temporary files an earlier, killed build left beside `name` (older than an hour)."""
+    for stale in folder.glob(f".{name}.*.tmp"):
+        try:
+            if time.time() - stale.stat().st_mtime > STALE_TEMP_SECONDS:
+                stale.unlink()
+        except OSError:
+            pass
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_atomically(wb: Workbook, path: Path) -> Path:
-    """Write to a temporary file beside `path`, then rename: a failure leaves the old file intact."""
+    """Write reproducibly to a temporary file beside `path`, then rename: a failure leaves the old file
+    intact, and the file gets the permissions of the user's umask."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _clear_stale_temps(path.parent, path.name)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd2, raw = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise InputError("output path", str(path), f"a writable location ({err.strerror})") from None
     os.close(fd)
+    os.close(fd2)
     try:
-        wb.save(tmp)
+        wb.save(raw)
+        _reproducible(Path(raw), Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError("output path", str(path), f"a writable file ({err.strerror})") from None
-    except BaseException:
+    finally:
+        Path(raw).unlink(missing_ok=True)
         Path(tmp).unlink(missing_ok=True)
-        raise
     return path
