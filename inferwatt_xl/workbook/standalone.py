@@ -44,7 +44,7 @@ LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
 # The choices the workbook's formulas implement (per_model's minimum-norm fit is engine-only).
 WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
-PRINTABLE_WIDTH_CHARS = 130  # column-width units that fit a landscape page at ~100 %
+PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
 CHECK_TOLERANCE = 1e-9
 NUM = "0.0000"
 WH = "0.0000"
@@ -434,8 +434,9 @@ class StandaloneWorkbook:
         dv.error = fit_text([f"{p.name} must be {allowed}.", f"Default: {p.default}."], MAX_PROMPT_CHARS)
         dv.errorTitle = "InferWatt input"
         dv.promptTitle = fit_text([p.name], MAX_TITLE_CHARS) if len(p.name) <= MAX_TITLE_CHARS else "InferWatt input"
-        dv.prompt = fit_text([f"{p.label} [{p.unit}].", f"Allowed: {allowed}.", f"Default: {p.default}.",
-                              *_sentences(p.description)], MAX_PROMPT_CHARS)
+        prompt = fit_text([f"{p.label} [{p.unit}].", f"Allowed: {allowed}.", f"Default: {p.default}.",
+                           *_sentences(p.description)], MAX_PROMPT_CHARS)
+        dv.prompt = prompt[:-1] + "." if prompt.endswith(";") else prompt  # the last whole clause ends the text
         dv.showErrorMessage = dv.showInputMessage = True
         ws.add_data_validation(dv)
         dv.add(coordinate)
@@ -636,24 +637,22 @@ class StandaloneWorkbook:
 
     def _about(self) -> None:
         ws, st = self.sheets["About"], self.styles
-        width = 120
-        ws.column_dimensions["A"].width = width
-        lines = self.spec["sheets"]["About"]["lines"]
-        for i, line in enumerate(lines, start=3):
-            put_text(ws, i, 1, line).alignment = st.wrap
-            ws.row_dimensions[i].height = 15 * math.ceil(len(line) / (width * 0.95))
-        row = 4 + len(lines)
-        put_text(ws, row, 1, f"InferWatt version {__version__}; built with {self.trials:,} trials, seed {self.seed}. "
-                             "Method: Oviedo et al. 2025, arXiv 2509.20241. To change the number of trials, rebuild: "
-                             "python build.py --trials N --seed S (the seed can also be changed on the Inputs "
-                             "sheet).").alignment = st.wrap
-        ws.row_dimensions[row].height = 30
+        widths = (58, 12, 16, 16, 24)  # the key-results table below; text lines span all five columns
+        for j, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = width
+        lines = [*self.spec["sheets"]["About"]["lines"], "",
+                 f"InferWatt version {__version__}; built with {self.trials:,} trials, seed {self.seed}. Method: "
+                 "Oviedo et al. 2025, arXiv 2509.20241. To change the number of trials, rebuild: python build.py "
+                 "--trials N --seed S (the seed can also be changed on the Inputs sheet)."]
+        for row, line in enumerate(lines, start=3):
+            put_text(ws, row, 1, line).alignment = st.wrap
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+            ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(line) / (sum(widths) * 0.9)))
+        row = 3 + len(lines) - 1
         top = row + 2
         put_text(ws, top, 1, "Key results as built (plain numbers; the live values are on the sheets named)").font \
             = st.bold
-        st.header_row(ws, top + 1, ["quantity", "unit", "engine at build", "live value", "live = build?"])
-        for j, width_j in zip("BCDE", (10, 16, 16, 22), strict=True):
-            ws.column_dimensions[j].width = width_j
+        st.header_row(ws, top + 1, ["quantity", "unit", "engine at build", "live value", "live = build?"], min_width=0)
         figures = catalogue.paper_figures()
         for i, key in enumerate(k for k in KEY_RESULTS if k in figures):
             r = top + 2 + i
@@ -686,6 +685,11 @@ class StandaloneWorkbook:
                 table = self.grid.table(ws.title)
                 ws.print_area = f"A1:{table.letter(table.columns[-1].name)}{table.first_row + BULK_SHEETS_PRINTED_ROWS}"
                 ws.print_title_rows = f"{table.header_row}:{table.header_row}"
+            if ws.title == "Benchmarks":  # the data a reader checks, not the helper columns or empty rows
+                bench = self.grid.table("Bench")
+                last = bench.row(len(catalogue.benchmarks().model) - 1)
+                ws.print_area = f"A1:{bench.letter('source')}{last}"
+                ws.print_title_rows = f"{bench.header_row}:{bench.header_row}"
             ws.page_setup.fitToWidth = max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS))
 
 

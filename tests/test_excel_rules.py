@@ -1,0 +1,282 @@
+"""Microsoft Excel's file rules, checked on the built workbook without any spreadsheet application.
+
+LibreOffice and Gnumeric forgive what Excel does not (a defined name such as Z95 that is also a
+cell, a function without its `_xlfn.` prefix); these tests read the file itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+import re
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from xlsxwriter.worksheet import Worksheet as XlsxWriterWorksheet
+
+import inferwatt_xl as iw
+from inferwatt_xl import api, catalogue
+from inferwatt_xl.workbook import excel
+from inferwatt_xl.workbook.excel import ExcelRuleError, add_prefixes, check_defined_name, check_formula
+from inferwatt_xl.workbook.grid import Column, Grid, Table
+from inferwatt_xl.workbook.standalone import BULK_SHEETS_PRINTED_ROWS, StandaloneWorkbook, build_standalone
+
+TRIALS = 200
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return build_standalone(tmp_path_factory.mktemp("rules") / "InferWatt.xlsx", trials=TRIALS, seed=1)
+
+
+@pytest.fixture(scope="module")
+def formulas(built) -> list[tuple[str, str]]:
+    """(where, formula text) of every formula in the file."""
+    wb = load_workbook(built)
+    out = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                text = getattr(cell.value, "text", cell.value)
+                if isinstance(text, str) and text.startswith("=") and cell.data_type != "s":
+                    out.append((f"{ws.title}!{cell.coordinate}", text))
+    return out
+
+
+# ---------------------------------------------------------------- the rules themselves, by hand
+
+
+@pytest.mark.parametrize("name", ["Z95", "A1", "XFD1048576", "ab12", "R1C1", "R", "c", "R2", "C10", "r[1]c[-1]",
+                                  "TRUE", "1abc", "has space", "a-b", "x" * 256, "LN", "Percentile.Inc"])
+def test_names_excel_rejects_or_misreads_are_refused(name):
+    with pytest.raises(ExcelRuleError):
+        check_defined_name(name)
+
+
+@pytest.mark.parametrize("name", ["Z_95", "PUE_P95", "Beta", "_x", "\\name", "a.b", "ABCD1", "Fleet_GWh_per_day"])
+def test_valid_names_pass(name):
+    check_defined_name(name)
+
+
+def test_names_must_be_unique_ignoring_case():
+    with pytest.raises(ExcelRuleError, match="differ only in case"):
+        excel.check_defined_names(["Beta", "BETA"])
+
+
+@pytest.mark.parametrize(("formula", "message"), [
+    ("=NORM.S.INV(0.5)", "_xlfn.NORM.S.INV"),
+    ("=_xlfn.IF(1,2,3)", "must not carry"),
+    ("=FOO(1)", "not among"),
+    ("=" + "+".join(["1"] * 5000), "characters"),
+    ("=" + "ABS(" * 65 + "1" + ")" * 65, "nesting"),
+    ("=SUM(" + ",".join(["1"] * 256) + ")", "arguments"),
+    ("=ABS((1)", "unbalanced"),
+    ("1+1", "start with"),
+])
+def test_formulas_breaking_an_excel_rule_are_refused(formula, message):
+    with pytest.raises(ExcelRuleError, match=re.escape(message)):
+        check_formula(formula, "test")
+
+
+def test_prefixes_are_added_once_and_never_inside_text():
+    text = '=IF(A1="NORM.S.INV(",PERCENTILE.INC(B1:B9,0.5),NORM.S.INV(0.9))'
+    once = add_prefixes(text)
+    assert once == '=IF(A1="NORM.S.INV(",_xlfn.PERCENTILE.INC(B1:B9,0.5),_xlfn.NORM.S.INV(0.9))'
+    assert add_prefixes(once) == once
+
+
+def test_the_prefix_list_agrees_with_xlsxwriter():
+    """Every function we prefix is one XlsxWriter prefixes, and none we leave bare is."""
+    source = inspect.getsource(XlsxWriterWorksheet._prepare_formula)
+    theirs = {m.removeprefix("_xlws.") for m in re.findall(r'"_xlfn\.((?:_xlws\.)?[A-Z0-9.]+)\("', source)}
+    assert len(theirs) > 100
+    assert theirs >= excel.FUTURE_FUNCTIONS
+    assert not excel.CLASSIC_FUNCTIONS & theirs
+
+
+def test_fit_text_keeps_whole_pieces():
+    assert excel.fit_text(["One.", "Two three.", "Four."], 15) == "One. Two three."
+    with pytest.raises(ExcelRuleError):
+        excel.fit_text(["much too long"], 5)
+
+
+# ---------------------------------------------------------------- the template compiler
+
+
+def small_grid(columns: list[Column]) -> tuple[Grid, Table]:
+    grid = Grid({"pue_p95": "PUE_P95"})
+    data = grid.add(Table("Data", "Data", [Column("x", "x"), Column("y", "y")], 3, 5))
+    table = grid.add(Table("T", "Calc Sheet", columns, 6, 5))
+    return grid, data if not columns else table
+
+
+def test_templates_follow_columns_when_one_is_inserted():
+    columns = [Column("a", "a"), Column("b", "b", "={a}*{Data.y}+{all.Data.x}*{p.pue_p95}")]
+    grid, table = small_grid(columns)
+    assert grid.compile(columns[1].formula, table, columns[1])(0) == "=A6*Data!$B3+Data!$A$3:$A$7*PUE_P95"
+    inserted = [Column("new", "new"), *columns]
+    grid2, table2 = small_grid(inserted)
+    assert grid2.compile(inserted[2].formula, table2, inserted[2])(4) == "=B10*Data!$B7+Data!$A$3:$A$7*PUE_P95"
+    assert table2.cell("b", 0, sheet=True, absolute=True) == "'Calc Sheet'!$C$6"
+
+
+@pytest.mark.parametrize(("template", "message"), [
+    ("={missing}", "no column 'missing'"), ("={p.nope}", "no declared parameter 'nope'"),
+    ("={Nowhere.x}", "no table 'Nowhere'"), ("={a.b.c.d}", "not a placeholder")])
+def test_unknown_references_fail_the_build_naming_them(template, message):
+    column = Column("f", "f", template)
+    grid, table = small_grid([Column("a", "a"), column])
+    with pytest.raises(ExcelRuleError, match=re.escape(message)):
+        grid.compile(template, table, column)
+
+
+def test_renaming_a_parameter_fails_the_build_with_its_name(monkeypatch):
+    params = dict(catalogue.parameters())
+    params["pue_p95_renamed"] = dataclasses.replace(params.pop("pue_p95"), name="pue_p95_renamed")
+    monkeypatch.setattr(catalogue, "parameters", lambda: params)
+    monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: {})
+    with pytest.raises(ExcelRuleError, match="no declared parameter 'pue_p95'"):
+        StandaloneWorkbook(10, 1).build()
+
+
+def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
+    """No model name is written in the builder: renaming one in the catalogue just works."""
+    renames = {"Mixtral 8x22B": "Mixtral Renamed", "Llama 3.1 405B": "Llama Renamed"}
+    models = {renames.get(k, k): catalogue.Model(renames.get(k, k), *list(m.__dict__.values())[1:])
+              for k, m in catalogue.models().items()}
+    b = catalogue.benchmarks()
+    bench = catalogue.Benchmarks(b.model.copy(), b.input_tokens, b.output_tokens, b.tps_tokens_per_s, b.source)
+    for old, new in renames.items():
+        bench.model[bench.model == old] = new
+    bench = catalogue.Benchmarks(bench.model.astype(object), *list(bench.__dict__.values())[1:])
+    figures = {k: catalogue.PaperFigure(f.key, f.quantity, f.unit, f.paper_value, renames.get(f.model, f.model),
+                                        f.source) for k, f in catalogue.paper_figures().items()}
+    monkeypatch.setattr(catalogue, "models", lambda: models)
+    monkeypatch.setattr(catalogue, "benchmarks", lambda: bench)
+    monkeypatch.setattr(catalogue, "paper_figures", lambda: figures)
+    monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: dict.fromkeys(figures, 1.0))
+    path = StandaloneWorkbook(10, 1).build()
+    assert "Mixtral Renamed" in [c.value for row in path["Inputs"].iter_rows() for c in row]
+
+
+# ---------------------------------------------------------------- the built file
+
+
+def test_every_defined_name_is_valid_and_unique(built):
+    names = list(load_workbook(built).defined_names)
+    excel.check_defined_names(names)
+    assert {"Baseline_Traditional_Median_Wh", "Baseline_TTS_Median_Wh", "Fleet_Baseline_GWh_per_day",
+            "Fleet_Mixed_GWh_per_day", "Fleet_Mixed_Improved_GWh_per_day", "Beta", "PUE_P95", "SEED"} <= set(names)
+    assert {p.upper() for p in catalogue.parameters()} <= set(names)
+
+
+def test_every_formula_obeys_excel_rules_and_uses_only_defined_names(built, formulas):
+    names = set(load_workbook(built).defined_names)
+    seen = set()
+    for where, text in formulas:
+        check_formula(text, where)
+        assert not excel.names_in(text) - names, (where, excel.names_in(text) - names)
+        assert "[" not in text, f"external reference in {where}"
+        seen |= excel.functions_in(text)
+    assert {"_xlfn.PERCENTILE.INC", "_xlfn.LOGNORM.INV", "_xlfn.NORM.S.INV", "NORMSDIST"} <= seen
+    with zipfile.ZipFile(built) as z:
+        assert not [p for p in z.namelist() if "externalLink" in p or "vbaProject" in p]
+
+
+def test_validation_prompts_fit_excel_whole_and_booleans_are_lists(built):
+    wb = load_workbook(built)
+    inputs = wb["Inputs"]
+    validations = inputs.data_validations.dataValidation
+    for dv in validations:
+        for text, limit in ((dv.prompt, 255), (dv.error, 255), (dv.promptTitle, 32), (dv.errorTitle, 32)):
+            assert text is None or len(text) <= limit
+        if dv.prompt:
+            assert dv.prompt.endswith(".")  # whole sentences, never cut mid-word
+    validated = {str(c): dv for dv in validations for c in dv.sqref.ranges}
+    for p in catalogue.parameters():
+        if p != "n_trials":
+            cell = wb.defined_names[p.upper()].attr_text.split("!")[1].replace("$", "")
+            assert cell in validated, p
+            assert inputs[cell].protection.locked is False
+    model_table = StandaloneWorkbook(TRIALS, 1).grid.table("Model")
+    for k in range(model_table.n_rows):
+        dv = validated[model_table.cell("in_baseline", k)]
+        assert dv.type == "list" and dv.formula1 == '"TRUE,FALSE"'
+
+
+def test_key_results_are_numbers_without_a_calculation_engine(built):
+    """A previewer, pandas or openpyxl(data_only=True) sees the engine's key results as numbers."""
+    wb = load_workbook(built, data_only=True)
+    values = {}
+    for row in wb["About"].iter_rows():
+        if isinstance(row[0].value, str) and isinstance(row[2].value, float):
+            values[row[0].value] = row[2].value
+    figures = catalogue.paper_figures()
+    stats = iw.simulate("baseline", "traditional", n=TRIALS, seed=1).stats
+    assert values[figures["baseline_traditional_median_wh"].quantity] == pytest.approx(stats["median"], rel=1e-12)
+    assert values[figures["beta"].quantity] == pytest.approx(iw.beta().beta, rel=1e-12)
+    fleet = iw.fleet(1e9, 0.1, n=TRIALS, seed=1).gwh_per_day
+    assert values[figures["fleet_mixed_gwh_per_day"].quantity] == pytest.approx(fleet, rel=1e-12)
+    repro = StandaloneWorkbook(TRIALS, 1).grid.table("Repro")
+    for key in repro.rows:
+        assert isinstance(wb[repro.sheet][repro.cell("built", key)].value, float), key
+    assert wb[repro.sheet][repro.cell("built", "beta")].value == pytest.approx(iw.beta().beta, rel=1e-12)
+
+
+def test_charts_keep_their_axes_and_readable_formats(built):
+    with zipfile.ZipFile(built) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 4
+    for xml in charts:
+        kept = re.findall(r'<(?:c:)?delete val="0"\s*/>', xml)
+        assert len(kept) == 2, "both axes kept (Excel hides axes without delete=0)"
+        assert 'formatCode="0.0000"' not in xml
+    assert sum(bool(re.search(r"<(?:c:)?errBars>", xml)) for xml in charts) == 1  # Figure 1: P25-P75 bars
+
+
+def test_printing_is_bounded_and_legible(built):
+    wb = load_workbook(built)
+    for name in ("Draws", "Sim_Traditional", "Sim_TTS"):
+        area = wb[name].print_area
+        last_row = int(re.findall(r"\$?(\d+)$", area if isinstance(area, str) else area[0])[0])
+        assert last_row <= 12 + BULK_SHEETS_PRINTED_ROWS, name
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth >= 1
+    about = wb["About"]
+    assert all(about.row_dimensions[r].height for r in range(3, 8))
+
+
+def test_same_inputs_give_the_same_bytes(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    a = build_standalone(tmp_path / "a.xlsx", trials=20).read_bytes()
+    b = build_standalone(tmp_path / "b.xlsx", trials=20).read_bytes()
+    assert a == b
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    c = build_standalone(tmp_path / "c.xlsx", trials=20)
+    with zipfile.ZipFile(c) as z:
+        assert "2023-11-14T22:13:20Z" in z.read("docProps/core.xml").decode()
+
+
+def test_files_get_the_users_umask_and_stale_temps_are_cleared(tmp_path):
+    stale = tmp_path / ".w.xlsx.abc.tmp"
+    stale.write_bytes(b"left by a killed build")
+    os.utime(stale, (0, 0))
+    old = os.umask(0o022)
+    try:
+        path = build_standalone(tmp_path / "w.xlsx", trials=5)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert not stale.exists()
+
+
+def test_build_uses_the_declared_default_trials_and_seed(tmp_path):
+    path = build_standalone(tmp_path / "d.xlsx", trials=5)
+    wb = load_workbook(path)
+    seed_ref = wb.defined_names["SEED"].attr_text.split("!")
+    assert wb[seed_ref[0]][seed_ref[1].replace("$", "")].value == api.resolve_params()["seed"]
