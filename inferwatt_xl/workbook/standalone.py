@@ -32,7 +32,7 @@ from ..method import uniforms as hdr
 from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 from .excel import MAX_PROMPT_CHARS, MAX_TITLE_CHARS, check_defined_names, fit_text, names_in
 from .grid import Column, Grid, Table
-from .xlsx import Styles, define, put, put_text, save_atomically, template, write_formula, write_table
+from .xlsx import Styles, define, put_text, save_atomically, template, write_formula, write_table
 
 STATS = (("median", 0.5), ("mean", None), ("p5", 0.05), ("p25", 0.25), ("p75", 0.75), ("p95", 0.95))
 REGIMES = {"traditional": ("Sim_Traditional", "Traditional", "l_out_traditional_tokens"),
@@ -316,15 +316,23 @@ class StandaloneWorkbook:
                                        Column("name", "defined name", width=40)], 4, tuple(FLEET_ROWS)))
         figures = catalogue.paper_figures()
         keys = tuple(k for k in figures if k in REPRODUCTION_CELLS)
+        built_header = f"engine at build ({self.trials:,} trials, seed {self.seed})"
         g.add(Table("Repro", "Reproduction", [
             Column("quantity", "quantity", width=58), Column("unit", "unit", width=10),
             Column("paper", "paper", number_format="0.00##"),
-            Column("live", "this workbook (live)", number_format=NUM, width=16),
+            Column("live", "this workbook (live)", lambda i: "=" + self._live_ref(keys[i]), NUM, 16),
             Column("ratio", "ratio (live / paper)", "={live}/{paper}", "0.00"),
-            Column("built", f"engine at build ({self.trials:,} trials, seed {self.seed})", number_format=NUM,
-                   width=20),
-            Column("check", "live = engine at build?", width=26),
+            Column("built", built_header, number_format=NUM, width=20),
+            Column("check", "live = engine at build?", audit_formula("{live}", "{built}"), width=26),
             Column("source", "source", width=56)], 4, keys))
+        key_rows = tuple(k for k in KEY_RESULTS if k in figures)
+        about_rows = len(self.spec["sheets"]["About"]["lines"]) + 2  # the text lines, a blank and the build line
+        g.add(Table("Key", "About", [
+            Column("quantity", "quantity", width=58), Column("unit", "unit", width=12),
+            Column("built", built_header, number_format=NUM, width=16),
+            Column("live", "live value", lambda i: "=" + self._live_ref(key_rows[i]), NUM, 16),
+            Column("check", "live = engine at build?", audit_formula("{live}", "{built}"), width=24)],
+            3 + about_rows + 3, key_rows))
 
         bins = self.spec["histogram_bins"]
         g.add(Table("Hist", "Charts", [
@@ -554,15 +562,10 @@ class StandaloneWorkbook:
 
     def _reproduction(self) -> None:
         ws, table = self.sheets["Reproduction"], self.grid.table("Repro")
-        figures = catalogue.paper_figures()
-        keys = [k for k in figures if k in REPRODUCTION_CELLS]
+        figures, keys = catalogue.paper_figures(), table.rows
         self._write("Repro", {"quantity": [figures[k].quantity for k in keys], "unit": [figures[k].unit for k in keys],
                               "paper": [figures[k].paper_value for k in keys],
                               "built": [self.built[k] for k in keys], "source": [figures[k].source for k in keys]})
-        for key in keys:
-            write_formula(ws, table.row(key), table.column_number("live"), "=" + self._live_ref(key))
-            write_formula(ws, table.row(key), table.column_number("check"), audit_formula(
-                table.cell("live", key), table.cell("built", key)))
         put_text(ws, table.last_row + 2, 1,
                  f"'engine at build' is InferWatt's Python engine at this workbook's defaults ({self.trials:,} "
                  f"trials, seed {self.seed}): a plain number that previews and readers without a calculation engine "
@@ -637,9 +640,7 @@ class StandaloneWorkbook:
 
     def _about(self) -> None:
         ws, st = self.sheets["About"], self.styles
-        widths = (58, 12, 16, 16, 24)  # the key-results table below; text lines span all five columns
-        for j, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(j)].width = width
+        widths = [c.width or 8.43 for c in self.grid.table("Key").columns]  # text lines span the table below
         lines = [*self.spec["sheets"]["About"]["lines"], "",
                  f"InferWatt version {__version__}; built with {self.trials:,} trials, seed {self.seed}. Method: "
                  "Oviedo et al. 2025, arXiv 2509.20241. To change the number of trials, rebuild: python build.py "
@@ -648,19 +649,11 @@ class StandaloneWorkbook:
             put_text(ws, row, 1, line).alignment = st.wrap
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
             ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(line) / (sum(widths) * 0.9)))
-        row = 3 + len(lines) - 1
-        top = row + 2
-        put_text(ws, top, 1, "Key results as built (plain numbers; the live values are on the sheets named)").font \
+        rows, figures = self.grid.table("Key").rows, catalogue.paper_figures()
+        key = self._write("Key", {"quantity": [figures[k].quantity for k in rows],
+                                  "unit": [figures[k].unit for k in rows], "built": [self.built[k] for k in rows]})
+        put_text(ws, key.header_row - 1, 1, "Key results as built (plain numbers), beside their live values").font \
             = st.bold
-        st.header_row(ws, top + 1, ["quantity", "unit", "engine at build", "live value", "live = build?"], min_width=0)
-        figures = catalogue.paper_figures()
-        for i, key in enumerate(k for k in KEY_RESULTS if k in figures):
-            r = top + 2 + i
-            put_text(ws, r, 1, figures[key].quantity)
-            put_text(ws, r, 2, figures[key].unit)
-            put(ws, r, 3, self.built[key]).number_format = NUM
-            write_formula(ws, r, 4, "=" + self._live_ref(key)).number_format = NUM
-            write_formula(ws, r, 5, audit_formula(f"D{r}", f"C{r}"))
 
     def _finish(self) -> None:
         """Names valid and defined, sheets protected, printing sized; raises if an Excel rule is broken."""
