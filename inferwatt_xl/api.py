@@ -109,18 +109,24 @@ def throughput_fits(sparse_strategy: str | None = None, min_rows_own_fit: int | 
     """Fitted throughput of every model in the benchmarks (the shipped ones unless given)."""
     params = resolve_params({"sparse_strategy": sparse_strategy, "min_rows_own_fit": min_rows_own_fit})
     strategy, min_rows = params["sparse_strategy"], params["min_rows_own_fit"]
-    if benchmarks is None:
-        return _shipped_fits(strategy, min_rows)
-    b = benchmarks
-    return fit_throughput(b.model, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows)
+    try:
+        if benchmarks is None:
+            return dict(_shipped_fits(strategy, min_rows))  # a copy: the cache is never handed out
+        b = benchmarks
+        return fit_throughput(b.model, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows)
+    except ValueError:  # no model has enough rows for the shared slopes
+        richest = max(np.unique((benchmarks or catalogue.benchmarks()).model, return_counts=True)[1])
+        raise InputError("min_rows_own_fit", min_rows,
+                         f"at most {richest}, the benchmark rows of the best-covered model") from None
 
 
 def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None) -> float:
     """Fitted output tokens per second of a saturated node serving `model`."""
     name = find_model(model).name
-    l_in = check_number("l_in_tokens", l_in_tokens, (">", 0))
-    l_out = check_number("l_out_tokens", l_out_tokens, (">", 0))
-    return float(throughput_fits(sparse_strategy)[name].tps(l_in, l_out))
+    declared = catalogue.parameters()
+    l_in = declared["l_in_tokens"].check(l_in_tokens)
+    l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
+    return _finite(float(throughput_fits(sparse_strategy)[name].tps(l_in, l_out)), "throughput")
 
 
 # ---------------------------------------------------------------- one configuration
@@ -131,14 +137,35 @@ def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tok
     """Wh of one query of one configuration (Eq. 1): util = P_node / P_max, no randomness."""
     m = find_model(model)
     params = resolve_params({"l_in_tokens": l_in_tokens, "l_eff": l_eff, "sparse_strategy": sparse_strategy})
-    l_out = check_number("l_out_tokens", l_out_tokens, (">", 0))
+    declared = catalogue.parameters()
+    l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
     util = check_number("util", util, (">", 0), ("<=", 1))
-    pue = check_number("pue", pue, (">=", 1))
-    alpha = check_number("alpha", alpha, (">", 0))
+    pue = check_number("pue", pue, (">=", 1), declared["pue_p95"].upper)
+    alpha = check_number("alpha", alpha, (">", 0), declared["alpha_model_p95"].upper)
     p_node_kw = util * catalogue.nodes()[m.node].p_max_kw
     rate = throughput_fits(params["sparse_strategy"])[m.name].tps(params["l_in_tokens"], l_out)
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
-    return float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha))
+    return _finite(float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)), "energy per query")
+
+
+def _finite(value: float, what: str) -> float:
+    """Every result leaves the API finite: a NaN or infinity means inputs at the edge of float range."""
+    if not math.isfinite(value):
+        raise InputError(what, value, "a finite number: the inputs are too extreme to compute it")
+    return value
+
+
+def default_configuration() -> dict[str, float]:
+    """The single configuration a deterministic energy uses when the user gives none: the median
+    P_node / P_max and the median of the PUE range (the middle of each declared distribution)."""
+    params = resolve_params()
+    return {"util": params["util_median"], "pue": dist.lognormal_median(params["pue_p5"], params["pue_p95"])}
+
+
+def clear_caches() -> None:
+    """Forget every cached draw and fit (for benchmarks of cold calls, or after editing data files)."""
+    _hdr_cached.cache_clear()
+    _shipped_fits.cache_clear()
 
 
 # ---------------------------------------------------------------- Monte Carlo
@@ -176,7 +203,7 @@ class SimulationResult:
     @cached_property
     def stats(self) -> dict[str, float]:
         """median, mean, p5, p25, p75, p95 of the pooled energy in Wh/query (PERCENTILE.INC)."""
-        return summarise(self.energy_wh)
+        return {k: _finite(v, f"{k} energy per query") for k, v in summarise(self.energy_wh).items()}
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line: identity and statistics with units."""
@@ -213,7 +240,8 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     lever = lever.strip().lower() if lever else None
     median = params[_REGIME_MEDIAN[regime]]
     if l_out_median_tokens is not None:
-        median = check_number("l_out_median_tokens", l_out_median_tokens, (">", 0))
+        declared = catalogue.parameters()[_REGIME_MEDIAN[regime]]
+        median = check_number("l_out_median_tokens", l_out_median_tokens, declared.lower, declared.upper)
 
     alpha_names = _LEVER_VARIABLES[lever] if lever else ()
     u = draw_uniforms(("l_out", "util", "pue", *alpha_names), n, seed)
@@ -240,7 +268,7 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
             p_node_kw = util * node.p_max_kw
         energy[name] = energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)
     pooled = np.concatenate(list(energy.values())) if len(names) > 1 else energy[names[0]]
-    seed_out = seed if isinstance(seed, int) else "generator"
+    seed_out = "generator" if isinstance(seed, np.random.Generator) else catalogue.parameters()["seed"].check(seed)
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
                             energy, pooled)
@@ -253,8 +281,10 @@ def beta(**overrides: object) -> Beta:
     """The fleet factor beta of Supplement S.V from its inputs (parameters of the 'fleet' group)."""
     params = resolve_params(overrides)
     node = catalogue.nodes()[params["beta_node"]]
-    return beta_factor(node.p_max_kw, node.p_idle_kw, params["load_min_frac"], params["load_max_frac"],
-                       params["node_redundancy"], params["interconnect_overhead"])
+    result = beta_factor(node.p_max_kw, node.p_idle_kw, params["load_min_frac"], params["load_max_frac"],
+                         params["node_redundancy"], params["interconnect_overhead"])
+    _finite(result.beta, "beta")
+    return result
 
 
 @dataclass(frozen=True)
@@ -267,7 +297,7 @@ class FleetResult:
     tts_share: float
     improved: bool
     mean_traditional_wh: float
-    mean_tts_wh: float
+    mean_tts_wh: float | None  # None when no query is test-time scaling (it was not simulated)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line."""
@@ -286,15 +316,15 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     if not isinstance(improved, (bool, np.bool_)):
         raise InputError("improved", improved, "true or false")
     lever = "improved" if improved else None
-    means = {}
+    means: dict[str, float | None] = {"tts": None}
     for regime in REGIMES:
         if regime == "tts" and params["tts_share"] == 0:
-            means[regime] = math.nan
             continue
         means[regime] = simulate(model, regime, n, seed, lever=lever, **overrides).stats["mean"]
-    mean_tts = 0.0 if math.isnan(means["tts"]) else means["tts"]
+    mean_tts = means["tts"] or 0.0
     b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
                                        "interconnect_overhead")}).beta
-    gwh = fleet_gwh_per_day(params["queries_per_day"], means["traditional"], mean_tts, params["tts_share"], b)
+    gwh = _finite(fleet_gwh_per_day(params["queries_per_day"], means["traditional"], mean_tts, params["tts_share"], b),
+                  "GWh per day")
     return FleetResult(gwh, b, params["queries_per_day"], params["tts_share"], bool(improved),
                        means["traditional"], means["tts"])

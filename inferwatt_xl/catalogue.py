@@ -113,10 +113,20 @@ def _parse_bound(text: str, file: str, row: int, column: str) -> tuple[str, floa
     return m.group(1), float(m.group(2))
 
 
+def _decode(file: str, data: bytes) -> str:
+    """UTF-8 text, with or without the byte-order mark Excel writes; other bytes are a DataError."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(file, data[:err.start].count(b"\n") + 1, None, "UTF-8 text (save the CSV as UTF-8)",
+                        f"the byte {data[err.start:err.start + 1]!r}") from None
+
+
 def _read_csv(file: str, columns: tuple[str, ...], text: str | None = None) -> list[dict[str, str]]:
-    """Rows of a CSV file in the data package, checking its header."""
+    """Rows of a CSV file in the data package, checking its header and that no row is cut short or too long."""
     if text is None:
-        text = files(DATA_PACKAGE).joinpath(file).read_text(encoding="utf-8")
+        text = _decode(file, files(DATA_PACKAGE).joinpath(file).read_bytes())
+    text = text.removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in columns if c not in (reader.fieldnames or [])]
     if missing:
@@ -124,7 +134,21 @@ def _read_csv(file: str, columns: tuple[str, ...], text: str | None = None) -> l
     rows = list(reader)
     if not rows:
         raise DataError(file, None, None, "at least one data row", "an empty file")
+    for i, row in enumerate(rows, start=2):
+        if None in row:
+            raise DataError(file, i, None, f"{len(reader.fieldnames)} columns", "more")
+        cut = [column for column, value in row.items() if value is None]
+        if cut:
+            raise DataError(file, i, cut[0], f"{len(reader.fieldnames)} columns", "a row cut short")
     return rows
+
+
+def _unique(file: str, row_no: int, name: str, seen: dict[str, int], what: str = "name") -> None:
+    """A name (compared without case) must appear once: with duplicates the last row would silently win."""
+    key = name.strip().lower()
+    if key in seen:
+        raise DataError(file, row_no, what, f"a {what} not used before (row {seen[key]} has it)", name)
+    seen[key] = row_no
 
 
 def _field(file: str, row_no: int, row: dict[str, str], column: str, parse: Callable[[str], object],
@@ -152,6 +176,14 @@ def _text(raw: str) -> str:
     return raw
 
 
+# Parameters the method reads by name: a data file without one of them is refused on load.
+REQUIRED_PARAMETERS = (
+    "l_in_tokens", "l_out_median_traditional_tokens", "l_out_median_tts_tokens", "l_eff", "util_median", "util_p5",
+    "util_p95", "pnode_reading", "pnode_model", "util_linear_max", "pue_p5", "pue_p95", "pue_below_one",
+    "sparse_strategy", "min_rows_own_fit", "n_trials", "seed", "alpha_model_p5", "alpha_model_p95",
+    "alpha_serving_p5", "alpha_serving_p95", "alpha_hardware_p5", "alpha_hardware_p95", "alpha_improved_p5",
+    "alpha_improved_p95", "queries_per_day", "tts_share", "node_redundancy", "interconnect_overhead",
+    "load_min_frac", "load_max_frac", "beta_node")
 PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower", "upper", "choices",
                      "description", "source")
 
@@ -162,7 +194,9 @@ def parameters() -> dict[str, Parameter]:
     file = "parameters.csv"
     node_names = tuple(nodes())
     out: dict[str, Parameter] = {}
+    seen: dict[str, int] = {}
     for i, row in enumerate(_read_csv(file, PARAMETER_COLUMNS), start=2):
+        _unique(file, i, row["name"], seen)
         kind = row["kind"].strip()
         if kind not in ("number", "integer", "choice", "node"):
             raise DataError(file, i, "kind", "number, integer, choice or node", kind)
@@ -180,6 +214,10 @@ def parameters() -> dict[str, Parameter]:
         except InputError as err:
             raise DataError(file, i, "default", param.allowed, row["default"]) from err
         out[param.name] = Parameter(**{**param.__dict__, "default": default})
+    missing = [name for name in REQUIRED_PARAMETERS if name not in out]
+    if missing:
+        raise DataError(file, None, "name", f"a row for every parameter the method uses ({missing[0]} is missing)",
+                        "none")
     return out
 
 
@@ -230,16 +268,38 @@ def nodes() -> dict[str, Node]:
     """Serving nodes by name."""
     file = "nodes.csv"
     out = {}
+    seen: dict[str, int] = {}
     for i, row in enumerate(_read_csv(file, ("name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source")), start=2):
-        p_max = _field(file, i, row, "p_max_kw", _positive, "a power in kW > 0")
-        p_idle = _field(file, i, row, "p_idle_kw", _positive, "a power in kW > 0")
+        _unique(file, i, row["name"], seen)
+        p_max = _field(file, i, row, "p_max_kw", _kilowatts, KW_EXPECTED)
+        p_idle = _field(file, i, row, "p_idle_kw", _kilowatts, KW_EXPECTED)
         if p_idle >= p_max:
             raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({p_max})", p_idle)
-        out[row["name"]] = Node(
+        out[row["name"].strip()] = Node(
             _field(file, i, row, "name", _text, "a node name"),
-            int(_field(file, i, row, "gpus", _positive, "a GPU count > 0")),
+            _field(file, i, row, "gpus", _whole, "a whole number of GPUs > 0"),
             row["gpu"], p_max, p_idle, _field(file, i, row, "source", _text, "a source"))
     return out
+
+
+# A serving node draws watts to a few hundred kW (a GB200 NVL72 rack is about 120 kW); a value above
+# this bound is almost surely watts typed into a kW column.
+MAX_NODE_KW = 2000.0
+KW_EXPECTED = f"a power in kW, > 0 and <= {MAX_NODE_KW:g} (a value in W would be 1000x too large)"
+
+
+def _kilowatts(raw: str) -> float:
+    value = _positive(raw)
+    if value > MAX_NODE_KW:
+        raise ValueError
+    return value
+
+
+def _whole(raw: str) -> int:
+    value = _positive(raw)
+    if value != int(value):
+        raise ValueError
+    return int(value)
 
 
 def _bool(raw: str) -> bool:
@@ -256,6 +316,7 @@ def models() -> dict[str, Model]:
                "in_baseline", "source")
     out = {}
     node_names = nodes()
+    seen: dict[str, int] = {}
     for i, row in enumerate(_read_csv(file, columns), start=2):
         node = row["node"].strip()
         if node not in node_names:
@@ -268,7 +329,11 @@ def models() -> dict[str, Model]:
             row["architecture"].strip(), node, row["precision"].strip(),
             _field(file, i, row, "in_baseline", _bool, "true or false"),
             _field(file, i, row, "source", _text, "a source"))
+        for key in {_key(name) for name in (model.name, *model.aliases)}:  # a name stands for one model only
+            _unique(file, i, key, seen, "name or alias")
         out[model.name] = model
+    if not any(m.in_baseline for m in out.values()):
+        raise DataError(file, None, "in_baseline", "at least one model with in_baseline true (the baseline)", "none")
     return out
 
 
@@ -340,16 +405,17 @@ def read_benchmarks(text: str, file: str = "tps_benchmarks.csv", known_models_on
 @cache
 def benchmarks() -> Benchmarks:
     """The paper's 38 throughput rows (Supplement S.I)."""
-    return read_benchmarks(files(DATA_PACKAGE).joinpath("tps_benchmarks.csv").read_text(encoding="utf-8"))
+    file = "tps_benchmarks.csv"
+    return read_benchmarks(_decode(file, files(DATA_PACKAGE).joinpath(file).read_bytes()), file)
 
 
 def read_benchmarks_file(path: str | Path) -> Benchmarks:
     """A user's benchmark CSV (same columns as data/tps_benchmarks.csv); any model names allowed."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as err:
         raise InputError("benchmarks file", str(path), f"a readable CSV file ({err.strerror})") from None
-    return read_benchmarks(text, Path(path).name, known_models_only=False)
+    return read_benchmarks(_decode(Path(path).name, data), Path(path).name, known_models_only=False)
 
 
 # ---------------------------------------------------------------- the paper's reported figures

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from . import __version__, api, catalogue
 from .errors import InferWattError
-from .method.distributions import lognormal_median
+
+INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 def _print(data: object, as_json: bool, text: str) -> None:
-    print(json.dumps(data, indent=2) if as_json else text)
+    """Text, or strict JSON: a NaN or infinity is a bug, never printed (the API raises first)."""
+    print(json.dumps(data, indent=2, allow_nan=False) if as_json else text)
 
 
 def _stats_text(result: api.SimulationResult) -> str:
@@ -42,9 +44,9 @@ def cmd_tps(a: argparse.Namespace) -> None:
 
 
 def cmd_energy(a: argparse.Namespace) -> None:
-    params = api.resolve_params()
-    util = params["util_median"] if a.util is None else a.util
-    pue = lognormal_median(params["pue_p5"], params["pue_p95"]) if a.pue is None else a.pue
+    default = api.default_configuration()
+    util = default["util"] if a.util is None else a.util
+    pue = default["pue"] if a.pue is None else a.pue
     value = api.energy_wh(a.model, a.lout, util, pue, a.lin)
     _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
 
@@ -85,16 +87,23 @@ def cmd_reproduce(a: argparse.Namespace) -> None:
 def cmd_build(a: argparse.Namespace) -> None:
     from .workbook import build_all
 
-    for path in build_all(Path(a.out_dir), trials=a.trials, seed=a.seed):
-        print(f"wrote {path}")
+    paths = build_all(Path(a.out_dir), trials=a.trials, seed=a.seed)
+    _print({"written": [str(p) for p in paths]}, a.json, "\n".join(f"wrote {p}" for p in paths))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one line (no usage block), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser (all subcommands)."""
-    p = argparse.ArgumentParser(prog="inferwatt", description="Energy of LLM inference per query and per fleet "
+    p = _Parser(prog="inferwatt", description="Energy of LLM inference per query and per fleet "
                                 "(Oviedo et al., arXiv 2509.20241).")
     p.add_argument("--version", action="version", version=f"inferwatt {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=help_text, description=help_text)
@@ -150,12 +159,18 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: InferWatt's own errors become one line on stderr and exit code 2."""
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         args.func(args)
     except InferWattError as err:
         print(f"inferwatt: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a path that cannot be read or written
+        print(f"inferwatt: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("inferwatt: interrupted", file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 

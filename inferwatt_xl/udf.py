@@ -11,10 +11,12 @@ Tables are returned as lists of rows and spill natively in Excel with dynamic ar
 from __future__ import annotations
 
 import math
+import sys
+from collections import OrderedDict
 from collections.abc import Callable
-from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 import xlwings as xw
 
 from . import __version__, api, catalogue
@@ -36,32 +38,103 @@ class _Empty:
 
 
 EMPTY = _Empty()
-MEMO_SIZE = 4096
-_P = catalogue.parameters()
+MEMO_BYTES = 256 * 2**20  # memoised results kept, by size: a sheet of hundreds of calls, never gigabytes
+EXCEL_ROWS = 1_048_576  # rows of an Excel sheet: a spilled column cannot be longer
+MAX_ERROR_CHARS = 255  # what a cell user can read of an error line
+
+try:  # a broken data file must not make every Excel function vanish: each cell reports it instead
+    _P = catalogue.parameters()
+    DATA_ERROR: str | None = None
+except InferWattError as err:
+    _P, DATA_ERROR = {}, str(err)
 
 
 def _doc(name: str) -> str:
     """Argument help for Excel, from the one parameter declaration."""
-    return _P[name].help
+    return _P[name].help if name in _P else name
+
+
+def _error(text: str) -> str:
+    """One '#IW!' line, short enough to read in a cell."""
+    line = f"{ERROR_PREFIX} {' '.join(text.split())}"
+    return line if len(line) <= MAX_ERROR_CHARS else line[:MAX_ERROR_CHARS - 3] + "..."
 
 
 def _cell(compute: Callable[..., Any], *args: Any) -> Any:
-    """Run `compute` on frozen (hashable) arguments; our errors and any other become a '#IW!' line."""
+    """Run `compute` on frozen arguments; our errors and any other become a '#IW!' line."""
+    if DATA_ERROR:
+        return _error(f"data error: {DATA_ERROR}")
     try:
         return compute(*(_freeze(a) for a in args))
     except InputError as err:
-        return f"{ERROR_PREFIX} {EXCEL_NAMES.get(err.name, err.name)} must be {err.allowed}, got {err.value!r}"
+        return _error(f"{EXCEL_NAMES.get(err.name, err.name)} must be {err.allowed}, got {_short(err.value)}")
     except InferWattError as err:
-        return f"{ERROR_PREFIX} {err}"
+        return _error(str(err))
     except Exception as err:  # a cell must never raise: report it, readable, instead
-        return f"{ERROR_PREFIX} internal error ({type(err).__name__}: {err}); please report it"
+        return _error(f"internal error ({type(err).__name__}: {err}); please report it")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _freeze(value: Any) -> Any:
-    """Excel ranges arrive as (nested) lists; tuples make them usable as cache keys."""
+    """Excel ranges arrive as (nested) lists: tuples, so that they can be memo keys."""
     if isinstance(value, list):
         return tuple(_freeze(v) for v in value)
     return value
+
+
+def _key(value: Any) -> Any:
+    """A memo key that tells TRUE from 1 and 1 from 1.0, at any depth of a range."""
+    if isinstance(value, tuple):
+        return ("range", tuple(_key(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        return ("unhashable", repr(value))
+    return (type(value).__name__, value)
+
+
+def _size(value: Any) -> int:
+    """Bytes a memoised result holds (roughly; arrays and tables of floats dominate)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, tuple):
+        return sys.getsizeof(value) + sum(_size(v) for v in value[:1]) * len(value)
+    return sys.getsizeof(value)
+
+
+class Memo:
+    """A least-recently-used memo of a function's results, bounded by bytes; errors are not kept."""
+
+    instances: ClassVar[list[Memo]] = []
+
+    def __init__(self, func: Callable[..., Any], max_bytes: int = MEMO_BYTES) -> None:
+        self.func, self.max_bytes, self.bytes, self.hits = func, max_bytes, 0, 0
+        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        Memo.instances.append(self)
+
+    def __call__(self, *args: Any) -> Any:
+        key = tuple(_key(a) for a in args)
+        if key in self.entries:
+            self.hits += 1
+            self.entries.move_to_end(key)
+            return self.entries[key][0]
+        value = self.func(*args)
+        size = _size(value)
+        if size <= self.max_bytes:
+            self.entries[key] = (value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.bytes -= dropped
+        return value
+
+    def cache_clear(self) -> None:
+        self.entries.clear()
+        self.bytes = self.hits = 0
 
 
 def _blank(value: Any) -> bool:
@@ -123,7 +196,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[list[Any]]:
 # ---------------------------------------------------------------- computations (memoised)
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@Memo
 def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any) -> float:
     default_lin = _P["l_in_tokens"].default
     return api.energy_wh(_text("model", model, "a model name (see =IW_MODELS())"),
@@ -131,7 +204,7 @@ def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any) -> float:
                          _number("PUE", pue, "a number >= 1"), _number("Lin", lin, "a number > 0", default_lin))
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@Memo
 def _tps(model: Any, lin: Any, lout: Any) -> float:
     return api.tps(_text("model", model, "a model name (see =IW_MODELS())"), _number("Lin", lin, "a number > 0"),
                    _number("Lout", lout, "a number > 0"))
@@ -152,18 +225,25 @@ def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: 
         **overrides)
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@Memo
 def _montecarlo(*args: Any) -> tuple[tuple[Any, ...], ...]:
     stats = _simulation(*args).stats
     return (("statistic", "Wh_per_query"), *((k, stats[k]) for k in api.STATISTICS))
 
 
-@lru_cache(maxsize=64)  # sample columns are large: keep fewer of them
-def _samples(*args: Any) -> tuple[tuple[float], ...]:
-    return tuple((float(v),) for v in _simulation(*args).energy_wh)
+@Memo
+def _samples(*args: Any) -> np.ndarray:
+    result = _simulation(*args)
+    rows = result.n * len(result.models)
+    if rows > EXCEL_ROWS:
+        raise InputError("n", result.n, f"at most {EXCEL_ROWS // len(result.models):,} for {len(result.models)} "
+                                        f"model(s): the column must fit Excel's {EXCEL_ROWS:,} rows")
+    column = result.energy_wh.reshape(-1, 1).copy()
+    column.flags.writeable = False
+    return column
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@Memo
 def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any) -> float:
     return api.fleet(_number("queries_per_day", queries, _P["queries_per_day"].allowed),
                      None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
@@ -172,7 +252,7 @@ def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any) -> fl
                      seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default)).gwh_per_day
 
 
-@lru_cache(maxsize=MEMO_SIZE)
+@Memo
 def _beta(load_min: Any, load_max: Any, redundancy: Any, interconnect: Any, node: Any) -> float:
     values = {"load_min_frac": load_min, "load_max_frac": load_max, "node_redundancy": redundancy,
               "interconnect_overhead": interconnect, "beta_node": node}
@@ -238,7 +318,7 @@ def IW_SAMPLES(model, regime="traditional", n=None, seed=None, lever=None, PUE_P
                Pnode_reading=None, Lin=None, Lout_median=None):
     """The Monte Carlo draws of Wh per query as one column (for a histogram)."""
     result = _cell(_samples, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median)
-    return result if isinstance(result, str) else _rows(result)
+    return result if isinstance(result, str) else result.tolist()
 
 
 @xw.func
@@ -261,24 +341,25 @@ def IW_BETA(load_min=None, load_max=None, redundancy=None, interconnect=None, no
 @xw.func
 def IW_MODELS():
     """The model catalogue: name, node, architecture, parameters (billions), baseline membership, source."""
-    return _table(["name", "node", "architecture", "total_params_b", "active_params_b", "precision", "in_baseline",
-                   "source"],
-                  [[m.name, m.node, m.architecture, m.total_params_b, m.active_params_b, m.precision, m.in_baseline,
-                    m.source] for m in catalogue.models().values()])
+    header = ["name", "node", "architecture", "total_params_b", "active_params_b", "precision", "in_baseline",
+              "source"]
+    return _cell(lambda: _table(header, [[m.name, m.node, m.architecture, m.total_params_b, m.active_params_b,
+                                          m.precision, m.in_baseline, m.source] for m in catalogue.models().values()]))
 
 
 @xw.func
 def IW_NODES():
     """The serving nodes: GPUs, P_max and P_idle in kW, source."""
-    return _table(["name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"],
-                  [[n.name, n.gpus, n.gpu, n.p_max_kw, n.p_idle_kw, n.source] for n in catalogue.nodes().values()])
+    return _cell(lambda: _table(["name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"],
+                                [[n.name, n.gpus, n.gpu, n.p_max_kw, n.p_idle_kw, n.source]
+                                 for n in catalogue.nodes().values()]))
 
 
 @xw.func
 def IW_PARAMS():
     """Every parameter: name, label, unit, default, allowed values, source."""
-    return _table(["name", "label", "unit", "default", "allowed", "source"],
-                  [[p.name, p.label, p.unit, p.default, p.allowed, p.source] for p in _P.values()])
+    return _cell(lambda: _table(["name", "label", "unit", "default", "allowed", "source"],
+                  [[p.name, p.label, p.unit, p.default, p.allowed, p.source] for p in _P.values()]))
 
 
 @xw.func
@@ -293,5 +374,6 @@ EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_BE
 
 def clear_memo() -> None:
     """Forget memoised results and cached draws (for benchmarks of cold calls)."""
-    for f in (_energy, _tps, _montecarlo, _samples, _fleet, _beta, api._hdr_cached, api._shipped_fits):
-        f.cache_clear()
+    for memo in Memo.instances:
+        memo.cache_clear()
+    api.clear_caches()

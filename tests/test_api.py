@@ -82,11 +82,11 @@ def test_energy_wh_matches_hand_computation():
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: iw.tps("Llama 3.1 405B", 500, -5), "l_out_tokens must be a number > 0, got -5"),
-    (lambda: iw.tps("Llama 3.1 405B", 0, 300), "l_in_tokens must be a number > 0, got 0"),
-    (lambda: iw.tps("Llama 3.1 405B", 500, float("nan")), "l_out_tokens must be a number > 0, got nan"),
-    (lambda: iw.tps("Llama 3.1 405B", "500", 300), "l_in_tokens must be a number > 0, got '500'"),
-    (lambda: iw.energy_wh("Llama 3.1 405B", 300, 0.7, 0.9), "pue must be a number >= 1, got 0.9"),
+    (lambda: iw.tps("Llama 3.1 405B", 500, -5), "l_out_tokens must be a number > 0 and <= 1e+07, got -5"),
+    (lambda: iw.tps("Llama 3.1 405B", 0, 300), "l_in_tokens must be a number > 0 and <= 1e+07, got 0"),
+    (lambda: iw.tps("Llama 3.1 405B", 500, float("nan")), "l_out_tokens must be a number > 0 and <= 1e+07, got nan"),
+    (lambda: iw.tps("Llama 3.1 405B", "500", 300), "l_in_tokens must be a number > 0 and <= 1e+07, got '500'"),
+    (lambda: iw.energy_wh("Llama 3.1 405B", 300, 0.7, 0.9), "pue must be a number >= 1 and <= 5, got 0.9"),
     (lambda: iw.energy_wh("Llama 3.1 405B", 300, 1.5, 1.2), "util must be a number > 0 and <= 1, got 1.5"),
     (lambda: iw.energy_wh("Llama 3.1 405B", 300, True, 1.2), "util must be a number > 0 and <= 1, got True"),
     (lambda: iw.simulate(n=0), "n must be a whole number >= 1 and <= 1e+06, got 0"),

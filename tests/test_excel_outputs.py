@@ -39,7 +39,7 @@ def test_lite_main_runs_in_plain_python_on_its_bundle_and_matches_the_engine(tmp
     assert dict(out["mc"][1:]) == iw.simulate("baseline", "tts", 2000, 3).stats
     assert out["fleet"] == iw.fleet(1e9, 0.1, True, n=1000, seed=1).gwh_per_day
     assert out["beta"] == iw.beta().beta
-    assert out["bad"] == "#IW! Lout must be a number > 0, got -5.0"
+    assert out["bad"] == "#IW! Lout must be a number > 0 and <= 1e+07, got -5.0"
     assert out["version"] == iw.__version__
 
 

@@ -8,6 +8,8 @@ import pytest
 import inferwatt_xl as iw
 from inferwatt_xl import udf
 
+LOUT_RANGE = "#IW! Lout must be a number > 0 and <= 1e+07, got "
+
 
 def test_energy_and_tps_equal_the_engine():
     assert udf.IW_ENERGY("Llama 3.1 405B", 300.0, 0.7, 1.2) == iw.energy_wh("Llama 3.1 405B", 300, 0.7, 1.2)
@@ -66,19 +68,19 @@ def test_argument_help_comes_from_the_parameter_declaration():
 
 
 BAD_CALLS = [
-    (lambda: udf.IW_ENERGY("Llama 3.1 405B", -5.0, 0.7, 1.2), "#IW! Lout must be a number > 0, got -5.0"),
-    (lambda: udf.IW_ENERGY("Llama 3.1 405B", 0.0, 0.7, 1.2), "#IW! Lout must be a number > 0, got 0.0"),
+    (lambda: udf.IW_ENERGY("Llama 3.1 405B", -5.0, 0.7, 1.2), "#IW! Lout must be a number > 0 and <= 1e+07, got -5.0"),
+    (lambda: udf.IW_ENERGY("Llama 3.1 405B", 0.0, 0.7, 1.2), "#IW! Lout must be a number > 0 and <= 1e+07, got 0.0"),
     (lambda: udf.IW_ENERGY("Llama 3.1 405B", math.nan, 0.7, 1.2), "#IW! Lout must be a number > 0, got nan"),
-    (lambda: udf.IW_ENERGY("Llama 3.1 405B", math.inf, 0.7, 1.2), "#IW! Lout must be a number > 0, got inf"),
-    (lambda: udf.IW_ENERGY("Llama 3.1 405B", "many", 0.7, 1.2), "#IW! Lout must be a number > 0, got 'many'"),
+    (lambda: udf.IW_ENERGY("Llama 3.1 405B", math.inf, 0.7, 1.2), LOUT_RANGE + "inf"),
+    (lambda: udf.IW_ENERGY("Llama 3.1 405B", "many", 0.7, 1.2), LOUT_RANGE + "'many'"),
     (lambda: udf.IW_ENERGY("Llama 3.1 405B", None, 0.7, 1.2), "#IW! Lout must be a number > 0, got an empty cell"),
     (lambda: udf.IW_ENERGY("Llama 3.1 405B", [[1.0], [2.0]], 0.7, 1.2), "#IW! Lout must be a number > 0 (one cell)"),
-    (lambda: udf.IW_ENERGY("Llama 3.1 405B", 300.0, 0.7, 0.8), "#IW! PUE must be a number >= 1, got 0.8"),
+    (lambda: udf.IW_ENERGY("Llama 3.1 405B", 300.0, 0.7, 0.8), "#IW! PUE must be a number >= 1 and <= 5, got 0.8"),
     (lambda: udf.IW_ENERGY("Llama 3.1 405B", 300.0, 1.7, 1.2), "#IW! util must be a number > 0 and <= 1, got 1.7"),
     (lambda: udf.IW_ENERGY("Lama 405B", 300.0, 0.7, 1.2), "did you mean 'Llama 3.1 405B'"),
     (lambda: udf.IW_ENERGY(None, 300.0, 0.7, 1.2), "#IW! model must be a model name"),
     (lambda: udf.IW_ENERGY(3.0, 300.0, 0.7, 1.2), "#IW! model must be a model name"),
-    (lambda: udf.IW_TPS("Llama 3.1 405B", -1.0, 300.0), "#IW! Lin must be a number > 0, got -1.0"),
+    (lambda: udf.IW_TPS("Llama 3.1 405B", -1.0, 300.0), "#IW! Lin must be a number > 0 and <= 1e+07, got -1.0"),
     (lambda: udf.IW_MONTECARLO("baseline", "fast"), "#IW! regime must be 'traditional' or 'tts'"),
     (lambda: udf.IW_MONTECARLO("baseline", "tts", 5e6), "#IW! n must be a whole number >= 1 and <= 1e+06"),
     (lambda: udf.IW_MONTECARLO("baseline", "tts", -3.0), "#IW! n must be a whole number >= 1"),
@@ -93,7 +95,7 @@ BAD_CALLS = [
     (lambda: udf.IW_FLEET(None), "#IW! queries_per_day must be a number > 0 and <= 1e+13, got an empty cell"),
     (lambda: udf.IW_FLEET(1e9, 2.0), "#IW! tts_share must be a number >= 0 and <= 1, got 2.0"),
     (lambda: udf.IW_FLEET(1e9, 0.1, "maybe"), "#IW! improved must be TRUE or FALSE, got 'maybe'"),
-    (lambda: udf.IW_BETA(0.0), "#IW! load_min must be a number > 0 and <= 1, got 0.0"),
+    (lambda: udf.IW_BETA(0.0), "#IW! load_min must be a number >= 0.01 and <= 1, got 0.0"),
     (lambda: udf.IW_BETA(0.9, 0.5), "#IW! load_max must be a number >= load_min_frac"),
     (lambda: udf.IW_BETA(None, None, None, None, "1xH100"), "#IW! node must be one of '8xH100', '10xH100'"),
 ]
@@ -111,7 +113,7 @@ def test_memoised_results_are_the_same_numbers():
     first = udf.IW_MONTECARLO("baseline", "traditional", 3000.0, 9.0)
     second = udf.IW_MONTECARLO("baseline", "traditional", 3000.0, 9.0)
     assert first == second
-    assert udf._montecarlo.cache_info().hits >= 1
+    assert udf._montecarlo.hits >= 1
     first[1][1] = -1  # a caller editing its copy must not change the memo
     assert udf.IW_MONTECARLO("baseline", "traditional", 3000.0, 9.0)[1][1] > 0
 
@@ -120,3 +122,69 @@ def test_cached_draws_cannot_be_mutated():
     u = iw.api.draw_uniforms(["l_out"], 10, 1)["l_out"]
     with pytest.raises(ValueError):
         u[0] = 0.5
+
+
+# ---------------------------------------------------------------- hardening (issue 8)
+
+
+def test_results_do_not_depend_on_call_history():
+    """TRUE is not 1 in a memo key: the answer to a call is the same whatever came before it."""
+    udf.clear_memo()
+    as_bool = udf.IW_ENERGY("Llama 3.1 405B", 300.0, True, 1.2)
+    assert as_bool.startswith("#IW! util")
+    assert isinstance(udf.IW_ENERGY("Llama 3.1 405B", 300.0, 1, 1.2), float)
+    assert udf.IW_ENERGY("Llama 3.1 405B", 300.0, True, 1.2) == as_bool
+    udf.clear_memo()
+    seed_true = udf.IW_MONTECARLO("Llama 3.1 405B", "traditional", 100.0, True)
+    udf.clear_memo()
+    udf.IW_MONTECARLO("Llama 3.1 405B", "traditional", 100.0, 1.0)
+    assert udf.IW_MONTECARLO("Llama 3.1 405B", "traditional", 100.0, True) == seed_true
+
+
+def test_ranges_of_any_shape_give_a_line_not_an_internal_error():
+    for weird in ([[["Llama 3.1 405B"]]], [[{"a": 1}]], [[1.0, [2.0]]]):
+        result = udf.IW_MONTECARLO(weird, "traditional", 100.0)
+        assert isinstance(result, (str, list))
+        if isinstance(result, str):
+            assert result.startswith("#IW!") and "internal error" not in result
+
+
+def test_samples_fit_an_excel_column():
+    result = udf.IW_SAMPLES("baseline", "tts", 1_000_000.0)
+    assert result.startswith("#IW! n must be at most 349,525 for 3 model(s)")
+    assert len(udf.IW_SAMPLES("Llama 3.1 405B", "tts", 1000.0)) == 1000
+
+
+def test_memo_is_bounded_by_bytes():
+    udf.clear_memo()
+    memo = udf.Memo(lambda i: np.zeros(1000), max_bytes=10_000)
+    for i in range(50):
+        memo(i)
+    assert memo.bytes <= 10_000 and len(memo.entries) == 1
+    for i in range(3):
+        udf.IW_SAMPLES("Llama 3.1 405B", "traditional", 100_000.0, float(i + 1))
+    assert udf._samples.bytes <= udf.MEMO_BYTES
+
+
+def test_error_lines_fit_a_cell():
+    result = udf.IW_ENERGY("x" * 1_000_000, 300.0, 0.7, 1.2)
+    assert result.startswith("#IW! model must be") and len(result) <= udf.MAX_ERROR_CHARS
+
+
+def test_a_broken_data_file_is_reported_in_every_cell_not_at_import(monkeypatch):
+    import importlib
+
+    from inferwatt_xl import catalogue
+    from inferwatt_xl.errors import DataError
+
+    def broken():
+        raise DataError("parameters.csv", 5, "default", "a number", "abc")
+
+    monkeypatch.setattr(catalogue, "parameters", broken)
+    fresh = importlib.reload(udf)
+    try:
+        assert fresh.IW_ENERGY("Llama 3.1 405B", 300.0, 0.7, 1.2).startswith("#IW! data error: parameters.csv, row 5")
+        assert fresh.IW_PARAMS().startswith("#IW! data error")
+    finally:
+        monkeypatch.undo()
+        importlib.reload(udf)
