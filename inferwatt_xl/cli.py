@@ -161,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: InferWatt's own errors become one line on stderr and exit code 2."""
     try:
         args = parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a bad command line (already reported in one line)
+        return int(stop.code or 0)
+    try:
         args.func(args)
     except InferWattError as err:
         print(f"inferwatt: error: {err}", file=sys.stderr)

@@ -3,9 +3,12 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import inferwatt_xl as iw
+from inferwatt_xl import catalogue, cli
 from inferwatt_xl.cli import main
 
 
@@ -20,15 +23,17 @@ def test_simulate_json(capsys):
                        "--seed", "1", "--json")
     data = json.loads(out)
     assert code == 0
-    assert {"model", "regime", "n", "seed", "median_wh", "mean_wh", "p5_wh", "p25_wh", "p75_wh",
-            "p95_wh"} <= set(data)
-    assert data["n"] == 1000 and data["p5_wh"] < data["median_wh"] < data["p95_wh"]
+    stats = iw.simulate("baseline", "traditional", n=1000, seed=1).stats
+    assert data == {"model": catalogue.baseline_models(), "regime": "traditional", "n": 1000, "seed": 1,
+                    "lever": None, **{f"{k}_wh": v for k, v in stats.items()}}
 
 
 def test_tps_fleet_beta_json(capsys):
-    assert json.loads(run(capsys, "tps", "--model", "mixtral", "--lin", "500", "--lout", "300", "--json")[1])["tps"] > 0
+    tps = json.loads(run(capsys, "tps", "--model", "mixtral", "--lin", "500", "--lout", "300", "--json")[1])
+    assert tps["tps"] == iw.tps("Mixtral 8x22B", 500, 300)
     fleet = json.loads(run(capsys, "fleet", "--queries", "1e9", "--tts-share", "0.1", "--n", "1000", "--json")[1])
-    assert fleet["gwh_per_day"] > 0 and fleet["beta"] == pytest.approx(1.33, abs=0.005)
+    assert fleet == iw.fleet(1e9, 0.1, n=1000).to_dict()
+    assert fleet["beta"] == pytest.approx(1.33, abs=0.005)  # the paper's beta (Sec. 4)
     assert json.loads(run(capsys, "beta", "--json")[1])["beta_util"] == pytest.approx(1.0796, abs=1e-4)
 
 
@@ -61,3 +66,47 @@ def test_energy_defaults_are_the_declared_medians(capsys):
 
     data = json.loads(run(capsys, "energy", "--model", "mixtral", "--lout", "300", "--json")[1])
     assert data["energy_wh"] == pytest.approx(iw.energy_wh("mixtral", 300, 0.7, math.sqrt(1.05 * 1.40)), rel=1e-12)
+
+
+# ---------------------------------------------------------------- hardening (issue 8)
+
+
+def test_json_is_strict_and_missing_values_are_null(capsys):
+    code, out, _ = run(capsys, "fleet", "--tts-share", "0", "--n", "200", "--json")
+    data = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert code == 0 and data["mean_tts_wh"] is None
+    assert data["gwh_per_day"] == iw.fleet(1e9, 0.0, n=200).gwh_per_day
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["energy", "--model", "mixtral", "--lout", "1e308"], "l_out_tokens must be a number > 0 and <= 1e+07"),
+    (["energy", "--model", "mixtral", "--lout", "300", "--pue", "1e308"], "pue must be a number >= 1 and <= 5"),
+    (["simulate", "--lout-median", "1e-320"], "l_out_median_tokens must be a number >= 1"),
+    (["tps", "--model", "mixtral", "--lin", "1e308", "--lout", "3"], "l_in_tokens must be a number > 0 and <= 1e+07"),
+    (["simulate", "--n", "abc"], "argument --n: invalid int value: 'abc'"),
+    (["nonsense"], "invalid choice: 'nonsense'"),
+    (["reproduce", "--out", "/proc/forbidden/x"], "/proc/forbidden"),
+])
+def test_every_fault_is_one_line_exit_2(capsys, args, message):
+    code, _out, err = run(capsys, *args)
+    assert code == 2 and message in err and "Traceback" not in err and err.count("\n") == 1, err
+
+
+def test_ctrl_c_is_one_line(capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_beta", interrupted)
+    code, _out, err = run(capsys, "beta")
+    assert code == cli.INTERRUPTED and err == "inferwatt: interrupted\n"
+
+
+def test_build_json_lists_what_it_wrote(capsys, tmp_path):
+    code, out, _ = run(capsys, "build", "--out-dir", str(tmp_path), "--trials", "5", "--json")
+    written = json.loads(out)["written"]
+    assert code == 0 and sorted(Path(p).name for p in written) == ["InferWatt-Functions.xlsx", "InferWatt.xlsx",
+                                                                   "xlwings-lite"]
+
+
+def test_a_float_seed_is_reported_as_the_seed():
+    assert iw.simulate("Llama 3.1 405B", n=10, seed=3.0).seed == 3

@@ -1,0 +1,121 @@
+"""Data files a person edits: what they commonly get wrong is refused with file, row, column and why."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import inferwatt_xl as iw
+from inferwatt_xl import api, catalogue
+from inferwatt_xl.errors import DataError, InputError
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+CACHED = (catalogue.parameters, catalogue.nodes, catalogue.models, catalogue._model_index, catalogue.benchmarks,
+          catalogue.paper_figures)
+
+
+def _clear() -> None:
+    for f in CACHED:
+        f.cache_clear()
+    api.clear_caches()
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch) -> Path:
+    """A copy of data/ that the catalogue reads instead of the shipped one."""
+    folder = tmp_path / "data"
+    shutil.copytree(DATA, folder)
+    monkeypatch.setattr(catalogue, "files", lambda package: folder)
+    _clear()
+    yield folder
+    _clear()
+
+
+def edit(folder: Path, file: str, old: str, new: str) -> None:
+    text = (folder / file).read_text(encoding="utf-8")
+    assert old in text, old
+    (folder / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_csv_saved_by_excel_with_a_bom_loads(data):
+    for file in ("models.csv", "nodes.csv", "parameters.csv", "tps_benchmarks.csv"):
+        (data / file).write_bytes(b"\xef\xbb\xbf" + (data / file).read_bytes())
+    assert len(catalogue.models()) == 5 and len(catalogue.benchmarks().model) == 38
+
+
+def test_a_latin1_byte_names_the_file_and_row(data):
+    raw = (data / "models.csv").read_bytes().replace(b"Mixtral", b"Mixtr\xe9l", 1)
+    (data / "models.csv").write_bytes(raw)
+    with pytest.raises(DataError, match=r"models.csv, row \d+: expected UTF-8 text"):
+        catalogue.models()
+
+
+def test_a_row_cut_short_is_refused(data):
+    text = (data / "nodes.csv").read_text().splitlines()
+    text[1] = ",".join(text[1].split(",")[:3])
+    (data / "nodes.csv").write_text("\n".join(text) + "\n")
+    with pytest.raises(DataError, match="nodes.csv, row 2, column 'p_max_kw': expected 6 columns, got 'a row cut"):
+        catalogue.nodes()
+
+
+@pytest.mark.parametrize(("file", "loader"), [("models.csv", "models"), ("nodes.csv", "nodes"),
+                                              ("parameters.csv", "parameters")])
+def test_duplicate_rows_are_refused_not_last_one_wins(data, file, loader):
+    lines = (data / file).read_text().splitlines()
+    (data / file).write_text("\n".join([*lines, lines[1]]) + "\n")
+    with pytest.raises(DataError, match="not used before"):
+        getattr(catalogue, loader)()
+
+
+def test_an_alias_naming_another_model_is_refused(data):
+    edit(data, "models.csv", "llama-3.1-405b|", "mixtral-8x22b|llama-3.1-405b|")
+    with pytest.raises(DataError, match="name or alias not used before"):
+        catalogue.models()
+
+
+def test_gpus_must_be_whole(data):
+    edit(data, "nodes.csv", "8xH100,8,", "8xH100,0.4,")
+    with pytest.raises(DataError, match="column 'gpus': expected a whole number of GPUs > 0, got '0.4'"):
+        catalogue.nodes()
+
+
+def test_a_kw_column_given_in_watts_says_so(data):
+    edit(data, "nodes.csv", ",11.3,2.7,", ",11300,2700,")
+    with pytest.raises(DataError, match="a value in W would be 1000x too large"):
+        catalogue.nodes()
+
+
+def test_no_baseline_model_is_refused(data):
+    text = (data / "models.csv").read_text().replace(",true,", ",false,")
+    (data / "models.csv").write_text(text)
+    with pytest.raises(DataError, match="at least one model with in_baseline true"):
+        catalogue.models()
+
+
+def test_a_missing_parameter_row_is_refused_on_load(data):
+    lines = [line for line in (data / "parameters.csv").read_text().splitlines() if not line.startswith("pue_p95,")]
+    (data / "parameters.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="pue_p95 is missing"):
+        catalogue.parameters()
+
+
+def test_min_rows_beyond_every_model_is_a_clear_error():
+    with pytest.raises(InputError, match="min_rows_own_fit must be at most 13, the benchmark rows of the best-covered model"):
+        iw.simulate("baseline", n=10, min_rows_own_fit=14)
+
+
+def test_only_sparse_models_is_a_clear_error():
+    b = catalogue.benchmarks()
+    keep = [i for i, m in enumerate(b.model) if m in ("DeepSeek-R1", "Llama-3.1 Nemotron Ultra 253B")]
+    sparse = catalogue.Benchmarks(b.model[keep], b.input_tokens[keep], b.output_tokens[keep],
+                                  b.tps_tokens_per_s[keep], tuple(b.source[i] for i in keep))
+    with pytest.raises(InputError, match="min_rows_own_fit must be at most 3"):
+        iw.throughput_fits(benchmarks=sparse)
+
+
+def test_fits_are_handed_out_as_copies():
+    fits = iw.throughput_fits()
+    fits.clear()
+    assert iw.tps("Llama 3.1 405B", 500, 300) > 0
