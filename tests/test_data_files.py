@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_a_row_cut_short_is_refused(data):
     text = (data / "nodes.csv").read_text().splitlines()
     text[1] = ",".join(text[1].split(",")[:3])
     (data / "nodes.csv").write_text("\n".join(text) + "\n")
-    with pytest.raises(DataError, match="nodes.csv, row 2, column 'p_max_kw': expected 6 columns, got 'a row cut"):
+    with pytest.raises(DataError, match=re.escape("nodes.csv, row 2, column 'p_max_kw': expected 6 columns, got 'a row cut")):
         catalogue.nodes()
 
 
@@ -77,7 +78,7 @@ def test_an_alias_naming_another_model_is_refused(data):
 
 def test_gpus_must_be_whole(data):
     edit(data, "nodes.csv", "8xH100,8,", "8xH100,0.4,")
-    with pytest.raises(DataError, match="column 'gpus': expected a whole number of GPUs > 0, got '0.4'"):
+    with pytest.raises(DataError, match=re.escape("column 'gpus': expected a whole number of GPUs > 0, got '0.4'")):
         catalogue.nodes()
 
 
@@ -102,7 +103,7 @@ def test_a_missing_parameter_row_is_refused_on_load(data):
 
 
 def test_min_rows_beyond_every_model_is_a_clear_error():
-    with pytest.raises(InputError, match="min_rows_own_fit must be at most 13, the benchmark rows of the best-covered model"):
+    with pytest.raises(InputError, match="min_rows_own_fit must be at most 13, the benchmark rows"):
         iw.simulate("baseline", n=10, min_rows_own_fit=14)
 
 
