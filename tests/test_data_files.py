@@ -57,7 +57,7 @@ def test_a_row_cut_short_is_refused(data):
     text = (data / "nodes.csv").read_text().splitlines()
     text[1] = ",".join(text[1].split(",")[:3])
     (data / "nodes.csv").write_text("\n".join(text) + "\n")
-    with pytest.raises(DataError, match=re.escape("nodes.csv, row 2, column 'p_max_kw': expected 6 columns, got 'a row cut")):
+    with pytest.raises(DataError, match=re.escape("row 2, column 'p_max_kw': expected 6 columns, got 'a row cut")):
         catalogue.nodes()
 
 
