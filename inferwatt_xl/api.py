@@ -133,8 +133,12 @@ def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: st
 
 
 def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tokens: float | None = None,
-              l_eff: str | None = None, alpha: float = 1.0, sparse_strategy: str | None = None) -> float:
-    """Wh of one query of one configuration (Eq. 1): util = P_node / P_max, no randomness."""
+              l_eff: str | None = None, alpha: float = 1.0, sparse_strategy: str | None = None,
+              tps_tokens_per_s: float | None = None) -> float:
+    """Wh of one query of one configuration (Eq. 1): util = P_node / P_max, no randomness.
+
+    The throughput is the model's fit at (L_in, L_out) unless `tps_tokens_per_s` is given.
+    """
     m = find_model(model)
     params = resolve_params({"l_in_tokens": l_in_tokens, "l_eff": l_eff, "sparse_strategy": sparse_strategy})
     declared = catalogue.parameters()
@@ -143,7 +147,8 @@ def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tok
     pue = check_number("pue", pue, (">=", 1), declared["pue_p95"].upper)
     alpha = check_number("alpha", alpha, (">", 0), declared["alpha_model_p95"].upper)
     p_node_kw = util * catalogue.nodes()[m.node].p_max_kw
-    rate = throughput_fits(params["sparse_strategy"])[m.name].tps(params["l_in_tokens"], l_out)
+    rate = (throughput_fits(params["sparse_strategy"])[m.name].tps(params["l_in_tokens"], l_out)
+            if tps_tokens_per_s is None else check_number("tps_tokens_per_s", tps_tokens_per_s, (">", 0)))
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
     return _finite(float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)), "energy per query")
 

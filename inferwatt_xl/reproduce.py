@@ -17,8 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from . import api, catalogue
-from .method.distributions import lognormal_median
-from .method.energy import energy_per_query_wh
 
 GAP_TO_EXPLAIN = 0.10
 REPRODUCTION_SEED = 1
@@ -170,9 +168,9 @@ def _causes() -> dict[str, str]:
     fit = api.throughput_fits()["DeepSeek-R1"]
     node = catalogue.nodes()[catalogue.models()["DeepSeek-R1"].node]
     params = api.resolve_params()
-    pue_median = lognormal_median(params["pue_p5"], params["pue_p95"])
+    pue_median = api.default_configuration()["pue"]
     l_out = params["l_out_median_traditional_tokens"]
-    floor = float(energy_per_query_wh(pue_median, params["util_median"] * node.p_max_kw, l_out, fit.tps_max))
+    floor = api.energy_wh("DeepSeek-R1", l_out, params["util_median"], pue_median, tps_tokens_per_s=fit.tps_max)
     s3 = _sim(Choices(), "baseline", "traditional", extra=(("l_eff", "in_plus_out"),))
     token_ratio = {regime: float(np.median(sim.draws["l_out_tokens"] + sim.params["l_in_tokens"])
                                  / np.median(sim.draws["l_out_tokens"]))

@@ -1,0 +1,127 @@
+"""Tests that pin meaning, without any spreadsheet application: golden numbers at a fixed seed, and
+the levers' semantics draw by draw, computed here independently of the engine's code."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import inferwatt_xl as iw
+from inferwatt_xl import api, catalogue
+from inferwatt_xl.method.uniforms import hdr_uniforms
+
+from .conftest import TESTS_DIR
+
+N, SEED = 2000, 1
+Z95 = 1.6448536269514722
+# The HDR variable numbers are a contract with the workbook's Draws sheet (SPEC Sec. 4): fixed here on purpose.
+VARIABLE = {"l_out": 1, "util": 2, "pue": 3, "alpha_model": 4, "alpha_serving": 5, "alpha_hardware": 6,
+            "alpha_improved": 7}
+# The paper's lever ranges (Sec. 3 and 4), typed here from the paper, not read from data/.
+PAPER_ALPHA = {"model": (1.5, 10.0), "serving": (1.5, 5.0), "hardware": (1.5, 2.5), "improved": (1.5, 3.0)}
+
+
+@pytest.fixture(scope="module")
+def golden():
+    return json.loads((TESTS_DIR / "data" / "golden_statistics.json").read_text())
+
+
+def test_golden_statistics_of_every_model_regime_and_lever(golden):
+    assert golden["n"] == N and golden["seed"] == SEED
+    for key, expected in golden["statistics_wh"].items():
+        model, regime, lever = key.split("|")
+        got = iw.simulate(model, regime, n=N, seed=SEED, lever=None if lever == "none" else lever).stats
+        for name, value in expected.items():
+            assert got[name] == pytest.approx(value, rel=1e-12), (key, name)
+
+
+def test_golden_fits(golden):
+    fits = iw.throughput_fits()
+    assert set(fits) == set(golden["fits"])
+    for name, expected in golden["fits"].items():
+        fit = fits[name]
+        for field in ("b0", "b1_log_lin", "b2_log_lout", "tps_max"):
+            assert getattr(fit, field) == pytest.approx(expected[field], rel=1e-12), (name, field)
+        assert fit.rows == expected["rows"] and fit.method == expected["method"]
+
+
+def test_golden_numbers_are_near_the_papers_figures(golden):
+    """The check made by hand when the golden file was written, kept as a test."""
+    s = golden["statistics_wh"]
+    assert s["Llama 3.1 405B|traditional|none"]["median"] == pytest.approx(0.43, rel=0.10)
+    assert s["Mixtral 8x22B|traditional|none"]["median"] == pytest.approx(0.07, rel=0.10)
+
+
+def alpha_by_hand(lever: str, n: int = N) -> np.ndarray:
+    """A lever's alpha per trial: scipy's log-normal through the paper's P5 and P95, on its own HDR variable."""
+    p5, p95 = PAPER_ALPHA[lever]
+    mu, sigma = (math.log(p5) + math.log(p95)) / 2, (math.log(p95) - math.log(p5)) / (2 * Z95)
+    return stats.lognorm(s=sigma, scale=math.exp(mu)).ppf(hdr_uniforms(n, VARIABLE[f"alpha_{lever}"], SEED))
+
+
+@pytest.mark.parametrize("lever", ["model", "serving", "hardware", "improved"])
+def test_each_lever_divides_every_draw_by_its_own_alpha(lever):
+    plain = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED)
+    levered = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED, lever=lever)
+    alpha = alpha_by_hand(lever)
+    np.testing.assert_allclose(levered.draws["alpha"], alpha, rtol=1e-12)
+    np.testing.assert_allclose(levered.energy_wh, plain.energy_wh / alpha, rtol=1e-12)
+    assert np.percentile(alpha, 5) == pytest.approx(PAPER_ALPHA[lever][0], rel=0.05)
+    assert np.percentile(alpha, 95) == pytest.approx(PAPER_ALPHA[lever][1], rel=0.05)
+
+
+def test_combined_is_the_product_of_the_model_serving_and_hardware_alphas():
+    plain = iw.simulate("baseline", "tts", n=N, seed=SEED)
+    combined = iw.simulate("baseline", "tts", n=N, seed=SEED, lever="combined")
+    alpha = alpha_by_hand("model") * alpha_by_hand("serving") * alpha_by_hand("hardware")
+    np.testing.assert_allclose(combined.draws["alpha"], alpha, rtol=1e-12)
+    for model in catalogue.baseline_models():
+        np.testing.assert_allclose(combined.energy_by_model_wh[model], plain.energy_by_model_wh[model] / alpha,
+                                   rtol=1e-12)
+
+
+def test_draws_use_their_own_variables_and_the_papers_distributions():
+    sim = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED)
+    u_out = hdr_uniforms(N, VARIABLE["l_out"], SEED)
+    np.testing.assert_allclose(sim.draws["l_out_tokens"], stats.expon(scale=300 / math.log(2)).ppf(u_out),
+                               rtol=1e-9)
+    u_util = hdr_uniforms(N, VARIABLE["util"], SEED)
+    z = stats.norm.ppf(u_util)
+    split = 0.7 * np.exp(np.where(z < 0, math.log(0.7 / 0.4), math.log(0.9 / 0.7)) / Z95 * z)
+    np.testing.assert_allclose(sim.draws["util"], np.minimum(split, 1.0), rtol=1e-12)
+    mu, sigma = (math.log(1.05) + math.log(1.40)) / 2, (math.log(1.40) - math.log(1.05)) / (2 * Z95)
+    truncated = stats.truncnorm(a=(0 - mu) / sigma, b=np.inf, loc=mu, scale=sigma)  # log PUE >= 0
+    pue = np.exp(truncated.ppf(hdr_uniforms(N, VARIABLE["pue"], SEED)))
+    np.testing.assert_allclose(sim.draws["pue"], pue, rtol=1e-9)
+
+
+def test_energy_of_every_draw_is_equation_1():
+    """E = PUE / 3.6 * P_node * L_out / TPS, recomputed from the draws and the fit."""
+    sim = iw.simulate("Mixtral 8x22B", "tts", n=N, seed=SEED)
+    fit = iw.throughput_fits()["Mixtral 8x22B"]
+    d = sim.draws
+    tps = np.minimum(np.exp(fit.b0 + fit.b1_log_lin * math.log(500) + fit.b2_log_lout * np.log(d["l_out_tokens"])),
+                     fit.tps_max)
+    p_node_kw = d["util"] * catalogue.nodes()["8xH100"].p_max_kw
+    np.testing.assert_allclose(sim.energy_wh, d["pue"] / 3.6 * p_node_kw * d["l_out_tokens"] / tps, rtol=1e-12)
+
+
+def test_fleet_is_beta_times_volume_times_the_mixed_mean():
+    f = iw.fleet(2e9, 0.25, n=N, seed=SEED)
+    trad = iw.simulate("baseline", "traditional", n=N, seed=SEED).energy_wh.mean()
+    tts = iw.simulate("baseline", "tts", n=N, seed=SEED).energy_wh.mean()
+    beta = 1.10 * (2.7 * 24 + (11.3 - 2.7) * 24 * 0.75) / (11.3 * 24) / 0.75 * 1.12  # Supplement S.V by hand
+    assert f.beta == pytest.approx(beta, rel=1e-12)
+    assert f.gwh_per_day == pytest.approx(beta * 2e9 * (0.75 * trad + 0.25 * tts) / 1e9, rel=1e-12)
+
+
+def test_the_seed_reaches_every_variable():
+    a = iw.simulate("Llama 3.1 405B", "traditional", n=50, seed=1, lever="combined").draws
+    b = iw.simulate("Llama 3.1 405B", "traditional", n=50, seed=2, lever="combined").draws
+    for name in ("l_out_tokens", "util", "pue", "alpha"):
+        assert not np.allclose(a[name], b[name]), name
+    assert api.VARIABLE_IDS == VARIABLE
