@@ -127,6 +127,20 @@ def test_sparse_models_borrow_slopes_of_rich_ones():
     assert "minimum-norm" in per_model["sparse"].method
 
 
+def test_a_model_with_exactly_min_rows_gets_its_own_fit_and_lends_its_slopes():
+    """min_rows_own_fit is inclusive: a model with that many rows fits its own coefficients and is one of
+    the data-rich models whose slopes a sparse model borrows."""
+    lin = np.array([128, 500, 1000, 5000, 2048, 128, 500, 1000, 5000, 2048, 500, 5000], dtype=float)
+    lout = np.array([128, 500, 2000, 500, 1000, 2000, 128, 500, 1000, 4096, 2000, 500], dtype=float)
+    models = np.array(["five"] * 5 + ["other"] * 5 + ["sparse"] * 2)
+    b0 = np.select([models == "five", models == "other"], [9.0, 8.0], 7.0)
+    tps = np.exp(b0 - 0.5 * np.log(lin) + 0.3 * np.log(lout))
+    fits = fit_throughput(models, lin, lout, tps, "shared_slopes", 5)
+    assert fits["five"].method == "own OLS" and fits["five"].b2_log_lout == pytest.approx(0.3, abs=1e-9)
+    assert fits["sparse"].b0 == pytest.approx(7.0, abs=1e-9)
+    assert (fits["sparse"].b1_log_lin, fits["sparse"].b2_log_lout) == pytest.approx((-0.5, 0.3), abs=1e-9)
+
+
 def test_equation_1_hand_computed():
     # PUE 1.2, 0.7 * 11.3 kW, 300 tokens at 1,000 tokens/s: 1.2 / 3.6 * 7.91 * 0.3 = 0.791 Wh
     assert float(energy_per_query_wh(1.2, 7.91, 300, 1000)) == pytest.approx(0.791, rel=1e-12)
