@@ -1,0 +1,130 @@
+"""Count what every entry point does with hostile input: answers, clean errors, crashes, non-finite results.
+
+Run: .venv/bin/python scripts/fuzz_report.py [--per-entry N]
+Inputs are drawn (seeded) from pools of edge values: NaN, infinities, huge and denormal numbers, zero,
+negatives, booleans, empty cells, text, formula-like text, very long text and ranges of such cells.
+The property tests (tests/test_fuzz.py) check the same promises on every run of the suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import math
+import random
+
+import inferwatt_xl as iw
+from inferwatt_xl import udf
+from inferwatt_xl.cli import main as cli_main
+from inferwatt_xl.errors import InferWattError
+
+POOL = [None, True, False, 0, 1, -1, 0.5, 0.7, 1.2, 300.0, 5000.0, 1e-320, 1e308, -1e308, math.nan, math.inf,
+        -math.inf, 2**63, "", " ", "baseline", "Llama 3.1 405B", "mixtral", "tts", "traditional", "split", "combined",
+        "=cmd|' /C calc'!A0", "@SUM(1)", "x" * 100_000, "1e3", "TRUE"]
+RANGES = [[["Llama 3.1 405B"], ["mixtral"]], [[1.0, 2.0]], [[None]], [[[1.0]]], [[{"a": 1}]]]
+CLI_COMMANDS = [["simulate", "--model", "{}", "--regime", "{}", "--n", "100", "--seed", "{}"],
+                ["tps", "--model", "{}", "--lin", "{}", "--lout", "{}"],
+                ["energy", "--model", "{}", "--lout", "{}", "--util", "{}", "--pue", "{}"],
+                ["fleet", "--queries", "{}", "--tts-share", "{}", "--n", "100"]]
+TRIALS = [None, 0, -5, 1, 100, 2000, 0.5, "10", True, math.nan]
+
+
+def draw(rng: random.Random, valid: object = None):
+    """A hostile value, or (two times in three) the valid one, so that calls reach every code path."""
+    if valid is not None and rng.random() < 2 / 3:
+        return valid
+    return rng.choice(RANGES) if rng.random() < 0.1 else rng.choice(POOL)
+
+
+def args(rng: random.Random, *valid: object) -> list:
+    return [draw(rng, v) for v in valid]
+
+
+def classify_cell(value) -> str:
+    if isinstance(value, str) and value.startswith("#IW!"):
+        return "clean error" if "\n" not in value and len(value) <= udf.MAX_ERROR_CHARS else "crash"
+    flat = [v for row in value for v in row] if isinstance(value, list) else [value]
+    if any(isinstance(v, float) and not math.isfinite(v) for v in flat):
+        return "non-finite"
+    return "answer"
+
+
+def classify_api(call) -> str:
+    try:
+        result = call()
+    except InferWattError as err:
+        return "clean error" if "\n" not in str(err) else "crash"
+    except Exception:
+        return "crash"
+    if hasattr(result, "stats"):
+        values = list(result.stats.values())
+    else:
+        values = [getattr(result, "gwh_per_day", getattr(result, "beta", result))]
+    return "answer" if all(math.isfinite(v) for v in values) else "non-finite"
+
+
+def classify_cli(args: list[str]) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli_main(args)
+    except BaseException:
+        return "crash"
+    if code == 2:
+        return "clean error" if err.getvalue().count("\n") == 1 and "Traceback" not in err.getvalue() else "crash"
+    try:
+        json.loads(out.getvalue(), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    except ValueError:
+        return "non-finite"
+    return "answer" if code == 0 else "crash"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--per-entry", type=int, default=500)
+    a = p.parse_args()
+    rng = random.Random(2026)
+    cli_pool = ["0", "-1", "1e308", "1e-320", "nan", "inf", "abc", "", "300", "0.5", "1.2", "baseline", "mixtral",
+                "tts", "1e9", "0.1"]
+    entries = {
+        "IW_ENERGY": lambda: classify_cell(udf.IW_ENERGY(*args(rng, "Llama 3.1 405B", 300.0, 0.7, 1.2, 500.0))),
+        "IW_TPS": lambda: classify_cell(udf.IW_TPS(*args(rng, "mixtral", 500.0, 300.0))),
+        "IW_MONTECARLO": lambda: classify_cell(udf.IW_MONTECARLO(
+            *args(rng, "baseline", "tts"), rng.choice(TRIALS), *args(rng, 1.0, "model", 1.05, 1.4, "split", 500.0,
+                                                                        300.0))),
+        "IW_SAMPLES": lambda: classify_cell(udf.IW_SAMPLES(
+            *args(rng, "mixtral", "traditional"), rng.choice(TRIALS), *args(rng, 2.0, "hardware", 1.05, 1.4,
+                                                                              "median", 1000.0, 300.0))),
+        "IW_FLEET": lambda: classify_cell(udf.IW_FLEET(*args(rng, 1e9, 0.1, True), rng.choice(TRIALS),
+                                                       draw(rng, 1.0))),
+        "IW_BETA": lambda: classify_cell(udf.IW_BETA(*args(rng, 0.5, 1.0, 1.1, 1.12, "8xH100"))),
+        "api.simulate": lambda: classify_api(lambda: iw.simulate(
+            *args(rng, "baseline", "tts"), rng.choice(TRIALS), draw(rng, 1), lever=draw(rng, "combined"),
+            pue_p95=draw(rng, 1.4))),
+        "api.energy_wh": lambda: classify_api(lambda: iw.energy_wh(*args(rng, "mixtral", 300.0, 0.7, 1.2, 500.0))),
+        "api.tps": lambda: classify_api(lambda: iw.tps(*args(rng, "Llama 3.1 405B", 500.0, 300.0))),
+        "api.fleet": lambda: classify_api(lambda: iw.fleet(*args(rng, 1e9, 0.1), n=200)),
+        "api.beta": lambda: classify_api(lambda: iw.beta(load_min_frac=draw(rng, 0.5),
+                                                         node_redundancy=draw(rng, 1.1))),
+        "cli": lambda: classify_cli([rng.choice(cli_pool) if x == "{}" else x for x in rng.choice(CLI_COMMANDS)]
+                                    + ["--json"]),
+    }
+    print(f"{'entry point':<16}{'inputs':>8}{'answers':>9}{'clean errors':>14}{'crashes':>9}{'non-finite':>12}")
+    totals = dict.fromkeys(("inputs", "answer", "clean error", "crash", "non-finite"), 0)
+    for name, run in entries.items():
+        counts = dict.fromkeys(("answer", "clean error", "crash", "non-finite"), 0)
+        for _ in range(a.per_entry):
+            counts[run()] += 1
+        for k, v in counts.items():
+            totals[k] += v
+        totals["inputs"] += a.per_entry
+        print(f"{name:<16}{a.per_entry:>8}{counts['answer']:>9}{counts['clean error']:>14}{counts['crash']:>9}"
+              f"{counts['non-finite']:>12}")
+    print(f"{'all':<16}{totals['inputs']:>8}{totals['answer']:>9}{totals['clean error']:>14}{totals['crash']:>9}"
+          f"{totals['non-finite']:>12}")
+
+
+if __name__ == "__main__":
+    main()
