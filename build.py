@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     except InferWattError as err:
         print(f"build.py: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        print(f"build.py: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # nothing half-written: outputs are renamed into place only when complete
+        print("build.py: interrupted", file=sys.stderr)
+        return 130
     for path in paths:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)" if path.is_file() else f"wrote {path}/")
     print(f"built in {time.perf_counter() - start:.1f} s")

@@ -54,3 +54,30 @@ def test_functions_workbook_names_the_udf_module_and_uses_every_function(tmp_pat
         assert any(f.startswith(f"={name}(") for f in formulas), name
     assert all('"' not in f for f in formulas)  # arguments come from cells, never text inside a formula
     assert "Import Functions" in " ".join(c.value for c in wb["Instructions"]["A"] if c.value)
+
+
+def test_lite_main_is_the_same_bytes_at_any_time(monkeypatch):
+    import time
+
+    from inferwatt_xl.workbook.lite import main_py
+
+    first = main_py()
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 86_400 * 400)
+    assert main_py() == first
+
+
+def test_build_script_reports_ctrl_c_in_one_line(monkeypatch, capsys, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("build", Path(__file__).resolve().parent.parent / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "build_all", interrupted)
+    assert build.main(["--out-dir", str(tmp_path)]) == 130
+    assert capsys.readouterr().err == "build.py: interrupted\n"

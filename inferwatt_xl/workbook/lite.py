@@ -69,14 +69,20 @@ FUNCTION_TEMPLATE = '''
 def _bundle() -> bytes:
     """A zip of the package files the functions need, laid out as installed (data inside the package)."""
     buffer = io.BytesIO()
+
+    def add(z: zipfile.ZipFile, name: str, data: bytes) -> None:  # a fixed entry time: same files, same bytes
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, data)
+
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         package = files("inferwatt_xl")
         for module in BUNDLED_MODULES:
-            z.writestr(f"inferwatt_xl/{module}", package.joinpath(module).read_bytes())
+            add(z, f"inferwatt_xl/{module}", package.joinpath(module).read_bytes())
         data = files("inferwatt_xl.data")
         for entry in sorted(data.iterdir(), key=lambda e: e.name):
             if entry.name.endswith((".csv", ".py")):
-                z.writestr(f"inferwatt_xl/data/{entry.name}", entry.read_bytes())
+                add(z, f"inferwatt_xl/data/{entry.name}", entry.read_bytes())
     return buffer.getvalue()
 
 
