@@ -120,13 +120,15 @@ def throughput_fits(sparse_strategy: str | None = None, min_rows_own_fit: int | 
                          f"at most {richest}, the benchmark rows of the best-covered model") from None
 
 
-def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None) -> float:
+def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None,
+        tps_beyond_range: str | None = None) -> float:
     """Fitted output tokens per second of a saturated node serving `model`."""
     name = find_model(model).name
+    hold = resolve_params({"tps_beyond_range": tps_beyond_range})["tps_beyond_range"] == "hold"
     declared = catalogue.parameters()
     l_in = declared["l_in_tokens"].check(l_in_tokens)
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
-    return _finite(float(throughput_fits(sparse_strategy)[name].tps(l_in, l_out)), "throughput")
+    return _finite(float(throughput_fits(sparse_strategy)[name].tps(l_in, l_out, hold)), "throughput")
 
 
 # ---------------------------------------------------------------- one configuration
@@ -134,20 +136,22 @@ def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: st
 
 def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tokens: float | None = None,
               l_eff: str | None = None, alpha: float = 1.0, sparse_strategy: str | None = None,
-              tps_tokens_per_s: float | None = None) -> float:
+              tps_tokens_per_s: float | None = None, tps_beyond_range: str | None = None) -> float:
     """Wh of one query of one configuration (Eq. 1): util = P_node / P_max, no randomness.
 
     The throughput is the model's fit at (L_in, L_out) unless `tps_tokens_per_s` is given.
     """
     m = find_model(model)
-    params = resolve_params({"l_in_tokens": l_in_tokens, "l_eff": l_eff, "sparse_strategy": sparse_strategy})
+    params = resolve_params({"l_in_tokens": l_in_tokens, "l_eff": l_eff, "sparse_strategy": sparse_strategy,
+                             "tps_beyond_range": tps_beyond_range})
     declared = catalogue.parameters()
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
     util = check_number("util", util, (">", 0), ("<=", 1))
     pue = check_number("pue", pue, (">=", 1), declared["pue_p95"].upper)
     alpha = check_number("alpha", alpha, (">", 0), declared["alpha_model_p95"].upper)
     p_node_kw = util * catalogue.nodes()[m.node].p_max_kw
-    rate = (throughput_fits(params["sparse_strategy"])[m.name].tps(params["l_in_tokens"], l_out)
+    hold = params["tps_beyond_range"] == "hold"
+    rate = (throughput_fits(params["sparse_strategy"])[m.name].tps(params["l_in_tokens"], l_out, hold)
             if tps_tokens_per_s is None else check_number("tps_tokens_per_s", tps_tokens_per_s, (">", 0)))
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
     return _finite(float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)), "energy per query")
@@ -266,7 +270,7 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
         node = catalogue.nodes()[catalogue.models()[name].node]
         if name not in fits:
             raise InputError("model", name, "a model with throughput benchmarks")
-        rate = fits[name].tps(params["l_in_tokens"], l_out)
+        rate = fits[name].tps(params["l_in_tokens"], l_out, params["tps_beyond_range"] == "hold")
         if params["pnode_model"] == "linear_tps":
             p_node_kw = power_linear_in_tps_kw(rate, node.p_idle_kw, params["util_linear_max"] * node.p_max_kw)
         else:

@@ -180,7 +180,7 @@ def _text(raw: str) -> str:
 REQUIRED_PARAMETERS = (
     "l_in_tokens", "l_out_median_traditional_tokens", "l_out_median_tts_tokens", "l_eff", "util_median", "util_p5",
     "util_p95", "pnode_reading", "pnode_model", "util_linear_max", "pue_p5", "pue_p95", "pue_below_one",
-    "sparse_strategy", "min_rows_own_fit", "n_trials", "seed", "alpha_model_p5", "alpha_model_p95",
+    "sparse_strategy", "min_rows_own_fit", "tps_beyond_range", "n_trials", "seed", "alpha_model_p5", "alpha_model_p95",
     "alpha_serving_p5", "alpha_serving_p95", "alpha_hardware_p5", "alpha_hardware_p95", "alpha_improved_p5",
     "alpha_improved_p95", "queries_per_day", "tts_share", "node_redundancy", "interconnect_overhead",
     "load_min_frac", "load_max_frac", "beta_node")

@@ -29,6 +29,7 @@ ALTERNATIVES: dict[str, dict[str, object]] = {
     "pnode_reading=median": {"pnode_reading": "median"},
     "pue_below_one=clip": {"pue_below_one": "clip"},
     "pue_below_one=keep": {"pue_below_one": "keep"},
+    "tps_beyond_range=cap": {"tps_beyond_range": "cap"},
 }
 WITHOUT_DEEPSEEK = "baseline without DeepSeek-R1"
 OTHER_SEEDS = (2, 3, 4, 5, 6)

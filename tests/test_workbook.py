@@ -215,7 +215,7 @@ def test_live_choices_recalculate_like_the_engine(small_book, engine):
     path, folder = small_book
     choices = {"pnode_reading": "median", "pue_below_one": "clip", "l_eff": "in_plus_out",
                "pnode_model": "linear_tps", "sparse_strategy": "pooled", "l_in_tokens": 1000.0,
-               "node_redundancy": 1.2}
+               "node_redundancy": 1.2, "tps_beyond_range": "cap"}
 
     def edits(wb):
         for name, value in choices.items():

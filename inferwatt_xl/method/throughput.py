@@ -15,7 +15,8 @@ STRATEGIES = ("shared_slopes", "pooled", "per_model")
 
 @dataclass(frozen=True)
 class ThroughputFit:
-    """Coefficients of one model's fit; `tps_max` is the plateau (largest observed TPS)."""
+    """Coefficients of one model's fit; `tps_max` is the plateau (largest observed TPS) and `l_out_max`
+    the end of the training range (largest output length in the model's rows)."""
 
     b0: float
     b1_log_lin: float
@@ -23,10 +24,17 @@ class ThroughputFit:
     tps_max: float
     rows: int
     method: str  # how this model's coefficients were obtained, for reports
+    l_out_max: float = np.inf  # own rows, or the rows its borrowed slopes were fitted on
 
-    def tps(self, l_in_tokens: np.ndarray | float, l_out_tokens: np.ndarray | float) -> np.ndarray:
-        """Output tokens per second of the node, capped at the observed maximum."""
-        log_tps = self.b0 + self.b1_log_lin * np.log(l_in_tokens) + self.b2_log_lout * np.log(l_out_tokens)
+    def tps(self, l_in_tokens: np.ndarray | float, l_out_tokens: np.ndarray | float,
+            hold_beyond_range: bool = False) -> np.ndarray:
+        """Output tokens per second of the node, capped at the observed maximum.
+
+        hold_beyond_range: past the longest benchmarked output, TPS stays at its value there (the
+        paper's main text: "for longer outputs, we hold TPS at the plateau") instead of extrapolating.
+        """
+        l_out = np.minimum(l_out_tokens, self.l_out_max) if hold_beyond_range else l_out_tokens
+        log_tps = self.b0 + self.b1_log_lin * np.log(l_in_tokens) + self.b2_log_lout * np.log(l_out)
         return np.minimum(np.exp(log_tps), self.tps_max)
 
 
@@ -76,16 +84,20 @@ def fit_throughput(models: np.ndarray, l_in_tokens: np.ndarray, l_out_tokens: np
     for name in names:
         m = models == name
         tps_max = float(tps[m].max())
+        l_out_max = float(np.max(np.asarray(l_out_tokens, dtype=float)[m]))
         own = strategy == "per_model" or (strategy == "shared_slopes" and counts[name] >= min_rows_own_fit)
         if own:
             design = np.column_stack([np.ones(m.sum()), x[m]])
             coef = np.linalg.lstsq(design, y[m], rcond=None)[0]
             method = "own OLS" if m.sum() >= 3 else "own OLS, minimum-norm (under-determined)"
-            fits[name] = ThroughputFit(*map(float, coef), tps_max, counts[name], method)
+            fits[name] = ThroughputFit(*map(float, coef), tps_max, counts[name], method, l_out_max)
         else:
             if shared is None:
                 raise ValueError(f"no model has the {min_rows_own_fit} rows needed to fit shared slopes")
             b0 = float((y[m] - x[m] @ shared).mean())
             method = "pooled slopes" if strategy == "pooled" else "slopes of the data-rich models, own intercept"
-            fits[name] = ThroughputFit(b0, float(shared[0]), float(shared[1]), tps_max, counts[name], method)
+            # the slopes were learnt on the data-rich rows: their range is where the fit is trained
+            l_out_max = max(l_out_max, float(np.max(np.asarray(l_out_tokens, dtype=float)[shared_rows])))
+            fits[name] = ThroughputFit(b0, float(shared[0]), float(shared[1]), tps_max, counts[name], method,
+                                       l_out_max)
     return fits

@@ -78,8 +78,10 @@ def truthy(ref: str) -> str:
 
 
 def tps_of(lout: str) -> str:
-    """Fitted, capped TPS at output length `lout` for the Fit row bound to this column."""
-    return "MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(" + lout + ")),{Fit.tps_max_tokens_per_s})"
+    """Fitted, capped TPS at output length `lout` for the Fit row bound to this column; with
+    tps_beyond_range = hold, lengths past the fit's training range count as its end."""
+    held = f'IF({{p.tps_beyond_range}}="hold",MIN({lout},{{Fit.l_out_max_tokens}}),{lout})'
+    return "MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(" + held + ")),{Fit.tps_max_tokens_per_s})"
 
 
 def stat_formula(values: str, stat: float | None) -> str:
@@ -183,7 +185,9 @@ class StandaloneWorkbook:
             Column("S_in_tps", "S_in_tps", shared_sum("ln_input", "ln_tps")),
             Column("S_out_tps", "S_out_tps", shared_sum("ln_output", "ln_tps")),
             Column("b1", "b1 shared (ln input)", "=({S_in_tps}*{S_out_out}-{S_out_tps}*{S_in_out})/" + det, NUM),
-            Column("b2", "b2 shared (ln output)", "=({S_out_tps}*{S_in_in}-{S_in_tps}*{S_in_out})/" + det, NUM)],
+            Column("b2", "b2 shared (ln output)", "=({S_out_tps}*{S_in_in}-{S_in_tps}*{S_in_out})/" + det, NUM),
+            Column("l_out_max", "longest output of these rows (tokens)",
+                   "=MAX(IF({all.Bench.in_shared_fit}=1,{all.Bench.output_tokens}))", "0", array=True)],
             4, 1))
 
         def per_model_sum(a: str, b: str) -> str:
@@ -219,6 +223,10 @@ class StandaloneWorkbook:
             Column("tps_max_tokens_per_s", "TPS_max (tokens/s)",
                    '=IF({benchmark_rows}=0,"",MAX(IF({all.Bench.model}={model},{all.Bench.tps_tokens_per_s})))',
                    "0.0", array=True),
+            Column("l_out_max_own", "longest own output (tokens)", '=IF({benchmark_rows}=0,"",MAX(IF('
+                   '{all.Bench.model}={model},{all.Bench.output_tokens})))', "0", array=True),
+            Column("l_out_max_tokens", "end of training range (tokens)", '=IF({benchmark_rows}=0,"",IF({own_fit},'
+                   '{l_out_max_own},MAX({l_out_max_own},{Shared.l_out_max})))', "0"),
             Column("node", "node", '=IF({model}="","",{Model.node})'),
             Column("p_max_kw", "P_max (kW)", node_lookup("p_max_kw")),
             Column("p_idle_kw", "P_idle (kW)", node_lookup("p_idle_kw")),
