@@ -241,11 +241,13 @@ class Node:
     """A serving node: its number of GPUs and power envelope."""
 
     name: str
+    aliases: tuple[str, ...]
     gpus: int
     gpu: str
     p_max_kw: float
     p_idle_kw: float
     source: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -269,17 +271,30 @@ def nodes() -> dict[str, Node]:
     file = "nodes.csv"
     out = {}
     seen: dict[str, int] = {}
-    for i, row in enumerate(_read_csv(file, ("name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source")), start=2):
-        _unique(file, i, row["name"], seen)
+    columns = ("name", "aliases", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source", "note")
+    for i, row in enumerate(_read_csv(file, columns), start=2):
         p_max = _field(file, i, row, "p_max_kw", _kilowatts, KW_EXPECTED)
         p_idle = _field(file, i, row, "p_idle_kw", _kilowatts, KW_EXPECTED)
         if p_idle >= p_max:
             raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({p_max})", p_idle)
-        out[row["name"].strip()] = Node(
-            _field(file, i, row, "name", _text, "a node name"),
-            _field(file, i, row, "gpus", _whole, "a whole number of GPUs > 0"),
-            row["gpu"], p_max, p_idle, _field(file, i, row, "source", _text, "a source"))
+        node = Node(_field(file, i, row, "name", _text, "a node name"),
+                    tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
+                    _field(file, i, row, "gpus", _whole, "a whole number of GPUs > 0"),
+                    row["gpu"].strip(), p_max, p_idle, _field(file, i, row, "source", _text, "a source"),
+                    row["note"].strip())
+        for key in {_key(name) for name in (node.name, *node.aliases)}:  # a name stands for one node only
+            _unique(file, i, key, seen, "name or alias")
+        out[node.name] = node
     return out
+
+
+def find_node(name: object, argument: str = "node") -> Node:
+    """The node called `name` (case-insensitive, aliases allowed); InputError lists the nodes."""
+    if isinstance(name, str):
+        for node in nodes().values():
+            if _key(name) in {_key(n) for n in (node.name, *node.aliases)}:
+                return node
+    raise InputError(argument, name, "one of " + ", ".join(repr(n) for n in nodes()))
 
 
 # A serving node draws watts to a few hundred kW (a GB200 NVL72 rack is about 120 kW); a value above

@@ -68,6 +68,12 @@ def cmd_models(a: argparse.Namespace) -> None:
                                    f"{'baseline' if m['in_baseline'] else 'not in baseline'})" for m in rows))
 
 
+def cmd_nodes(a: argparse.Namespace) -> None:
+    rows = [{**n.__dict__, "aliases": list(n.aliases)} for n in catalogue.nodes().values()]
+    _print(rows, a.json, "\n".join(f"{r['name']}: {r['gpus']} x {r['gpu']}, P_max {r['p_max_kw']} kW, P_idle "
+                                   f"{r['p_idle_kw']} kW; {r['source']}" for r in rows))
+
+
 def cmd_params(a: argparse.Namespace) -> None:
     rows = [{**p.__dict__, "allowed": p.allowed} for p in catalogue.parameters().values()]
     _print(rows, a.json, "\n".join(f"{r['name']} = {r['default']} [{r['unit']}]  ({r['allowed']}); "
@@ -147,6 +153,7 @@ def parser() -> argparse.ArgumentParser:
 
     add("beta", cmd_beta, "the fleet factor beta (Supplement S.V)")
     add("models", cmd_models, "the model catalogue")
+    add("nodes", cmd_nodes, "the serving nodes: GPUs, P_max and P_idle in kW, sources")
     add("params", cmd_params, "every parameter with unit, default, range and source")
     s = add("reproduce", cmd_reproduce, "the paper's figures beside ours, with every gap explained")
     s.add_argument("--out", default=None, help="folder for reproduction.md, .csv and the figures")

@@ -350,9 +350,9 @@ def IW_MODELS():
 @xw.func
 def IW_NODES():
     """The serving nodes: GPUs, P_max and P_idle in kW, source."""
-    return _cell(lambda: _table(["name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"],
-                                [[n.name, n.gpus, n.gpu, n.p_max_kw, n.p_idle_kw, n.source]
-                                 for n in catalogue.nodes().values()]))
+    return _cell(lambda: _table(["name", "aliases", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source", "note"],
+                                [[n.name, ", ".join(n.aliases), n.gpus, n.gpu, n.p_max_kw, n.p_idle_kw, n.source,
+                                  n.note] for n in catalogue.nodes().values()]))
 
 
 @xw.func

@@ -57,7 +57,7 @@ def test_a_row_cut_short_is_refused(data):
     text = (data / "nodes.csv").read_text().splitlines()
     text[1] = ",".join(text[1].split(",")[:3])
     (data / "nodes.csv").write_text("\n".join(text) + "\n")
-    with pytest.raises(DataError, match=re.escape("row 2, column 'p_max_kw': expected 6 columns, got 'a row cut")):
+    with pytest.raises(DataError, match=re.escape("row 2, column 'gpu': expected 8 columns, got 'a row cut")):
         catalogue.nodes()
 
 
@@ -77,7 +77,7 @@ def test_an_alias_naming_another_model_is_refused(data):
 
 
 def test_gpus_must_be_whole(data):
-    edit(data, "nodes.csv", "8xH100,8,", "8xH100,0.4,")
+    edit(data, "nodes.csv", "8x h100,8,", "8x h100,0.4,")
     with pytest.raises(DataError, match=re.escape("column 'gpus': expected a whole number of GPUs > 0, got '0.4'")):
         catalogue.nodes()
 

@@ -57,7 +57,8 @@ def test_fleet_and_beta_equal_the_engine():
 def test_catalogue_tables():
     models = udf.IW_MODELS()
     assert models[0][:2] == ["name", "node"] and len(models) == 6
-    assert udf.IW_NODES()[0][3] == "p_max_kw"
+    nodes = udf.IW_NODES()
+    assert nodes[0][4] == "p_max_kw" and [row[0] for row in nodes[1:]] == list(iw.catalogue.nodes())
     params = udf.IW_PARAMS()
     assert params[0] == ["name", "label", "unit", "default", "allowed", "source"] and len(params) > 30
     assert udf.IW_VERSION() == iw.__version__
