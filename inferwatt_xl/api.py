@@ -98,37 +98,80 @@ def check_n(n: object) -> int:
 # ---------------------------------------------------------------- throughput
 
 
+FitKey = tuple[str, str]  # (model, node)
+
+
+def _fit(b: catalogue.Benchmarks, strategy: str, min_rows: int) -> dict[FitKey, ThroughputFit]:
+    """One fit per (model, node); sparse ones borrow the slopes of rich ones on the same GPU type."""
+    nodes = b.nodes()
+    groups = np.array([f"{m}\x1f{n}" for m, n in zip(b.model, nodes, strict=True)])
+    gpus = np.array([catalogue.nodes()[n].gpu for n in nodes])
+    fits = fit_throughput(groups, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows, gpus)
+    return {tuple(key.split("\x1f")): fit for key, fit in fits.items()}
+
+
 @lru_cache(maxsize=32)
-def _shipped_fits(strategy: str, min_rows_own_fit: int) -> dict[str, ThroughputFit]:
-    b = catalogue.benchmarks()
-    return fit_throughput(b.model, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows_own_fit)
+def _shipped_fits(strategy: str, min_rows_own_fit: int) -> dict[FitKey, ThroughputFit]:
+    return _fit(catalogue.benchmarks(), strategy, min_rows_own_fit)
 
 
 def throughput_fits(sparse_strategy: str | None = None, min_rows_own_fit: int | None = None,
-                    benchmarks: catalogue.Benchmarks | None = None) -> dict[str, ThroughputFit]:
-    """Fitted throughput of every model in the benchmarks (the shipped ones unless given)."""
+                    benchmarks: catalogue.Benchmarks | None = None) -> dict[FitKey, ThroughputFit]:
+    """Fitted throughput of every (model, node) in the benchmarks (the shipped ones unless given)."""
     params = resolve_params({"sparse_strategy": sparse_strategy, "min_rows_own_fit": min_rows_own_fit})
     strategy, min_rows = params["sparse_strategy"], params["min_rows_own_fit"]
-    try:
-        if benchmarks is None:
-            return dict(_shipped_fits(strategy, min_rows))  # a copy: the cache is never handed out
-        b = benchmarks
-        return fit_throughput(b.model, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows)
-    except ValueError:  # no model has enough rows for the shared slopes
-        richest = max(np.unique((benchmarks or catalogue.benchmarks()).model, return_counts=True)[1])
-        raise InputError("min_rows_own_fit", min_rows,
-                         f"at most {richest}, the benchmark rows of the best-covered model") from None
+    if benchmarks is None:
+        return dict(_shipped_fits(strategy, min_rows))  # a copy: the cache is never handed out
+    return _fit(benchmarks, strategy, min_rows)
+
+
+def nodes_with_data(model: str, benchmarks: catalogue.Benchmarks | None = None) -> list[str]:
+    """The nodes that have throughput rows for `model`, in catalogue order."""
+    b = benchmarks or catalogue.benchmarks()
+    have = set(b.nodes()[b.model == model].tolist())
+    return [n for n in catalogue.nodes() if n in have]
+
+
+def resolve_node(model: str, node: object = None, benchmarks: catalogue.Benchmarks | None = None) -> str:
+    """The node a model runs on: its catalogue node, or the one asked for if it has throughput data."""
+    if node is None or (isinstance(node, str) and not node.strip()):
+        return catalogue.models()[model].node if model in catalogue.models() else ""
+    name = catalogue.find_node(node).name
+    available = nodes_with_data(model, benchmarks)
+    if name not in available:
+        raise InputError("node", node, f"a node with throughput data for {model}: {', '.join(available) or 'none'}")
+    return name
+
+
+def fit_for(model: str, node: str, params: Mapping[str, object],
+            benchmarks: catalogue.Benchmarks | None = None) -> ThroughputFit:
+    """The throughput fit of a model on a node, or a clear error saying what is missing."""
+    fits = throughput_fits(params["sparse_strategy"], params["min_rows_own_fit"], benchmarks)
+    if (model, node) in fits:
+        return fits[(model, node)]
+    b = benchmarks or catalogue.benchmarks()
+    nodes = b.nodes()
+    if not ((b.model == model) & (nodes == node)).any():
+        raise InputError("model", model, f"a model with throughput benchmarks on {node or 'its node'}")
+    gpu = catalogue.nodes()[node].gpu
+    same_gpu = np.array([catalogue.nodes()[n].gpu == gpu for n in nodes])
+    counts = [int(((b.model == m) & (nodes == n)).sum()) for m, n in set(zip(b.model[same_gpu], nodes[same_gpu],
+                                                                          strict=True))]
+    raise InputError("min_rows_own_fit", params["min_rows_own_fit"],
+                     f"at most {max(counts)}, the benchmark rows of the best-covered model on {gpu}, so that "
+                     f"{model} on {node} can borrow its slopes")
 
 
 def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None,
-        tps_beyond_range: str | None = None) -> float:
-    """Fitted output tokens per second of a saturated node serving `model`."""
+        tps_beyond_range: str | None = None, node: str | None = None) -> float:
+    """Fitted output tokens per second of a saturated node serving `model` (its own node unless given)."""
     name = find_model(model).name
-    hold = resolve_params({"tps_beyond_range": tps_beyond_range})["tps_beyond_range"] == "hold"
+    params = resolve_params({"tps_beyond_range": tps_beyond_range, "sparse_strategy": sparse_strategy})
     declared = catalogue.parameters()
     l_in = declared["l_in_tokens"].check(l_in_tokens)
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
-    return _finite(float(throughput_fits(sparse_strategy)[name].tps(l_in, l_out, hold)), "throughput")
+    fit = fit_for(name, resolve_node(name, node), params)
+    return _finite(float(fit.tps(l_in, l_out, params["tps_beyond_range"] == "hold")), "throughput")
 
 
 # ---------------------------------------------------------------- one configuration
@@ -136,7 +179,8 @@ def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: st
 
 def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tokens: float | None = None,
               l_eff: str | None = None, alpha: float = 1.0, sparse_strategy: str | None = None,
-              tps_tokens_per_s: float | None = None, tps_beyond_range: str | None = None) -> float:
+              tps_tokens_per_s: float | None = None, tps_beyond_range: str | None = None,
+              node: str | None = None) -> float:
     """Wh of one query of one configuration (Eq. 1): util = P_node / P_max, no randomness.
 
     The throughput is the model's fit at (L_in, L_out) unless `tps_tokens_per_s` is given.
@@ -149,9 +193,10 @@ def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tok
     util = check_number("util", util, (">", 0), ("<=", 1))
     pue = check_number("pue", pue, (">=", 1), declared["pue_p95"].upper)
     alpha = check_number("alpha", alpha, (">", 0), declared["alpha_model_p95"].upper)
-    p_node_kw = util * catalogue.nodes()[m.node].p_max_kw
+    node_name = resolve_node(m.name, node)
+    p_node_kw = util * catalogue.nodes()[node_name].p_max_kw
     hold = params["tps_beyond_range"] == "hold"
-    rate = (throughput_fits(params["sparse_strategy"])[m.name].tps(params["l_in_tokens"], l_out, hold)
+    rate = (fit_for(m.name, node_name, params).tps(params["l_in_tokens"], l_out, hold)
             if tps_tokens_per_s is None else check_number("tps_tokens_per_s", tps_tokens_per_s, (">", 0)))
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
     return _finite(float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)), "energy per query")
@@ -208,6 +253,7 @@ class SimulationResult:
     draws: dict[str, np.ndarray]  # shared inputs: l_out_tokens, util, pue, alpha
     energy_by_model_wh: dict[str, np.ndarray]
     energy_wh: np.ndarray = field(repr=False)
+    nodes: dict[str, str] = field(default_factory=dict)  # the node each model was served on
 
     @cached_property
     def stats(self) -> dict[str, float]:
@@ -217,7 +263,7 @@ class SimulationResult:
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line: identity and statistics with units."""
         return {"model": self.models[0] if len(self.models) == 1 else self.models, "regime": self.regime,
-                "n": self.n, "seed": self.seed, "lever": self.lever,
+                "n": self.n, "seed": self.seed, "lever": self.lever, "nodes": self.nodes,
                 **{f"{k}_wh": v for k, v in self.stats.items()}}
 
 
@@ -230,15 +276,18 @@ def summarise(values: np.ndarray) -> dict[str, float]:
 
 def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional", n: int | None = None,
              seed: Seed = None, *, lever: str | None = None, l_out_median_tokens: float | None = None,
-             benchmarks: catalogue.Benchmarks | None = None, **overrides: object) -> SimulationResult:
+             benchmarks: catalogue.Benchmarks | None = None, node: str | None = None,
+             **overrides: object) -> SimulationResult:
     """Monte Carlo of the energy per query of one or more models in one regime.
 
     The same trial's draws of L_out, P_node/P_max, PUE and alpha are shared by all
     models (common random numbers); a list of models (or 'baseline') pools their
     draws as an equal mixture. `seed` is an int (HDR generator, same numbers as the
-    workbook) or a numpy Generator. `overrides` are parameters of data/parameters.csv.
+    workbook) or a numpy Generator. `node` serves every model on that node (each model's own node
+    when None). `overrides` are parameters of data/parameters.csv.
     """
     names = resolve_models(model)
+    nodes = {name: resolve_node(name, node, benchmarks) for name in names}
     regime = normalise_regime(regime)
     params = resolve_params(overrides)
     n = params["n_trials"] if n is None else check_n(n)
@@ -263,24 +312,22 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
         lever_name = name.removeprefix("alpha_")
         alpha = alpha * dist.alpha_ppf(u[name], params[f"alpha_{lever_name}_p5"], params[f"alpha_{lever_name}_p95"])
 
-    fits = throughput_fits(params["sparse_strategy"], params["min_rows_own_fit"], benchmarks)
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
     energy = {}
     for name in names:
-        node = catalogue.nodes()[catalogue.models()[name].node]
-        if name not in fits:
-            raise InputError("model", name, "a model with throughput benchmarks")
-        rate = fits[name].tps(params["l_in_tokens"], l_out, params["tps_beyond_range"] == "hold")
+        spec = catalogue.nodes()[nodes[name]]
+        rate = fit_for(name, nodes[name], params, benchmarks).tps(params["l_in_tokens"], l_out,
+                                                                   params["tps_beyond_range"] == "hold")
         if params["pnode_model"] == "linear_tps":
-            p_node_kw = power_linear_in_tps_kw(rate, node.p_idle_kw, params["util_linear_max"] * node.p_max_kw)
+            p_node_kw = power_linear_in_tps_kw(rate, spec.p_idle_kw, params["util_linear_max"] * spec.p_max_kw)
         else:
-            p_node_kw = util * node.p_max_kw
+            p_node_kw = util * spec.p_max_kw
         energy[name] = energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)
     pooled = np.concatenate(list(energy.values())) if len(names) > 1 else energy[names[0]]
     seed_out = "generator" if isinstance(seed, np.random.Generator) else catalogue.parameters()["seed"].check(seed)
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
-                            energy, pooled)
+                            energy, pooled, nodes)
 
 
 # ---------------------------------------------------------------- fleet

@@ -386,22 +386,38 @@ def baseline_models() -> list[str]:
 
 @dataclass(frozen=True)
 class Benchmarks:
-    """Throughput benchmark rows as parallel arrays."""
+    """Throughput benchmark rows as parallel arrays; `node` None means each model's own node."""
 
     model: np.ndarray
     input_tokens: np.ndarray
     output_tokens: np.ndarray
     tps_tokens_per_s: np.ndarray
     source: tuple[str, ...]
+    node: np.ndarray | None = None
+    precision: tuple[str, ...] = ()
+
+    def nodes(self) -> np.ndarray:
+        """The node of every row (a model's catalogue node where the rows name none)."""
+        if self.node is not None:
+            return self.node
+        return np.array([models()[m].node if m in models() else "" for m in self.model])
+
+    def __add__(self, other: Benchmarks) -> Benchmarks:
+        return Benchmarks(np.concatenate([self.model, other.model]),
+                          np.concatenate([self.input_tokens, other.input_tokens]),
+                          np.concatenate([self.output_tokens, other.output_tokens]),
+                          np.concatenate([self.tps_tokens_per_s, other.tps_tokens_per_s]),
+                          self.source + other.source, np.concatenate([self.nodes(), other.nodes()]),
+                          self.precision + other.precision)
 
 
 BENCHMARK_COLUMNS = ("model", "node", "precision", "input_tokens", "output_tokens", "tps_tokens_per_s", "source")
 
 
 def read_benchmarks(text: str, file: str = "tps_benchmarks.csv", known_models_only: bool = True) -> Benchmarks:
-    """Parse and validate benchmark rows from CSV text (shipped or a user's own)."""
+    """Parse and validate benchmark rows from CSV text (shipped or a user's own); every node must be known."""
     rows = _read_csv(file, BENCHMARK_COLUMNS, text)
-    model, lin, lout, tps, source = [], [], [], [], []
+    model, node, lin, lout, tps, source, precision = [], [], [], [], [], [], []
     for i, row in enumerate(rows, start=2):
         name = _field(file, i, row, "model", _text, "a model name")
         if known_models_only:
@@ -409,19 +425,32 @@ def read_benchmarks(text: str, file: str = "tps_benchmarks.csv", known_models_on
                 name = find_model(name).name
             except InputError:
                 raise DataError(file, i, "model", "a model listed in models.csv", name) from None
+        try:
+            node.append(find_node(row["node"]).name)
+        except InputError:
+            raise DataError(file, i, "node", f"a node of nodes.csv ({', '.join(nodes())})", row["node"]) from None
         model.append(name)
         lin.append(_field(file, i, row, "input_tokens", _positive, "input tokens > 0"))
         lout.append(_field(file, i, row, "output_tokens", _positive, "output tokens > 0"))
         tps.append(_field(file, i, row, "tps_tokens_per_s", _positive, "tokens per second > 0"))
         source.append(_field(file, i, row, "source", _text, "a source"))
-    return Benchmarks(np.array(model), np.array(lin), np.array(lout), np.array(tps), tuple(source))
+        precision.append(row["precision"].strip())
+    return Benchmarks(np.array(model), np.array(lin), np.array(lout), np.array(tps), tuple(source), np.array(node),
+                      tuple(precision))
+
+
+BENCHMARK_FILES = ("tps_benchmarks.csv", "tps_benchmarks_trtllm.csv")
 
 
 @cache
 def benchmarks() -> Benchmarks:
-    """The paper's 38 throughput rows (Supplement S.I)."""
-    file = "tps_benchmarks.csv"
-    return read_benchmarks(_decode(file, files(DATA_PACKAGE).joinpath(file).read_bytes()), file)
+    """The shipped throughput rows: the paper's 38 (Supplement S.I, the H100 data) and NVIDIA
+    TensorRT-LLM's published rows for newer nodes (scripts/import_trtllm.py)."""
+    parts = [read_benchmarks(_decode(f, files(DATA_PACKAGE).joinpath(f).read_bytes()), f) for f in BENCHMARK_FILES]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 def read_benchmarks_file(path: str | Path) -> Benchmarks:

@@ -166,7 +166,7 @@ def _causes() -> dict[str, str]:
     trad = _sim(Choices(), "baseline", "traditional")
     tts = _sim(Choices(), "baseline", "tts")
     per_model = {m: float(np.median(e)) for m, e in trad.energy_by_model_wh.items()}
-    fit = api.throughput_fits()["DeepSeek-R1"]
+    fit = api.throughput_fits()[("DeepSeek-R1", catalogue.models()["DeepSeek-R1"].node)]
     node = catalogue.nodes()[catalogue.models()["DeepSeek-R1"].node]
     params = api.resolve_params()
     pue_median = api.default_configuration()["pue"]

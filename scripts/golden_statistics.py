@@ -26,7 +26,8 @@ def main() -> None:
                 result = iw.simulate(model, regime, n=N, seed=SEED, lever=lever)
                 stats[f"{model}|{regime}|{lever or 'none'}"] = result.stats
     fits = {name: {"b0": f.b0, "b1_log_lin": f.b1_log_lin, "b2_log_lout": f.b2_log_lout, "tps_max": f.tps_max,
-                   "rows": f.rows, "method": f.method} for name, f in iw.throughput_fits().items()}
+                   "rows": f.rows, "method": f.method, "l_out_max": f.l_out_max}
+            for (model, node), f in iw.throughput_fits().items() for name in [f"{model}|{node}"]}
     data = {"command": "python scripts/golden_statistics.py", "n": N, "seed": SEED,
             "checked": "By hand when written, against the paper (Oviedo et al. 2025, Fig. 1a): Llama 3.1 405B "
                        "traditional median 0.43 Wh and Mixtral 8x22B 0.07 Wh; the values here at 2,000 trials are "

@@ -17,10 +17,12 @@ def test_shipped_data_loads_and_is_consistent():
     assert catalogue.nodes()["10xH100"].p_max_kw == 14.1
     assert set(catalogue.baseline_models()) == {"DeepSeek-R1", "Llama 3.1 405B", "Llama-3.1 Nemotron Ultra 253B"}
     b = catalogue.benchmarks()
-    assert len(b.model) == 38 and all(b.source)
-    assert {m: int((b.model == m).sum()) for m in catalogue.models()} == {
+    paper = b.nodes() == np.array([catalogue.models()[m].node for m in b.model])  # the paper's S.I rows
+    assert paper.sum() == 38 and all(b.source)
+    assert {m: int((b.model[paper] == m).sum()) for m in catalogue.models()} == {
         "DeepSeek-R1": 3, "Llama 3.1 405B": 13, "Llama-3.1 Nemotron Ultra 253B": 2, "Mixtral 8x22B": 9,
         "Llama 3.1 70B": 11}
+    assert (~paper).sum() == 78 and set(b.nodes()[~paper]) == {"8xH200", "8xB200", "4xGB200"}
     assert len(catalogue.paper_figures()) == 20
 
 
@@ -73,7 +75,7 @@ def test_energy_rises_with_tokens_power_and_pue_and_falls_with_alpha():
 
 
 def test_energy_wh_matches_hand_computation():
-    fit = iw.throughput_fits()["Llama 3.1 405B"]
+    fit = iw.throughput_fits()[("Llama 3.1 405B", "8xH100")]
     rate = math.exp(fit.b0 + fit.b1_log_lin * math.log(500) + fit.b2_log_lout * math.log(300))
     expected = 1.2 / 3.6 * 0.7 * 11.3 * 300 / rate
     assert iw.energy_wh("llama-3.1-405b", 300, 0.7, 1.2) == pytest.approx(expected, rel=1e-12)
@@ -125,7 +127,7 @@ def test_user_benchmarks_fit_a_new_model(tmp_path):
     text += "My Model,8xH100,FP8,500,2000,9000,my lab\nMy Model,8xH100,FP8,5000,500,1500,my lab\n"
     path.write_text(text)
     fits = iw.throughput_fits(benchmarks=catalogue.read_benchmarks_file(path))
-    assert fits["My Model"].tps_max == 9000
+    assert fits[("My Model", "8xH100")].tps_max == 9000
     with pytest.raises(InputError, match="benchmarks file must be a readable CSV file"):
         catalogue.read_benchmarks_file(tmp_path / "missing.csv")
 

@@ -25,7 +25,8 @@ def test_simulate_json(capsys):
     assert code == 0
     stats = iw.simulate("baseline", "traditional", n=1000, seed=1).stats
     assert data == {"model": catalogue.baseline_models(), "regime": "traditional", "n": 1000, "seed": 1,
-                    "lever": None, **{f"{k}_wh": v for k, v in stats.items()}}
+                    "lever": None, "nodes": {m: catalogue.models()[m].node for m in catalogue.baseline_models()},
+                    **{f"{k}_wh": v for k, v in stats.items()}}
 
 
 def test_tps_fleet_beta_json(capsys):

@@ -43,7 +43,7 @@ def edit(folder: Path, file: str, old: str, new: str) -> None:
 def test_a_csv_saved_by_excel_with_a_bom_loads(data):
     for file in ("models.csv", "nodes.csv", "parameters.csv", "tps_benchmarks.csv"):
         (data / file).write_bytes(b"\xef\xbb\xbf" + (data / file).read_bytes())
-    assert len(catalogue.models()) == 5 and len(catalogue.benchmarks().model) == 38
+    assert len(catalogue.models()) == 5 and len(catalogue.benchmarks().model) == 38 + 78
 
 
 def test_a_latin1_byte_names_the_file_and_row(data):
@@ -109,11 +109,20 @@ def test_min_rows_beyond_every_model_is_a_clear_error():
 
 def test_only_sparse_models_is_a_clear_error():
     b = catalogue.benchmarks()
-    keep = [i for i, m in enumerate(b.model) if m in ("DeepSeek-R1", "Llama-3.1 Nemotron Ultra 253B")]
+    nodes = b.nodes()
+    keep = [i for i, m in enumerate(b.model) if m in ("DeepSeek-R1", "Llama-3.1 Nemotron Ultra 253B")
+            and nodes[i] == catalogue.models()[m].node]
     sparse = catalogue.Benchmarks(b.model[keep], b.input_tokens[keep], b.output_tokens[keep],
-                                  b.tps_tokens_per_s[keep], tuple(b.source[i] for i in keep))
-    with pytest.raises(InputError, match="min_rows_own_fit must be at most 3"):
-        iw.throughput_fits(benchmarks=sparse)
+                                  b.tps_tokens_per_s[keep], tuple(b.source[i] for i in keep), nodes[keep])
+    with pytest.raises(InputError, match="min_rows_own_fit must be at most 3, the benchmark rows of the best-covered"):
+        iw.simulate(["DeepSeek-R1"], n=10, benchmarks=sparse)
+
+
+def test_a_node_without_data_for_the_model_names_the_nodes_that_have_it():
+    with pytest.raises(InputError, match="node must be a node with throughput data for Mixtral 8x22B: 8xH100, 8xH200"):
+        iw.simulate("Mixtral 8x22B", n=10, node="B200")
+    with pytest.raises(InputError, match="node must be one of '8xH100'"):
+        iw.tps("Mixtral 8x22B", 500, 300, node="TPU v9")
 
 
 def test_fits_are_handed_out_as_copies():

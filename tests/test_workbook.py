@@ -136,7 +136,7 @@ def test_beta_fleet_and_interventions_equal_the_engine(book):
 def test_fit_sheet_equals_the_engine_fit(book):
     fits = iw.throughput_fits()
     for k, model in enumerate(MODELS):
-        fit = fits[model]
+        fit = fits[(model, catalogue.models()[model].node)]
         assert book.cell("Fit", "model", k) == model and book.cell("Fit", "benchmark_rows", k) == fit.rows
         got = [book.cell("Fit", c, k) for c in ("b1_ln_input", "b2_ln_output", "b0", "tps_max_tokens_per_s")]
         assert_close(got, [fit.b1_log_lin, fit.b2_log_lout, fit.b0, fit.tps_max], f"fit of {model}")
@@ -260,8 +260,8 @@ def test_appended_benchmarks_refit_live_like_the_engine(small_book, engine):
     def edits(wb):
         ws = wb[bench.sheet]
         for i, (model, lin, lout, rate) in enumerate(NEW_ROWS):
-            for column, value in (("model", model), ("input_tokens", lin), ("output_tokens", lout),
-                                  ("tps_tokens_per_s", rate)):
+            for column, value in (("model", model), ("node", "8xH100"), ("input_tokens", lin),
+                                  ("output_tokens", lout), ("tps_tokens_per_s", rate)):
                 ws[bench.cell(column, first_free + i)].value = value
         inputs = wb[models.sheet]
         inputs[models.cell("name", len(MODELS))].value = "My Model"
@@ -271,10 +271,11 @@ def test_appended_benchmarks_refit_live_like_the_engine(small_book, engine):
     b = catalogue.benchmarks()
     rows = list(zip(b.model, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strict=True)) + NEW_ROWS
     data = catalogue.Benchmarks(np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
-                                np.array([r[2] for r in rows]), np.array([r[3] for r in rows]), ("",) * len(rows))
+                                np.array([r[2] for r in rows]), np.array([r[3] for r in rows]), ("",) * len(rows),
+                                np.array([*b.nodes(), *["8xH100"] * len(NEW_ROWS)]))
     fits = iw.throughput_fits(benchmarks=data)
     for k, model in enumerate([*MODELS, "My Model"]):
-        fit = fits[model]
+        fit = fits[(model, catalogue.models()[model].node if model in catalogue.models() else "8xH100")]
         assert book.cell("Fit", "model", k) == model
         got = [book.cell("Fit", c, k) for c in ("b1_ln_input", "b2_ln_output", "b0", "tps_max_tokens_per_s")]
         assert_close(got, [fit.b1_log_lin, fit.b2_log_lout, fit.b0, fit.tps_max], f"refit of {model}")

@@ -55,49 +55,55 @@ def _within_model_slopes(groups: np.ndarray, x: np.ndarray, y: np.ndarray) -> np
 
 
 def fit_throughput(models: np.ndarray, l_in_tokens: np.ndarray, l_out_tokens: np.ndarray, tps: np.ndarray,
-                   strategy: str = "shared_slopes", min_rows_own_fit: int = 5) -> dict[str, ThroughputFit]:
-    """Fit every model in the benchmark rows; returns {model name: ThroughputFit}.
+                   strategy: str = "shared_slopes", min_rows_own_fit: int = 5,
+                   pools: np.ndarray | None = None) -> dict[str, ThroughputFit]:
+    """Fit every group of benchmark rows (a model, or a model on a node); returns {group: ThroughputFit}.
 
-    shared_slopes: models with >= min_rows_own_fit rows get their own OLS; the others
-    take the fixed-effects slopes of those rich models and their own intercept.
-    pooled: all models share fixed-effects slopes fitted on all rows.
-    per_model: OLS on each model's own rows (minimum-norm when under-determined).
+    shared_slopes: groups with >= min_rows_own_fit rows get their own OLS; the others take the
+    fixed-effects slopes of the rich groups of the same pool (the same GPU type) and their own intercept.
+    pooled: all groups of a pool share fixed-effects slopes fitted on all its rows.
+    per_model: OLS on each group's own rows (minimum-norm when under-determined).
+    A sparse group whose pool has no rich group gets no fit (the caller says what is missing).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}")
     models = np.asarray(models)
+    pools = np.zeros(len(models), dtype=int) if pools is None else np.asarray(pools)
+    l_out_tokens = np.asarray(l_out_tokens, dtype=float)
     x = np.column_stack([np.log(l_in_tokens), np.log(l_out_tokens)]).astype(float)
     tps = np.asarray(tps, dtype=float)
     y = np.log(tps)
     names = list(dict.fromkeys(models.tolist()))
     counts = {name: int((models == name).sum()) for name in names}
+    rich = np.ones(len(models), dtype=bool) if strategy == "pooled" else np.array(
+        [counts[m] >= min_rows_own_fit for m in models])
 
-    if strategy == "pooled":
-        shared_rows = np.ones(len(models), dtype=bool)
-    else:
-        shared_rows = np.array([counts[m] >= min_rows_own_fit for m in models])
-    shared = None
-    if strategy != "per_model" and len(np.unique(models[shared_rows])) > 0:
-        shared = _within_model_slopes(models[shared_rows], x[shared_rows], y[shared_rows])
+    shared: dict[object, tuple[np.ndarray, float]] = {}  # pool -> (slopes, longest output of their rows)
+    if strategy != "per_model":
+        for pool in dict.fromkeys(pools.tolist()):
+            rows = rich & (pools == pool)
+            if rows.any():
+                shared[pool] = (_within_model_slopes(models[rows], x[rows], y[rows]), float(l_out_tokens[rows].max()))
 
     fits = {}
     for name in names:
         m = models == name
         tps_max = float(tps[m].max())
-        l_out_max = float(np.max(np.asarray(l_out_tokens, dtype=float)[m]))
+        l_out_max = float(l_out_tokens[m].max())
         own = strategy == "per_model" or (strategy == "shared_slopes" and counts[name] >= min_rows_own_fit)
         if own:
             design = np.column_stack([np.ones(m.sum()), x[m]])
             coef = np.linalg.lstsq(design, y[m], rcond=None)[0]
             method = "own OLS" if m.sum() >= 3 else "own OLS, minimum-norm (under-determined)"
             fits[name] = ThroughputFit(*map(float, coef), tps_max, counts[name], method, l_out_max)
-        else:
-            if shared is None:
-                raise ValueError(f"no model has the {min_rows_own_fit} rows needed to fit shared slopes")
-            b0 = float((y[m] - x[m] @ shared).mean())
-            method = "pooled slopes" if strategy == "pooled" else "slopes of the data-rich models, own intercept"
-            # the slopes were learnt on the data-rich rows: their range is where the fit is trained
-            l_out_max = max(l_out_max, float(np.max(np.asarray(l_out_tokens, dtype=float)[shared_rows])))
-            fits[name] = ThroughputFit(b0, float(shared[0]), float(shared[1]), tps_max, counts[name], method,
-                                       l_out_max)
+            continue
+        pool = pools[m][0]
+        if pool not in shared:
+            continue
+        slopes, trained_to = shared[pool]
+        b0 = float((y[m] - x[m] @ slopes).mean())
+        method = "pooled slopes" if strategy == "pooled" else "slopes of the data-rich models, own intercept"
+        # the slopes were learnt on the data-rich rows: their range is where the fit is trained
+        fits[name] = ThroughputFit(b0, float(slopes[0]), float(slopes[1]), tps_max, counts[name], method,
+                                   max(l_out_max, trained_to))
     return fits

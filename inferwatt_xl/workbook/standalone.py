@@ -43,6 +43,7 @@ LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
           ("improved", "improved (fleet scenario, alpha 1.5-3)", "alpha_improved"))
 # The choices the workbook's formulas implement (per_model's minimum-norm fit is engine-only).
 WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
+FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
 CHECK_TOLERANCE = 1e-9
@@ -147,7 +148,7 @@ class StandaloneWorkbook:
         g.add(Table("Node", "Inputs", [
             Column("name", "name"), Column("gpus", "gpus"), Column("gpu", "gpu"),
             Column("p_max_kw", "P_max (kW)"), Column("p_idle_kw", "P_idle (kW)"), Column("source", "source")],
-            nodes_first, len(catalogue.nodes()), first_col=2))
+            nodes_first, len(catalogue.nodes()) + FREE_NODE_ROWS, first_col=2))
         g.add(Table("Model", "Inputs", [
             Column("slot", "slot"), Column("name", "name"), Column("node", "node"),
             Column("in_baseline", "in_baseline (TRUE/FALSE)"), Column("total_params_b", "total parameters (B)"),
@@ -155,79 +156,81 @@ class StandaloneWorkbook:
 
         capacity = max(self.spec["benchmark_capacity"], n_bench + 50)
         blank = '{model}=""'
+        # Benchmark rows are grouped by (model, node); a sparse group borrows the slopes of the rich groups
+        # on the same GPU type (the engine's rule), so each row carries its node's GPU.
+        same_group = "({all.Bench.model}={model})*({all.Bench.node}={node})"
         g.add(Table("Bench", "Benchmarks", [
             Column("model", "model", width=30), Column("node", "node", width=10),
             Column("precision", "precision", width=10), Column("input_tokens", "input tokens", width=13),
             Column("output_tokens", "output tokens", width=13),
             Column("tps_tokens_per_s", "throughput (output tokens/s)", width=16),
             Column("source", "source", width=60),
+            Column("gpu", "GPU of the node", f'=IF({blank},"",IF(ISNA(MATCH({{node}},{{all.Node.name}},0)),"",'
+                                            'INDEX({all.Node.gpu},MATCH({node},{all.Node.name},0))))'),
             Column("ln_input", "ln input", f"=IF({blank},0,LN({{input_tokens}}))"),
             Column("ln_output", "ln output", f"=IF({blank},0,LN({{output_tokens}}))"),
             Column("ln_tps", "ln TPS", f"=IF({blank},0,LN({{tps_tokens_per_s}}))"),
-            Column("rows_of_model", "rows of this model",
-                   f"=IF({blank},0,SUMPRODUCT(--({{all.Bench.model}}={{model}})))"),
+            Column("rows_of_model", "rows of this model on this node", f"=IF({blank},0,SUMPRODUCT({same_group}))"),
             Column("in_shared_fit", "in the shared-slope fit (1/0)",
                    f'=IF({blank},0,IF({{p.sparse_strategy}}="pooled",1,IF({{rows_of_model}}>={{p.min_rows_own_fit}},'
                    '1,0)))'),
-            *[Column(f"dev_{v}", f"{v} minus model mean",
-                     f"=IF({blank},0,{{{v}}}-SUMPRODUCT(({{all.Bench.model}}={{model}})*{{all.Bench.{v}}})"
-                     "/{rows_of_model})") for v in ("ln_input", "ln_output", "ln_tps")]],
+            *[Column(f"dev_{v}", f"{v} minus the mean of its model on its node",
+                     f"=IF({blank},0,{{{v}}}-SUMPRODUCT({same_group}*{{all.Bench.{v}}})/{{rows_of_model}})")
+              for v in ("ln_input", "ln_output", "ln_tps")]],
             4, capacity))
 
-        def shared_sum(a: str, b: str) -> str:
-            return f"=SUMPRODUCT({{all.Bench.in_shared_fit}}*{{all.Bench.dev_{a}}}*{{all.Bench.dev_{b}}})"
+        def own_sum(a: str, b: str) -> str:
+            return f"=SUMPRODUCT({same_group}*{{all.Bench.dev_{a}}}*{{all.Bench.dev_{b}}})"
 
-        det = "({S_in_in}*{S_out_out}-{S_in_out}^2)"
-        g.add(Table("Shared", "Fit", [
-            Column("S_in_in", "S_in_in", shared_sum("ln_input", "ln_input")),
-            Column("S_out_out", "S_out_out", shared_sum("ln_output", "ln_output")),
-            Column("S_in_out", "S_in_out", shared_sum("ln_input", "ln_output")),
-            Column("S_in_tps", "S_in_tps", shared_sum("ln_input", "ln_tps")),
-            Column("S_out_tps", "S_out_tps", shared_sum("ln_output", "ln_tps")),
-            Column("b1", "b1 shared (ln input)", "=({S_in_tps}*{S_out_out}-{S_out_tps}*{S_in_out})/" + det, NUM),
-            Column("b2", "b2 shared (ln output)", "=({S_out_tps}*{S_in_in}-{S_in_tps}*{S_in_out})/" + det, NUM),
-            Column("l_out_max", "longest output of these rows (tokens)",
-                   "=MAX(IF({all.Bench.in_shared_fit}=1,{all.Bench.output_tokens}))", "0", array=True)],
-            4, 1))
-
-        def per_model_sum(a: str, b: str) -> str:
-            return f"=SUMPRODUCT(({{all.Bench.model}}={{model}})*{{all.Bench.dev_{a}}}*{{all.Bench.dev_{b}}})"
+        def shared_sum(a: str, b: str) -> str:  # over the rich rows of this slot's GPU type
+            return (f"=SUMPRODUCT({{all.Bench.in_shared_fit}}*({{all.Bench.gpu}}={{gpu}})*{{all.Bench.dev_{a}}}*"
+                    f"{{all.Bench.dev_{b}}})")
 
         def model_mean(v: str) -> str:
-            return f'=IF({{benchmark_rows}}=0,"",SUMPRODUCT(({{all.Bench.model}}={{model}})*{{all.Bench.{v}}})' \
-                   '/{benchmark_rows})'
+            return f'=IF({{benchmark_rows}}=0,"",SUMPRODUCT({same_group}*{{all.Bench.{v}}})/{{benchmark_rows}})'
 
-        own_det = "({S_in_in}*{S_out_out}-{S_in_out}^2)"
+        def slopes(prefix: str) -> tuple[str, str]:
+            det = f"({{{prefix}in_in}}*{{{prefix}out_out}}-{{{prefix}in_out}}^2)"
+            return (f"({{{prefix}in_tps}}*{{{prefix}out_out}}-{{{prefix}out_tps}}*{{{prefix}in_out}})/{det}",
+                    f"({{{prefix}out_tps}}*{{{prefix}in_in}}-{{{prefix}in_tps}}*{{{prefix}in_out}})/{det}")
+
         def node_lookup(column: str) -> str:
             return '=IF({model}="","",INDEX({all.Node.' + column + '},MATCH({node},{all.Node.name},0)))'
 
+        own_b1, own_b2 = slopes("S_")
+        shared_b1, shared_b2 = slopes("SH_")
+        pairs = (("in_in", "ln_input", "ln_input"), ("out_out", "ln_output", "ln_output"),
+                 ("in_out", "ln_input", "ln_output"), ("in_tps", "ln_input", "ln_tps"),
+                 ("out_tps", "ln_output", "ln_tps"))
         g.add(Table("Fit", "Fit", [
             Column("model", "model", '=IF({Model.name}="","",{Model.name})', width=30),
-            Column("benchmark_rows", "benchmark rows", '=IF({model}="",0,SUMPRODUCT(--({all.Bench.model}={model})))'),
+            Column("node", "node", '=IF({model}="","",{Model.node})'),
+            Column("gpu", "GPU", node_lookup("gpu")),
+            Column("benchmark_rows", "benchmark rows (this model on this node)",
+                   '=IF({model}="",0,SUMPRODUCT(' + same_group + '))'),
             Column("own_fit", "own fit", '=IF({model}="",FALSE,AND({p.sparse_strategy}="shared_slopes",'
                                          '{benchmark_rows}>={p.min_rows_own_fit}))'),
-            Column("S_in_in", "S_in_in", per_model_sum("ln_input", "ln_input")),
-            Column("S_out_out", "S_out_out", per_model_sum("ln_output", "ln_output")),
-            Column("S_in_out", "S_in_out", per_model_sum("ln_input", "ln_output")),
-            Column("S_in_tps", "S_in_tps", per_model_sum("ln_input", "ln_tps")),
-            Column("S_out_tps", "S_out_tps", per_model_sum("ln_output", "ln_tps")),
-            Column("b1_ln_input", "b1 (ln input)", '=IF({model}="","",IF({own_fit},({S_in_tps}*{S_out_out}-'
-                                                   '{S_out_tps}*{S_in_out})/' + own_det + ',{Shared.b1}))', NUM),
-            Column("b2_ln_output", "b2 (ln output)", '=IF({model}="","",IF({own_fit},({S_out_tps}*{S_in_in}-'
-                                                     '{S_in_tps}*{S_in_out})/' + own_det + ',{Shared.b2}))', NUM),
+            *[Column(f"S_{k}", f"S_{k}", own_sum(a, b)) for k, a, b in pairs],
+            *[Column(f"SH_{k}", f"shared S_{k} (same GPU)", shared_sum(a, b)) for k, a, b in pairs],
+            Column("b1_ln_input", "b1 (ln input)",
+                   '=IF({model}="","",IF({own_fit},' + own_b1 + "," + shared_b1 + "))", NUM),
+            Column("b2_ln_output", "b2 (ln output)",
+                   '=IF({model}="","",IF({own_fit},' + own_b2 + "," + shared_b2 + "))", NUM),
             Column("mean_ln_input", "mean ln input", model_mean("ln_input")),
             Column("mean_ln_output", "mean ln output", model_mean("ln_output")),
             Column("mean_ln_tps", "mean ln TPS", model_mean("ln_tps")),
             Column("b0", "b0", '=IF({benchmark_rows}=0,"",{mean_ln_tps}-{b1_ln_input}*{mean_ln_input}-'
                                '{b2_ln_output}*{mean_ln_output})', NUM),
             Column("tps_max_tokens_per_s", "TPS_max (tokens/s)",
-                   '=IF({benchmark_rows}=0,"",MAX(IF({all.Bench.model}={model},{all.Bench.tps_tokens_per_s})))',
+                   '=IF({benchmark_rows}=0,"",MAX(IF(' + same_group + '=1,{all.Bench.tps_tokens_per_s})))',
                    "0.0", array=True),
             Column("l_out_max_own", "longest own output (tokens)", '=IF({benchmark_rows}=0,"",MAX(IF('
-                   '{all.Bench.model}={model},{all.Bench.output_tokens})))', "0", array=True),
+                   + same_group + '=1,{all.Bench.output_tokens})))', "0", array=True),
+            Column("l_out_max_shared", "longest output of the shared rows (tokens)",
+                   '=IF({benchmark_rows}=0,"",MAX(IF({all.Bench.in_shared_fit}*({all.Bench.gpu}={gpu})=1,'
+                   '{all.Bench.output_tokens})))', "0", array=True),
             Column("l_out_max_tokens", "end of training range (tokens)", '=IF({benchmark_rows}=0,"",IF({own_fit},'
-                   '{l_out_max_own},MAX({l_out_max_own},{Shared.l_out_max})))', "0"),
-            Column("node", "node", '=IF({model}="","",{Model.node})'),
+                   '{l_out_max_own},MAX({l_out_max_own},{l_out_max_shared})))', "0"),
             Column("p_max_kw", "P_max (kW)", node_lookup("p_max_kw")),
             Column("p_idle_kw", "P_idle (kW)", node_lookup("p_idle_kw")),
             Column("ln_tps_at_l_in", "b0 + b1 ln L_in", '=IF({benchmark_rows}=0,"",{b0}+{b1_ln_input}*'
@@ -235,10 +238,11 @@ class StandaloneWorkbook:
             Column("in_baseline", "in baseline", '=AND({model}<>"",' + truthy("{Model.in_baseline}") + ")"),
             Column("method", "method", '=IF({model}="","",IF({own_fit},"own OLS",IF({p.sparse_strategy}="pooled",'
                                        '"pooled slopes","slopes of the data-rich models, own intercept")))', width=44),
-            Column("status", "status", '=IF({model}="","empty slot",IF({benchmark_rows}=0,"no benchmark rows for '
-                                       'this model",IF(ISNA(MATCH({node},{all.Node.name},0)),"unknown node","ok")))',
-                   width=34)],
-            8, slots))
+            Column("status", "status", '=IF({model}="","empty slot",IF(ISNA(MATCH({node},{all.Node.name},0)),'
+                                       '"unknown node",IF({benchmark_rows}=0,"no benchmark rows for this model on '
+                                       'this node",IF(ISNUMBER({b1_ln_input}),"ok","no data-rich model on this GPU '
+                                       'to borrow slopes from"))))', width=34)],
+            4, slots))
 
         # Distribution constants (one row): log-normal parameters of PUE and of each lever's alpha.
         consts = [Column("z_p95", "z of P95", "=NORM.S.INV(0.95)", NUM),
@@ -407,8 +411,8 @@ class StandaloneWorkbook:
         self._write("Node", {"name": [n.name for n in nodes], "gpus": [n.gpus for n in nodes],
                              "gpu": [n.gpu for n in nodes], "p_max_kw": [n.p_max_kw for n in nodes],
                              "p_idle_kw": [n.p_idle_kw for n in nodes], "source": [n.source for n in nodes]})
-        for i in range(len(nodes)):
-            for column in ("p_max_kw", "p_idle_kw"):
+        for i in range(node_table.n_rows):
+            for column in ("name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"):
                 st.as_input(ws[node_table.cell(column, i)])
 
         model_table = self.grid.table("Model")
@@ -463,8 +467,8 @@ class StandaloneWorkbook:
         table = self.grid.table("Bench")
         put_text(ws, 2, 1, "Edit or append rows in the yellow columns; the helper columns (logs, and deviations "
                            "from each model's mean for the least-squares fit) follow.").font = st.note
-        self._write("Bench", {"model": list(b.model), "node": [models[m].node for m in b.model],
-                              "precision": [models[m].precision for m in b.model],
+        self._write("Bench", {"model": list(b.model), "node": list(b.nodes()),
+                              "precision": list(b.precision) or [models[m].precision for m in b.model],
                               "input_tokens": [float(x) for x in b.input_tokens],
                               "output_tokens": [float(x) for x in b.output_tokens],
                               "tps_tokens_per_s": [float(x) for x in b.tps_tokens_per_s],
@@ -477,9 +481,9 @@ class StandaloneWorkbook:
 
     def _fit(self) -> None:
         ws = self.sheets["Fit"]
-        put_text(ws, 2, 1, "Shared slopes: least squares on deviations from each model's mean (a fixed-effects "
-                           "fit), over the rows flagged in_shared_fit on Benchmarks").font = self.styles.note
-        self._write("Shared")
+        put_text(ws, 2, 1, "Shared slopes: least squares on deviations from the mean of each model on its node (a "
+                           "fixed-effects fit), over the rows flagged in_shared_fit on Benchmarks whose node has "
+                           "this slot's GPU").font = self.styles.note
         self._write("Fit")
 
     def _draws(self) -> None:
