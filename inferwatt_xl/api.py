@@ -29,6 +29,8 @@ _REGIME_ALIASES = {"traditional": "traditional", "trad": "traditional", "tts": "
                    "reasoning": "tts"}
 _REGIME_MEDIAN = {"traditional": "l_out_median_traditional_tokens", "tts": "l_out_median_tts_tokens"}
 LEVERS = ("model", "serving", "hardware", "improved", "combined")
+# "combined" is InferWatt's own: the product of the model, serving and hardware alphas, one reading of the
+# paper's "combined levers give 8-20x" (Sec. 3); the paper defines no combined scenario.
 STATISTICS = ("median", "mean", "p5", "p25", "p75", "p95")
 _PERCENTILES = {"p5": 5, "p25": 25, "median": 50, "p75": 75, "p95": 95}
 
@@ -328,6 +330,60 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
                             energy, pooled, nodes)
+
+
+# ---------------------------------------------------------------- hardware
+
+
+@dataclass(frozen=True)
+class HardwareRow:
+    """One node's measured energy for a model, beside the model's H100 node (the paper's hardware)."""
+
+    model: str
+    node: str
+    gpus: int
+    gpu: str
+    precision: str  # of the benchmark rows (Blackwell's published rows are FP4)
+    benchmark_rows: int
+    traditional_median_wh: float
+    tts_median_wh: float
+    h100_node: str | None
+    alpha_vs_h100_traditional: float | None  # H100 median / this median: the measured hardware lever
+    alpha_vs_h100_tts: float | None
+    tps_per_gpu_vs_h100: float | None  # at L_in and the traditional median L_out (MLPerf's kind of ratio)
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def hardware(model: str, n: int | None = None, seed: Seed = None, **overrides: object) -> list[HardwareRow]:
+    """Every node with throughput data for `model`: median Wh/query in both regimes and the ratio to H100."""
+    name = find_model(model).name
+    params = resolve_params(overrides)
+    nodes = nodes_with_data(name)
+    h100 = next((nd for nd in [catalogue.models()[name].node, *nodes]
+                 if nd in nodes and catalogue.nodes()[nd].gpu.startswith("H100")), None)
+    b = catalogue.benchmarks()
+    medians = {nd: {regime: simulate(name, regime, n, seed, node=nd, **overrides).stats["median"]
+                    for regime in REGIMES} for nd in nodes}
+    l_in, l_out = params["l_in_tokens"], params["l_out_median_traditional_tokens"]
+
+    def tps_per_gpu(nd: str) -> float:
+        return float(fit_for(name, nd, params).tps(l_in, l_out, params["tps_beyond_range"] == "hold")
+                     ) / catalogue.nodes()[nd].gpus
+
+    rows = []
+    for nd in nodes:
+        spec, mask = catalogue.nodes()[nd], (b.model == name) & (b.nodes() == nd)
+        precisions = sorted({p for p, keep in zip(b.precision, mask, strict=True) if keep and p}) or [
+            catalogue.models()[name].precision]
+        rows.append(HardwareRow(
+            name, nd, spec.gpus, spec.gpu, "/".join(precisions), int(mask.sum()), medians[nd]["traditional"],
+            medians[nd]["tts"], h100,
+            medians[h100]["traditional"] / medians[nd]["traditional"] if h100 else None,
+            medians[h100]["tts"] / medians[nd]["tts"] if h100 else None,
+            tps_per_gpu(nd) / tps_per_gpu(h100) if h100 else None))
+    return rows
 
 
 # ---------------------------------------------------------------- fleet

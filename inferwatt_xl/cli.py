@@ -32,13 +32,14 @@ def cmd_simulate(a: argparse.Namespace) -> None:
     overrides = {k: v for k, v in (("l_in_tokens", a.lin), ("pnode_reading", a.pnode_reading),
                                    ("pue_below_one", a.pue_below_one), ("sparse_strategy", a.sparse_strategy),
                                    ("l_eff", a.l_eff), ("pnode_model", a.pnode_model)) if v is not None}
+    benchmarks = catalogue.benchmarks() + catalogue.read_benchmarks_file(a.benchmarks) if a.benchmarks else None
     result = api.simulate(a.model, a.regime, a.n, a.seed, lever=a.lever, l_out_median_tokens=a.lout_median,
-                          **overrides)
+                          node=a.node, benchmarks=benchmarks, **overrides)
     _print(result.to_dict(), a.json, _stats_text(result))
 
 
 def cmd_tps(a: argparse.Namespace) -> None:
-    value = api.tps(a.model, a.lin, a.lout, a.sparse_strategy)
+    value = api.tps(a.model, a.lin, a.lout, a.sparse_strategy, node=a.node)
     _print({"model": catalogue.find_model(a.model).name, "lin": a.lin, "lout": a.lout, "tps": value}, a.json,
            f"{value:.1f} tokens/s")
 
@@ -47,7 +48,7 @@ def cmd_energy(a: argparse.Namespace) -> None:
     default = api.default_configuration()
     util = default["util"] if a.util is None else a.util
     pue = default["pue"] if a.pue is None else a.pue
-    value = api.energy_wh(a.model, a.lout, util, pue, a.lin)
+    value = api.energy_wh(a.model, a.lout, util, pue, a.lin, node=a.node)
     _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
 
 
@@ -62,8 +63,21 @@ def cmd_beta(a: argparse.Namespace) -> None:
                                f"{b.e_node_sin_kwh_per_day:.1f} / {b.e_node_uniform_kwh_per_day:.1f} kWh/day)")
 
 
+def cmd_hardware(a: argparse.Namespace) -> None:
+    rows = api.hardware(a.model, a.n, a.seed)
+
+    def ratio(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2f}x"
+
+    text = "\n".join(f"{r.node:<8} {r.precision:<4} traditional {r.traditional_median_wh:.4f} Wh "
+                     f"({ratio(r.alpha_vs_h100_traditional)} vs H100), test-time scaling {r.tts_median_wh:.3f} Wh "
+                     f"({ratio(r.alpha_vs_h100_tts)}); TPS per GPU {ratio(r.tps_per_gpu_vs_h100)}" for r in rows)
+    _print([r.to_dict() for r in rows], a.json, text)
+
+
 def cmd_models(a: argparse.Namespace) -> None:
-    rows = [m.__dict__ for m in catalogue.models().values()]
+    rows = [{**m.__dict__, "aliases": list(m.aliases), "nodes_with_data": api.nodes_with_data(m.name)}
+            for m in catalogue.models().values()]
     _print(rows, a.json, "\n".join(f"{m['name']} ({m['node']}, {m['architecture']}, "
                                    f"{'baseline' if m['in_baseline'] else 'not in baseline'})" for m in rows))
 
@@ -124,18 +138,23 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="HDR seed (default 1)")
     s.add_argument("--lin", type=float, default=None, help="input tokens (default 500)")
     s.add_argument("--lout-median", type=float, default=None, help="median output tokens (default: the regime's)")
-    s.add_argument("--lever", default=None, help="model, serving, hardware, improved or combined")
+    s.add_argument("--lever", default=None, help="model, serving, hardware, improved, or combined (InferWatt's own: "
+                                                 "the product of the first three; the paper does not define it)")
     s.add_argument("--pnode-reading", default=None, help="split (default), p5p95 or median")
     s.add_argument("--pnode-model", default=None, help="independent (default) or linear_tps (S.IV)")
     s.add_argument("--pue-below-one", default=None, help="truncate (default), clip or keep")
     s.add_argument("--sparse-strategy", default=None, help="shared_slopes (default), pooled or per_model")
     s.add_argument("--l-eff", default=None, help="out (default) or in_plus_out (S.III)")
+    s.add_argument("--node", default=None, help="serve every model on this node (default: each model's own)")
+    s.add_argument("--benchmarks", default=None, help="CSV of your own throughput rows, added to the shipped ones "
+                                                      "(columns as data/tps_benchmarks.csv)")
 
     s = add("tps", cmd_tps, "fitted throughput in output tokens/s")
     s.add_argument("--model", required=True)
     s.add_argument("--lin", type=float, default=500.0)
     s.add_argument("--lout", type=float, required=True)
     s.add_argument("--sparse-strategy", default=None)
+    s.add_argument("--node", default=None, help="node (default: the model's own)")
 
     s = add("energy", cmd_energy, "Wh of one query of one configuration (Eq. 1)")
     s.add_argument("--model", required=True)
@@ -143,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--util", type=float, default=None, help="P_node / P_max (default: the median, 0.7)")
     s.add_argument("--pue", type=float, default=None, help="PUE (default: the median of its range, 1.212)")
     s.add_argument("--lin", type=float, default=None)
+    s.add_argument("--node", default=None, help="node (default: the model's own)")
 
     s = add("fleet", cmd_fleet, "GWh/day of a fleet, including beta")
     s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
@@ -154,6 +174,11 @@ def parser() -> argparse.ArgumentParser:
     add("beta", cmd_beta, "the fleet factor beta (Supplement S.V)")
     add("models", cmd_models, "the model catalogue")
     add("nodes", cmd_nodes, "the serving nodes: GPUs, P_max and P_idle in kW, sources")
+    s = add("hardware", cmd_hardware, "the measured hardware lever: median Wh/query of a model on every node with "
+                                      "throughput data, and the ratio to H100")
+    s.add_argument("--model", required=True)
+    s.add_argument("--n", type=int, default=None)
+    s.add_argument("--seed", type=int, default=None)
     add("params", cmd_params, "every parameter with unit, default, range and source")
     s = add("reproduce", cmd_reproduce, "the paper's figures beside ours, with every gap explained")
     s.add_argument("--out", default=None, help="folder for reproduction.md, .csv and the figures")

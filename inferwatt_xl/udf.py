@@ -196,22 +196,30 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[list[Any]]:
 # ---------------------------------------------------------------- computations (memoised)
 
 
+NODE_ALLOWED = "a node name (see =IW_NODES()); empty for the model's own node"
+
+
+def _node(value: Any) -> str | None:
+    return None if _blank(value) else _text("node", value, NODE_ALLOWED)
+
+
 @Memo
-def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any) -> float:
+def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any, node: Any) -> float:
     default_lin = _P["l_in_tokens"].default
     return api.energy_wh(_text("model", model, "a model name (see =IW_MODELS())"),
                          _number("Lout", lout, "a number > 0"), _number("util", util, "a number > 0 and <= 1"),
-                         _number("PUE", pue, "a number >= 1"), _number("Lin", lin, "a number > 0", default_lin))
+                         _number("PUE", pue, "a number >= 1"), _number("Lin", lin, "a number > 0", default_lin),
+                         node=_node(node))
 
 
 @Memo
-def _tps(model: Any, lin: Any, lout: Any) -> float:
+def _tps(model: Any, lin: Any, lout: Any, node: Any) -> float:
     return api.tps(_text("model", model, "a model name (see =IW_MODELS())"), _number("Lin", lin, "a number > 0"),
-                   _number("Lout", lout, "a number > 0"))
+                   _number("Lout", lout, "a number > 0"), node=_node(node))
 
 
 def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: Any, pue_p95: Any,
-                pnode_reading: Any, lin: Any, lout_median: Any) -> api.SimulationResult:
+                pnode_reading: Any, lin: Any, lout_median: Any, node: Any = None) -> api.SimulationResult:
     overrides = {"pue_p5": None if _blank(pue_p5) else _number("PUE_P5", pue_p5, _P["pue_p5"].allowed),
                  "pue_p95": None if _blank(pue_p95) else _number("PUE_P95", pue_p95, _P["pue_p95"].allowed),
                  "pnode_reading": None if _blank(pnode_reading) else pnode_reading,
@@ -222,7 +230,7 @@ def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: 
         seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default),
         lever=None if _blank(lever) else _text("lever", lever, "one of " + ", ".join(api.LEVERS)),
         l_out_median_tokens=None if _blank(lout_median) else _number("Lout_median", lout_median, "a number > 0"),
-        **overrides)
+        node=_node(node), **overrides)
 
 
 @Memo
@@ -253,6 +261,19 @@ def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any) -> fl
 
 
 @Memo
+def _hardware(model: Any, n: Any, seed: Any) -> tuple[tuple[Any, ...], ...]:
+    rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"),
+                        n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
+                        seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default))
+    header = ("node", "gpus", "precision", "traditional_median_wh", "tts_median_wh", "alpha_vs_h100_traditional",
+              "alpha_vs_h100_tts", "tps_per_gpu_vs_h100")
+    return (header, *((r.node, r.gpus, r.precision, r.traditional_median_wh, r.tts_median_wh,
+                       "" if r.alpha_vs_h100_traditional is None else r.alpha_vs_h100_traditional,
+                       "" if r.alpha_vs_h100_tts is None else r.alpha_vs_h100_tts,
+                       "" if r.tps_per_gpu_vs_h100 is None else r.tps_per_gpu_vs_h100) for r in rows))
+
+
+@Memo
 def _beta(load_min: Any, load_max: Any, redundancy: Any, interconnect: Any, node: Any) -> float:
     values = {"load_min_frac": load_min, "load_max_frac": load_max, "node_redundancy": redundancy,
               "interconnect_overhead": interconnect, "beta_node": node}
@@ -263,9 +284,11 @@ _MC_DOCS = {
     "model": "Model name, 'baseline' (the >200B mixture) or a range of names (their equal mixture)",
     "regime": "'traditional' (median 300 output tokens) or 'tts' (test-time scaling, median 5,000)",
     "n": _doc("n_trials"), "seed": _doc("seed"),
-    "lever": "Efficiency lever dividing the energy: model, serving, hardware, improved or combined; empty for none",
+    "lever": "Efficiency lever dividing the energy: model, serving, hardware, improved, or combined (InferWatt's own: "
+             "the product of the first three; the paper does not define it); empty for none",
     "PUE_P5": _doc("pue_p5"), "PUE_P95": _doc("pue_p95"), "Pnode_reading": _doc("pnode_reading"),
     "Lin": _doc("l_in_tokens"), "Lout_median": "Median output tokens (overrides the regime's median)",
+    "node": "Node serving the model(s), e.g. 8xB200 (see =IW_NODES()); empty for each model's own node",
 }
 ARG_DOCS: dict[str, dict[str, str]] = {}  # function -> argument -> help, also used by the xlwings Lite wrapper
 
@@ -290,34 +313,36 @@ def _rows(table: tuple[tuple[Any, ...], ...]) -> list[list[Any]]:
 @xw.func
 @_args(model="Model name or alias, e.g. 'Llama 3.1 405B' (see =IW_MODELS())", Lout="Output tokens of the query (> 0)",
        util="Node power as a fraction of P_max, P_node / P_max (0-1]; " + _doc("util_median"),
-       PUE="Power usage effectiveness (>= 1)", Lin=_doc("l_in_tokens"))
-def IW_ENERGY(model, Lout, util, PUE, Lin=None):
+       PUE="Power usage effectiveness (>= 1)", Lin=_doc("l_in_tokens"), node=_MC_DOCS["node"])
+def IW_ENERGY(model, Lout, util, PUE, Lin=None, node=None):
     """Wh per query of one configuration (paper Eq. 1), no randomness."""
-    return _cell(_energy, model, Lout, util, PUE, Lin)
+    return _cell(_energy, model, Lout, util, PUE, Lin, node)
 
 
 @xw.func
-@_args(model="Model name or alias (see =IW_MODELS())", Lin="Input tokens (> 0)", Lout="Output tokens (> 0)")
-def IW_TPS(model, Lin, Lout):
+@_args(model="Model name or alias (see =IW_MODELS())", Lin="Input tokens (> 0)", Lout="Output tokens (> 0)",
+       node=_MC_DOCS["node"])
+def IW_TPS(model, Lin, Lout, node=None):
     """Fitted output tokens per second of a saturated node (log-linear fit, capped at the observed maximum)."""
-    return _cell(_tps, model, Lin, Lout)
+    return _cell(_tps, model, Lin, Lout, node)
 
 
 @xw.func
 @_args(**_MC_DOCS)
 def IW_MONTECARLO(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
-                  Pnode_reading=None, Lin=None, Lout_median=None):
+                  Pnode_reading=None, Lin=None, Lout_median=None, node=None):
     """Monte Carlo statistics of Wh per query: a two-column table (statistic, Wh_per_query)."""
-    result = _cell(_montecarlo, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median)
+    result = _cell(_montecarlo, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median,
+                   node)
     return result if isinstance(result, str) else _rows(result)
 
 
 @xw.func
 @_args(**_MC_DOCS)
 def IW_SAMPLES(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
-               Pnode_reading=None, Lin=None, Lout_median=None):
+               Pnode_reading=None, Lin=None, Lout_median=None, node=None):
     """The Monte Carlo draws of Wh per query as one column (for a histogram)."""
-    result = _cell(_samples, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median)
+    result = _cell(_samples, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median, node)
     return result if isinstance(result, str) else result.tolist()
 
 
@@ -339,12 +364,22 @@ def IW_BETA(load_min=None, load_max=None, redundancy=None, interconnect=None, no
 
 
 @xw.func
+@_args(model="Model name or alias (see =IW_MODELS())", n=_doc("n_trials"), seed=_doc("seed"))
+def IW_HARDWARE(model, n=None, seed=None):
+    """The measured hardware lever: median Wh/query of the model on every node with throughput data, and the
+    ratio to its H100 node."""
+    result = _cell(_hardware, model, n, seed)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
 def IW_MODELS():
     """The model catalogue: name, node, architecture, parameters (billions), baseline membership, source."""
-    header = ["name", "node", "architecture", "total_params_b", "active_params_b", "precision", "in_baseline",
-              "source"]
-    return _cell(lambda: _table(header, [[m.name, m.node, m.architecture, m.total_params_b, m.active_params_b,
-                                          m.precision, m.in_baseline, m.source] for m in catalogue.models().values()]))
+    header = ["name", "node", "nodes_with_data", "architecture", "total_params_b", "active_params_b", "precision",
+              "in_baseline", "source"]
+    return _cell(lambda: _table(header, [[m.name, m.node, ", ".join(api.nodes_with_data(m.name)), m.architecture,
+                                          m.total_params_b, m.active_params_b, m.precision, m.in_baseline, m.source]
+                                         for m in catalogue.models().values()]))
 
 
 @xw.func
@@ -368,8 +403,8 @@ def IW_VERSION():
     return __version__
 
 
-EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_BETA, IW_MODELS, IW_NODES, IW_PARAMS,
-                   IW_VERSION)
+EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_BETA, IW_HARDWARE, IW_MODELS,
+                   IW_NODES, IW_PARAMS, IW_VERSION)
 
 
 def clear_memo() -> None:
