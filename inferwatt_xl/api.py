@@ -278,18 +278,21 @@ def summarise(values: np.ndarray) -> dict[str, float]:
 
 def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional", n: int | None = None,
              seed: Seed = None, *, lever: str | None = None, l_out_median_tokens: float | None = None,
-             benchmarks: catalogue.Benchmarks | None = None, node: str | None = None,
+             benchmarks: catalogue.Benchmarks | None = None, node: str | Mapping[str, str] | None = None,
              **overrides: object) -> SimulationResult:
     """Monte Carlo of the energy per query of one or more models in one regime.
 
     The same trial's draws of L_out, P_node/P_max, PUE and alpha are shared by all
     models (common random numbers); a list of models (or 'baseline') pools their
     draws as an equal mixture. `seed` is an int (HDR generator, same numbers as the
-    workbook) or a numpy Generator. `node` serves every model on that node (each model's own node
-    when None). `overrides` are parameters of data/parameters.csv.
+    workbook) or a numpy Generator. `node` serves every model on that node, or each model on the node a
+    mapping {model: node} gives (each model's own node where none is given). `overrides` are parameters
+    of data/parameters.csv.
     """
     names = resolve_models(model)
-    nodes = {name: resolve_node(name, node, benchmarks) for name in names}
+    per_model = {find_model(k).name: v for k, v in node.items()} if isinstance(node, Mapping) else None
+    nodes = {name: resolve_node(name, per_model.get(name) if per_model is not None else node, benchmarks)
+             for name in names}
     regime = normalise_regime(regime)
     params = resolve_params(overrides)
     n = params["n_trials"] if n is None else check_n(n)

@@ -396,6 +396,15 @@ class Benchmarks:
     node: np.ndarray | None = None
     precision: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        n = len(self.model)
+        if not self.precision:
+            object.__setattr__(self, "precision", ("",) * n)
+        lengths = {len(self.input_tokens), len(self.output_tokens), len(self.tps_tokens_per_s), len(self.source),
+                   len(self.precision), n if self.node is None else len(self.node)}
+        if lengths != {n}:
+            raise ValueError(f"benchmark columns of different lengths: {sorted(lengths)}")
+
     def nodes(self) -> np.ndarray:
         """The node of every row (a model's catalogue node where the rows name none)."""
         if self.node is not None:

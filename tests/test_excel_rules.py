@@ -139,6 +139,7 @@ def test_renaming_a_parameter_fails_the_build_with_its_name(monkeypatch):
     params["pue_p95_renamed"] = dataclasses.replace(params.pop("pue_p95"), name="pue_p95_renamed")
     monkeypatch.setattr(catalogue, "parameters", lambda: params)
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: {})
+    monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
     with pytest.raises(ExcelRuleError, match="no declared parameter 'pue_p95'"):
         StandaloneWorkbook(10, 1).build()
 
@@ -159,6 +160,7 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     monkeypatch.setattr(catalogue, "benchmarks", lambda: bench)
     monkeypatch.setattr(catalogue, "paper_figures", lambda: figures)
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: dict.fromkeys(figures, 1.0))
+    monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
     path = StandaloneWorkbook(10, 1).build()
     assert "Mixtral Renamed" in [c.value for row in path["Inputs"].iter_rows() for c in row]
 

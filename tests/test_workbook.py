@@ -287,14 +287,18 @@ def test_appended_benchmarks_refit_live_like_the_engine(small_book, engine):
 INJECTION = '=HYPERLINK("http://x","y")'
 
 
-def test_text_from_data_is_written_as_text_never_as_formula(tmp_path, monkeypatch):
+def test_text_from_data_is_written_as_text_never_as_formula(tmp_path, monkeypatch, request):
     models = dict(catalogue.models())
     evil = catalogue.Model(INJECTION, (), 1, 1, "dense", "8xH100", "FP8", False, "+cmd|' /C calc'!A0")
     monkeypatch.setattr(catalogue, "models", lambda: {**models, INJECTION: evil})
+    monkeypatch.setattr(catalogue, "_model_index", lambda: {catalogue._key(n): n for n in [*models, INJECTION]})
     b = catalogue.benchmarks()
     monkeypatch.setattr(catalogue, "benchmarks", lambda: catalogue.Benchmarks(
         np.append(b.model, INJECTION), np.append(b.input_tokens, 500.0), np.append(b.output_tokens, 500.0),
-        np.append(b.tps_tokens_per_s, 1000.0), (*b.source, "@SUM(1+1)")))
+        np.append(b.tps_tokens_per_s, 1000.0), (*b.source, "@SUM(1+1)"), np.append(b.nodes(), "8xH100"),
+        (*b.precision, "FP8")))
+    api.clear_caches()
+    request.addfinalizer(api.clear_caches)
     path = build_standalone(tmp_path / "evil.xlsx", trials=50)
     with zipfile.ZipFile(path) as z:
         xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
@@ -337,3 +341,22 @@ def test_build_script_reports_bad_input_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "n_trials must be a whole number >= 1" in err and "Traceback" not in err
     assert not (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_slot_moved_to_another_node_recalculates_like_the_engine(small_book, engine):
+    """Llama 3.1 405B moved to 8xB200 on Inputs: its fit uses the B200 rows, its power the B200 node."""
+    path, folder = small_book
+    models = layout(SMALL_TRIALS).table("Model")
+    llama = MODELS.index("Llama 3.1 405B")
+
+    def edits(wb):
+        wb[models.sheet][models.cell("node", llama)].value = "8xB200"
+
+    book = edit_and_recalculate(path, folder / f"node-{engine}", edits, engine)
+    for regime in ("traditional", "tts"):
+        stats = iw.simulate("Llama 3.1 405B", regime, n=SMALL_TRIALS, seed=SEED, node="8xB200").stats
+        for s in STATS:
+            assert_close(book.cell("Summary", f"{regime}_{s}", llama), stats[s], f"405B on B200 {regime} {s}")
+    mixture = iw.simulate("baseline", "tts", n=SMALL_TRIALS, seed=SEED, node={"Llama 3.1 405B": "8xB200"}).stats
+    assert_close(book.name("Baseline_TTS_Median_Wh"), mixture["median"], "baseline with 405B on B200")

@@ -346,6 +346,18 @@ class StandaloneWorkbook:
             Column("check", "live = engine at build?", audit_formula("{live}", "{built}"), width=24)],
             3 + about_rows + 3, key_rows))
 
+        self.hardware = [r for m in self.models for r in api.hardware(m.name, n=self.trials, seed=self.seed)]
+        g.add(Table("Hardware", "Hardware", [
+            Column("model", "model", width=30), Column("node", "node", width=10), Column("gpus", "GPUs"),
+            Column("precision", "precision of the benchmark rows"),
+            Column("traditional_median_wh", "traditional median (Wh/query)", number_format=WH, width=16),
+            Column("tts_median_wh", "test-time-scaling median (Wh/query)", number_format=WH, width=16),
+            Column("h100_node", "H100 reference node"),
+            Column("alpha_traditional", "H100 energy / this node's, traditional (x)", number_format="0.00", width=16),
+            Column("alpha_tts", "H100 energy / this node's, test-time scaling (x)", number_format="0.00", width=16),
+            Column("tps_per_gpu", "TPS per GPU / H100's (x)", number_format="0.00", width=14)],
+            5, len(self.hardware)))
+
         bins = self.spec["histogram_bins"]
         g.add(Table("Hist", "Charts", [
             Column("label", "energy per query (Wh)", width=16),
@@ -367,6 +379,7 @@ class StandaloneWorkbook:
         self._summary()
         self._interventions()
         self._fleet()
+        self._hardware()
         self._reproduction()
         self._charts()
         self._about()
@@ -571,6 +584,27 @@ class StandaloneWorkbook:
                 define(self.wb, name, table.cell("value", key, sheet=True, absolute=True))
             if "GWh" in label:
                 cell.fill = self.styles.result
+
+    def _hardware(self) -> None:
+        """The engine's hardware comparison, stamped at build: a slot per node would be needed to make it live."""
+        ws, rows = self.sheets["Hardware"], self.hardware
+        put_text(ws, 2, 1, f"Computed by InferWatt's engine at build ({self.trials:,} trials, seed {self.seed}) from "
+                           "the throughput rows on the Benchmarks sheet and the nodes on Inputs (same as inferwatt "
+                           "hardware and =IW_HARDWARE()). To see one live, set a model slot's node on Inputs. "
+                           "Blackwell rows are FP4, Hopper rows FP8; the paper's own hardware lever is alpha "
+                           "1.5-2.5 (Sec. 3 iii).").font = self.styles.note
+
+        def blank(x: float | None) -> float | str:
+            return "" if x is None else x
+
+        self._write("Hardware", {
+            "model": [r.model for r in rows], "node": [r.node for r in rows], "gpus": [r.gpus for r in rows],
+            "precision": [r.precision for r in rows],
+            "traditional_median_wh": [r.traditional_median_wh for r in rows],
+            "tts_median_wh": [r.tts_median_wh for r in rows], "h100_node": [r.h100_node or "" for r in rows],
+            "alpha_traditional": [blank(r.alpha_vs_h100_traditional) for r in rows],
+            "alpha_tts": [blank(r.alpha_vs_h100_tts) for r in rows],
+            "tps_per_gpu": [blank(r.tps_per_gpu_vs_h100) for r in rows]})
 
     def _reproduction(self) -> None:
         ws, table = self.sheets["Reproduction"], self.grid.table("Repro")
