@@ -291,6 +291,9 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     """
     names = resolve_models(model)
     per_model = {find_model(k).name: v for k, v in node.items()} if isinstance(node, Mapping) else None
+    for name in per_model or ():
+        if name not in names:
+            raise InputError("node", f"{name}={per_model[name]}", "a node for a model of this run: " + ", ".join(names))
     nodes = {name: resolve_node(name, per_model.get(name) if per_model is not None else node, benchmarks)
              for name in names}
     regime = normalise_regime(regime)
@@ -421,7 +424,7 @@ class FleetResult:
 
 def fleet(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
           model: str | Iterable[str] = "baseline", n: int | None = None, seed: Seed = None,
-          **overrides: object) -> FleetResult:
+          node: str | Mapping[str, str] | None = None, **overrides: object) -> FleetResult:
     """GWh/day of `queries_per_day` queries, a share `tts_share` of them test-time scaling.
 
     beta * N * (mixture mean of E); `improved` divides every query by the alpha of
@@ -435,7 +438,7 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     for regime in REGIMES:
         if regime == "tts" and params["tts_share"] == 0:
             continue
-        means[regime] = simulate(model, regime, n, seed, lever=lever, **overrides).stats["mean"]
+        means[regime] = simulate(model, regime, n, seed, lever=lever, node=node, **overrides).stats["mean"]
     mean_tts = means["tts"] or 0.0
     b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
                                        "interconnect_overhead")}).beta

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, api, catalogue
-from .errors import InferWattError
+from .errors import InferWattError, InputError
 
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
@@ -28,13 +28,25 @@ def _stats_text(result: api.SimulationResult) -> str:
     return "\n".join(lines)
 
 
+def _nodes(values: list[str] | None) -> str | dict[str, str] | None:
+    """--node NODE (every model) or --node MODEL=NODE, repeatable (each model its own)."""
+    if not values:
+        return None
+    if len(values) == 1 and "=" not in values[0]:
+        return values[0]
+    pairs = [v.split("=", 1) for v in values]
+    if any(len(p) != 2 for p in pairs):
+        raise InputError("--node", values, "one NODE, or MODEL=NODE pairs")
+    return {model.strip(): node.strip() for model, node in pairs}
+
+
 def cmd_simulate(a: argparse.Namespace) -> None:
     overrides = {k: v for k, v in (("l_in_tokens", a.lin), ("pnode_reading", a.pnode_reading),
                                    ("pue_below_one", a.pue_below_one), ("sparse_strategy", a.sparse_strategy),
                                    ("l_eff", a.l_eff), ("pnode_model", a.pnode_model)) if v is not None}
     benchmarks = catalogue.benchmarks() + catalogue.read_benchmarks_file(a.benchmarks) if a.benchmarks else None
     result = api.simulate(a.model, a.regime, a.n, a.seed, lever=a.lever, l_out_median_tokens=a.lout_median,
-                          node=a.node, benchmarks=benchmarks, **overrides)
+                          node=_nodes(a.node), benchmarks=benchmarks, **overrides)
     _print(result.to_dict(), a.json, _stats_text(result))
 
 
@@ -53,7 +65,7 @@ def cmd_energy(a: argparse.Namespace) -> None:
 
 
 def cmd_fleet(a: argparse.Namespace) -> None:
-    result = api.fleet(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed)
+    result = api.fleet(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node))
     _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f})")
 
 
@@ -145,7 +157,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--pue-below-one", default=None, help="truncate (default), clip or keep")
     s.add_argument("--sparse-strategy", default=None, help="shared_slopes (default), pooled or per_model")
     s.add_argument("--l-eff", default=None, help="out (default) or in_plus_out (S.III)")
-    s.add_argument("--node", default=None, help="serve every model on this node (default: each model's own)")
+    s.add_argument("--node", action="append", default=None,
+                   help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
     s.add_argument("--benchmarks", default=None, help="CSV of your own throughput rows, added to the shipped ones "
                                                       "(columns as data/tps_benchmarks.csv)")
 
@@ -168,6 +181,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
     s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
     s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
+    s.add_argument("--node", action="append", default=None,
+                   help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
     s.add_argument("--n", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)
 

@@ -7,6 +7,7 @@ import sys
 from openpyxl import load_workbook
 
 import inferwatt_xl as iw
+from inferwatt_xl import udf
 from inferwatt_xl.workbook.functions import build_functions_workbook
 from inferwatt_xl.workbook.lite import build_lite
 
@@ -49,8 +50,7 @@ def test_functions_workbook_names_the_udf_module_and_uses_every_function(tmp_pat
     assert wb["xlwings.conf"]["A1"].value == "UDF Modules" and wb["xlwings.conf"]["B1"].value == "inferwatt_xl.udf"
     formulas = [c.value for row in wb["Examples"].iter_rows() for c in row
                 if isinstance(c.value, str) and c.value.startswith("=") and c.data_type == "f"]
-    for name in ("IW_ENERGY", "IW_TPS", "IW_MONTECARLO", "IW_SAMPLES", "IW_FLEET", "IW_BETA", "IW_MODELS",
-                 "IW_NODES", "IW_PARAMS", "IW_VERSION"):
+    for name in (f.__name__ for f in udf.EXCEL_FUNCTIONS):
         assert any(f.startswith(f"={name}(") for f in formulas), name
     assert all('"' not in f for f in formulas)  # arguments come from cells, never text inside a formula
     assert "Import Functions" in " ".join(c.value for c in wb["Instructions"]["A"] if c.value)

@@ -107,3 +107,13 @@ def test_your_own_node_and_rows_are_fitted(tmp_path, capsys):
     assert main(["simulate", "--model", "mixtral", "--n", "200", "--node", "b200", "--benchmarks", str(mine),
                  "--json"]) == 0
     assert '"median_wh": ' + repr(result.stats["median"]) in capsys.readouterr().out.replace("\n", " ")
+
+
+def test_a_node_per_model_on_the_command_line(capsys):
+    from inferwatt_xl.cli import main
+
+    assert main(["fleet", "--n", "500", "--node", "Llama 3.1 405B=b200", "--node", "deepseek-r1=h200", "--json"]) == 0
+    expected = iw.fleet(n=500, node={"Llama 3.1 405B": "8xB200", "DeepSeek-R1": "8xH200"}).gwh_per_day
+    assert f'"gwh_per_day": {expected!r}' in capsys.readouterr().out
+    assert main(["simulate", "--n", "10", "--node", "mixtral=h200"]) == 2
+    assert "node must be a node for a model of this run" in capsys.readouterr().err

@@ -58,7 +58,7 @@ def build_functions_workbook(path: Path) -> Path:
               ("range of models (1)", "Llama 3.1 405B"), ("range of models (2)", "Mixtral 8x22B"),
               ("output tokens", 300), ("P_node / P_max", 0.7), ("PUE", 1.2), ("input tokens", 500),
               ("trials", 10000), ("seed", 1), ("queries per day", 1e9), ("test-time-scaling share", 0.1),
-              ("improved", True)]
+              ("improved", True), ("node", "8xB200")]
     cells = {}
     for i, (label, value) in enumerate(inputs, start=4):
         put_text(ws, i, 1, label)
@@ -83,7 +83,12 @@ def build_functions_workbook(path: Path) -> Path:
          udf.IW_MONTECARLO([["Llama 3.1 405B"], ["Mixtral 8x22B"]], "traditional", 10000, 1)),
         ("IW_FLEET (GWh/day)", f"=IW_FLEET({c['queries per day']},{c['test-time-scaling share']},{c['improved']},"
                                f"{c['trials']},{c['seed']})", udf.IW_FLEET(1e9, 0.1, True, 10000, 1)),
+        ("IW_ENERGY on another node", f"=IW_ENERGY({c['model']},{c['output tokens']},{c['P_node / P_max']},"
+                                      f"{c['PUE']},{c['input tokens']},{c['node']})",
+         udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2, 500, "8xB200")),
         ("IW_BETA", "=IW_BETA()", udf.IW_BETA()),
+        ("IW_HARDWARE (spills)", f"=IW_HARDWARE({c['model']},{c['trials']},{c['seed']})",
+         udf.IW_HARDWARE("Llama 3.1 405B", 10000, 1)),
         ("IW_MODELS (spills)", "=IW_MODELS()", udf.IW_MODELS()),
         ("IW_NODES (spills)", "=IW_NODES()", udf.IW_NODES()),
         ("IW_PARAMS (spills)", "=IW_PARAMS()", udf.IW_PARAMS()),
