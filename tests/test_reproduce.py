@@ -47,3 +47,10 @@ def test_outputs_are_written(tmp_path):
                                        "figure2_interventions.png", "figure3_fleet.png"}
     assert all(p.stat().st_size > 1000 for p in paths if p.suffix == ".png")
     assert (tmp_path / "reproduction.md").read_text().count("\n") == len(table) + 2
+
+
+def test_the_effect_of_holding_tps_is_reported_and_measured(rows):
+    row = rows["Baseline, test-time scaling, median"]
+    capped = iw.simulate("baseline", "tts", seed=1, tps_beyond_range="cap").stats["median"]
+    assert f"capped only, ours would be {capped:.3g} ({row.ours / capped - 1:+.1%} from holding)" in row.note
+    assert 0.05 < row.ours / capped - 1 < 0.15  # the expectation: about +9 %
