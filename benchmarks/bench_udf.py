@@ -1,7 +1,8 @@
 """Speed of the Excel functions, as Excel calls them: cold, memoised, and one configuration.
 
 Run: .venv/bin/python benchmarks/bench_udf.py   (prints a table; targets from issue 3:
-IW_MONTECARLO 10,000 draws cold <= 5 ms, cached <= 50 us, IW_ENERGY <= 50 us)
+IW_MONTECARLO 10,000 draws cold <= 5 ms, cached <= 50 us, IW_ENERGY <= 50 us; issue 11: the full
+sensitivity of the baseline median, 10,000 trials, <= 1 s cold and <= 50 us cached)
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ def main() -> None:
          lambda: udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2), udf._energy.cache_clear, 2000),
         ("IW_ENERGY, cached", 50e-6, lambda: udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2), None, 2000),
         ("IW_TPS, cached", 50e-6, lambda: udf.IW_TPS("Llama 3.1 405B", 500, 300), None, 2000),
+        ("IW_SENSITIVITY baseline median, 10,000 trials, cold", 1.0,
+         lambda: udf.IW_SENSITIVITY("baseline", "traditional"), udf.clear_memo, 5),
+        ("IW_SENSITIVITY baseline median, cached", 50e-6,
+         lambda: udf.IW_SENSITIVITY("baseline", "traditional"), None, 2000),
     ]
     print(f"{'case':<58}{'median':>12}{'target':>12}  met")
     results = {}

@@ -55,12 +55,16 @@ def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, f
             raise InputError("parameter name", name, "one of " + ", ".join(declared))
         if value is not None:
             params[name] = declared[name].check(value)
-    _check_order(params, "util_p5", "util_median", "util_p95")
-    _check_order(params, "pue_p5", "pue_p95")
-    for lever in ("model", "serving", "hardware", "improved"):
-        _check_order(params, f"alpha_{lever}_p5", f"alpha_{lever}_p95")
-    _check_order(params, "load_min_frac", "load_max_frac")
+    for names in ORDERED_PARAMETERS:
+        _check_order(params, *names)
     return params
+
+
+# Parameters that must not decrease in this order (percentiles of one distribution, min and max of a range).
+ORDERED_PARAMETERS = (("util_p5", "util_median", "util_p95"), ("pue_p5", "pue_p95"),
+                      *((f"alpha_{lever}_p5", f"alpha_{lever}_p95") for lever in ("model", "serving", "hardware",
+                                                                                     "improved")),
+                      ("load_min_frac", "load_max_frac"))
 
 
 def _check_order(params: Mapping[str, object], *names: str) -> None:
@@ -320,22 +324,30 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
         lever_name = name.removeprefix("alpha_")
         alpha = alpha * dist.alpha_ppf(u[name], params[f"alpha_{lever_name}_p5"], params[f"alpha_{lever_name}_p95"])
 
-    l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
-    energy = {}
-    for name in names:
-        spec = catalogue.nodes()[nodes[name]]
-        rate = fit_for(name, nodes[name], params, benchmarks).tps(params["l_in_tokens"], l_out,
-                                                                   params["tps_beyond_range"] == "hold")
-        if params["pnode_model"] == "linear_tps":
-            p_node_kw = power_linear_in_tps_kw(rate, spec.p_idle_kw, params["util_linear_max"] * spec.p_max_kw)
-        else:
-            p_node_kw = util * spec.p_max_kw
-        energy[name] = energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)
+    energy = energy_by_model(nodes, params, l_out, util, pue, alpha, benchmarks)
     pooled = np.concatenate(list(energy.values())) if len(names) > 1 else energy[names[0]]
     seed_out = "generator" if isinstance(seed, np.random.Generator) else catalogue.parameters()["seed"].check(seed)
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
                             energy, pooled, nodes)
+
+
+def energy_by_model(nodes: Mapping[str, str], params: Mapping[str, object], l_out: np.ndarray, util: np.ndarray,
+                    pue: np.ndarray, alpha: np.ndarray,
+                    benchmarks: catalogue.Benchmarks | None = None) -> dict[str, np.ndarray]:
+    """Eq. 1 for every trial's draws and each model on its node (S.IV power when pnode_model asks)."""
+    l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
+    energy = {}
+    for name, node in nodes.items():
+        spec = catalogue.nodes()[node]
+        rate = fit_for(name, node, params, benchmarks).tps(params["l_in_tokens"], l_out,
+                                                           params["tps_beyond_range"] == "hold")
+        if params["pnode_model"] == "linear_tps":
+            p_node_kw = power_linear_in_tps_kw(rate, spec.p_idle_kw, params["util_linear_max"] * spec.p_max_kw)
+        else:
+            p_node_kw = util * spec.p_max_kw
+        energy[name] = energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)
+    return energy
 
 
 # ---------------------------------------------------------------- hardware

@@ -87,6 +87,23 @@ def cmd_hardware(a: argparse.Namespace) -> None:
     _print([r.to_dict() for r in rows], a.json, text)
 
 
+def cmd_sensitivity(a: argparse.Namespace) -> None:
+    from . import reproduce
+    from .sensitivity import SensitivityRow, sensitivity
+
+    table = sensitivity(a.model, a.regime, a.target, a.n, a.seed, lever=a.lever)
+    if a.out:
+        print(f"wrote {reproduce.write_tornado([table], Path(a.out))}", file=sys.stderr)
+
+    def share(r: SensitivityRow) -> str:
+        return "" if r.variance_share is None else f"  variance share {r.variance_share:.1%}"
+
+    text = [f"{table.target} = {table.result:.4g} {table.unit}; inputs by swing:"]
+    text += [f"  {r.input} [{r.kind}] {r.low} -> {r.high}: {r.result_low:.4g} to {r.result_high:.4g}{share(r)}"
+             for r in table.rows]
+    _print(table.to_dicts(), a.json, "\n".join(text))
+
+
 def cmd_models(a: argparse.Namespace) -> None:
     rows = [{**m.__dict__, "aliases": list(m.aliases), "nodes_with_data": api.nodes_with_data(m.name)}
             for m in catalogue.models().values()]
@@ -185,6 +202,16 @@ def parser() -> argparse.ArgumentParser:
                    help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
     s.add_argument("--n", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)
+
+    s = add("sensitivity", cmd_sensitivity, "what drives a result: every random input, assumption and choice, "
+                                            "sorted by swing (a tornado PNG with --out)")
+    s.add_argument("--model", default="baseline")
+    s.add_argument("--regime", default="traditional")
+    s.add_argument("--target", default="median", help="median or mean Wh/query, or fleet GWh/day")
+    s.add_argument("--lever", default=None)
+    s.add_argument("--n", type=int, default=None)
+    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--out", default=None, help="PNG file for the tornado chart")
 
     add("beta", cmd_beta, "the fleet factor beta (Supplement S.V)")
     add("models", cmd_models, "the model catalogue")

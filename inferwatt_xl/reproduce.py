@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import api, catalogue
+from .sensitivity import sensitivity
 
 GAP_TO_EXPLAIN = 0.10
 REPRODUCTION_SEED = 1
@@ -273,17 +274,48 @@ def write_outputs(rows: list[Row], out_dir: Path) -> list[Path]:
     for name, draw in (("figure1_models.png", _figure1), ("figure2_interventions.png", _figure2),
                        ("figure3_fleet.png", _figure3)):
         written.append(_save_figure(out_dir / name, draw))
+    tables = [sensitivity("baseline", regime, seed=REPRODUCTION_SEED) for regime in api.REGIMES]
+    written.append(write_tornado(tables, out_dir / "tornado_baseline_medians.png"))
     return written
 
 
-def _save_figure(path: Path, draw: Callable) -> Path:
+TORNADO_ROWS = 12
+
+
+def draw_tornado(ax, table) -> None:
+    """A tornado chart of a sensitivity table: each input's result at its low and high value."""
+    rows = [r for r in table.rows if r.swing > 0][:TORNADO_ROWS][::-1]
+    def value(v: object) -> str:
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    labels = [f"{r.input} ({value(r.low)} / {value(r.high)})" if r.kind != "random" else r.input for r in rows]
+    labels = [label if len(label) <= 60 else label[:57] + "..." for label in labels]
+    y = np.arange(len(rows))
+    for values, color, name in (([r.result_low for r in rows], "#4472C4", "input low"),
+                                ([r.result_high for r in rows], "#ED7D31", "input high")):
+        ax.barh(y, np.array(values) - table.result, left=table.result, color=color, label=name, height=0.6)
+    ax.axvline(table.result, color="black", linewidth=0.8)
+    ax.set_yticks(y, labels, fontsize=7)
+    model = table.model if isinstance(table.model, str) else "baseline mixture"
+    ax.set_title(f"{model}, {table.regime}: {table.target} {table.unit} = {table.result:.3g}", fontsize=9)
+    ax.set_xlabel(f"{table.target} ({table.unit})")
+    ax.legend(fontsize=7, loc="lower right")
+
+
+def write_tornado(tables: list, path: Path) -> Path:
+    """Tornado charts side by side, as one PNG."""
+    return _save_figure(path, lambda axes: [draw_tornado(ax, t) for ax, t in zip(axes, tables, strict=True)],
+                        panels=len(tables))
+
+
+def _save_figure(path: Path, draw: Callable, panels: int = 2) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-    draw(axes)
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels + 2, 5), squeeze=False)
+    draw(list(axes[0]))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -273,6 +273,37 @@ def _hardware(model: Any, n: Any, seed: Any) -> tuple[tuple[Any, ...], ...]:
                        "" if r.tps_per_gpu_vs_h100 is None else r.tps_per_gpu_vs_h100) for r in rows))
 
 
+def _overrides(value: Any) -> dict[str, Any]:
+    """A two-column range of parameter names and values (the shape =IW_PARAMS() spills); empty rows skipped."""
+    if _blank(value):
+        return {}
+    allowed = "a two-column range of parameter names and values (see =IW_PARAMS())"
+    rows = value if isinstance(value, tuple) else None
+    if rows is None or not all(isinstance(r, tuple) and len(r) == 2 for r in rows):
+        raise InputError("overrides", "a range of another shape" if isinstance(value, tuple) else value, allowed)
+    out = {}
+    for name, setting in rows:
+        if _blank(name):
+            continue
+        if not isinstance(name, str) or name.strip() not in _P:
+            raise InputError("overrides", name, "parameter names of =IW_PARAMS() in the first column")
+        out[name.strip()] = None if _blank(setting) else setting
+    return out
+
+
+@Memo
+def _sensitivity(model: Any, regime: Any, target: Any, overrides: Any) -> tuple[tuple[Any, ...], ...]:
+    from .sensitivity import sensitivity
+
+    table = sensitivity(_model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
+                        _text("target", target, "median, mean or fleet", "median"), **_overrides(overrides))
+    header = ("input", "kind", "low", "high", "result_low", "result_high", "swing", "variance_share",
+              "rank_correlation")
+    return (header, *((r.input, r.kind, r.low, r.high, r.result_low, r.result_high, r.swing,
+                       "" if r.variance_share is None else r.variance_share,
+                       "" if r.rank_correlation is None else r.rank_correlation) for r in table.rows))
+
+
 @Memo
 def _beta(load_min: Any, load_max: Any, redundancy: Any, interconnect: Any, node: Any) -> float:
     values = {"load_min_frac": load_min, "load_max_frac": load_max, "node_redundancy": redundancy,
@@ -373,6 +404,17 @@ def IW_HARDWARE(model, n=None, seed=None):
 
 
 @xw.func
+@_args(model=_MC_DOCS["model"], regime=_MC_DOCS["regime"],
+       target="median or mean Wh/query of the model(s), or fleet GWh/day", overrides="Two-column range of parameter "
+       "names and values (the shape =IW_PARAMS() spills), e.g. pue_p95 | 1.6")
+def IW_SENSITIVITY(model="baseline", regime="traditional", target="median", overrides=None):
+    """What drives the result: every random input, assumption and choice with the result at its low and high value,
+    largest swing first (a table to chart as a tornado)."""
+    result = _cell(_sensitivity, model, regime, target, overrides)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
 def IW_MODELS():
     """The model catalogue: name, node, architecture, parameters (billions), baseline membership, source."""
     header = ["name", "node", "nodes_with_data", "architecture", "total_params_b", "active_params_b", "precision",
@@ -403,8 +445,8 @@ def IW_VERSION():
     return __version__
 
 
-EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_BETA, IW_HARDWARE, IW_MODELS,
-                   IW_NODES, IW_PARAMS, IW_VERSION)
+EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_BETA, IW_HARDWARE, IW_SENSITIVITY,
+                   IW_MODELS, IW_NODES, IW_PARAMS, IW_VERSION)
 
 
 def clear_memo() -> None:

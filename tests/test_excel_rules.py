@@ -20,12 +20,14 @@ from xlsxwriter.worksheet import Worksheet as XlsxWriterWorksheet
 
 import inferwatt_xl as iw
 from inferwatt_xl import api, catalogue
-from inferwatt_xl.workbook import excel
+from inferwatt_xl.sensitivity import SensitivityTable
+from inferwatt_xl.workbook import excel, standalone
 from inferwatt_xl.workbook.excel import ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from inferwatt_xl.workbook.grid import Column, Grid, Table
 from inferwatt_xl.workbook.standalone import BULK_SHEETS_PRINTED_ROWS, StandaloneWorkbook, build_standalone
 
 TRIALS = 200
+EMPTY_SENSITIVITY = SensitivityTable("baseline", "traditional", "median", "Wh/query", 1.0, [])
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +142,7 @@ def test_renaming_a_parameter_fails_the_build_with_its_name(monkeypatch):
     monkeypatch.setattr(catalogue, "parameters", lambda: params)
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: {})
     monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
+    monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
     with pytest.raises(ExcelRuleError, match="no declared parameter 'pue_p95'"):
         StandaloneWorkbook(10, 1).build()
 
@@ -161,6 +164,7 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     monkeypatch.setattr(catalogue, "paper_figures", lambda: figures)
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: dict.fromkeys(figures, 1.0))
     monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
+    monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
     path = StandaloneWorkbook(10, 1).build()
     assert "Mixtral Renamed" in [c.value for row in path["Inputs"].iter_rows() for c in row]
 
@@ -232,7 +236,7 @@ def test_key_results_are_numbers_without_a_calculation_engine(built):
 def test_charts_keep_their_axes_and_readable_formats(built):
     with zipfile.ZipFile(built) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 4
+    assert len(charts) == 6  # Figures 1-3, the histogram, two tornadoes
     for xml in charts:
         kept = re.findall(r'<(?:c:)?delete val="0"\s*/>', xml)
         assert len(kept) == 2, "both axes kept (Excel hides axes without delete=0)"

@@ -87,6 +87,8 @@ def build_functions_workbook(path: Path) -> Path:
                                       f"{c['PUE']},{c['input tokens']},{c['node']})",
          udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2, 500, "8xB200")),
         ("IW_BETA", "=IW_BETA()", udf.IW_BETA()),
+        ("IW_SENSITIVITY (spills)", f"=IW_SENSITIVITY({c['mixture']},{c['regime']})",
+         udf.IW_SENSITIVITY("baseline", "tts")),
         ("IW_HARDWARE (spills)", f"=IW_HARDWARE({c['model']},{c['trials']},{c['seed']})",
          udf.IW_HARDWARE("Llama 3.1 405B", 10000, 1)),
         ("IW_MODELS (spills)", "=IW_MODELS()", udf.IW_MODELS()),
