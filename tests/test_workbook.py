@@ -162,6 +162,17 @@ def test_histogram_counts_every_baseline_draw(book):
         assert counts.tolist() == expected.tolist()
 
 
+def test_variance_shares_are_live_and_equal_the_engine(book):
+    shares = book.grid.table("Shares")
+    for regime in ("traditional", "tts"):
+        engine = {r.input: r.variance_share for r in iw.sensitivity("baseline", regime, n=TRIALS, seed=SEED).rows}
+        for key in ("pue", "node_power", "output_length", "model", "interaction"):
+            name = standalone.SHARE_ROWS[key][1]
+            assert_close(book.cell("Shares", f"live_{regime}", key), engine[name], f"{regime} share of {name}")
+        assert book.cell("Shares", f"live_{regime}", "sum") == pytest.approx(1.0, abs=0.03)
+        assert shares.n_rows == len(standalone.SHARE_ROWS)
+
+
 def test_key_results_are_audited_against_the_build(book):
     """Untouched, every live key result equals the engine's number stamped at build time."""
     for table in ("Repro", "Key"):

@@ -10,6 +10,8 @@ with it:
     {Table.col[key]}   the row named `key` of a keyed table                -> Fleet!$B$9
     {all.Table.col}    the whole column, absolute                          -> Draws!$M$6:$M$10005
     {head.key}         this column's cell in one of the table's head rows  -> C$3
+    {column}           this column over all the table's rows               -> $C$8:$C$10007
+    {span.a.b}         columns a..b of the same row                        -> B8:H8
     {p.name}           the input cell of a declared parameter              -> PUE_P95
     {n.Name}           a workbook defined name (checked to exist when the book is saved)
 """
@@ -171,6 +173,8 @@ class Grid:
     def _field(self, name: str, table: Table, column: Column) -> str | Render:
         parts = name.split(".")
         where = f"{table.key}.{column.name}: {{{name}}}"
+        if parts == ["column"]:  # this column, all its rows
+            return table.range(column.name, sheet=False)
         if len(parts) == 1:
             letter = table.letter(parts[0])
             return lambda i: f"{letter}{table.first_row + i}"
@@ -187,6 +191,9 @@ class Grid:
             return f"{get_column_letter(table.column_number(column.name))}${table.head_row(rest[0])}"
         if head == "all" and len(rest) == 2:
             return self.table(rest[0]).range(rest[1])
+        if head == "span" and len(rest) == 2:  # columns rest[0]..rest[1] of this row
+            first, last = table.letter(rest[0]), table.letter(rest[1])
+            return lambda i: f"{first}{table.first_row + i}:{last}{table.first_row + i}"
         if len(rest) == 1:
             other = self.table(head)
             col, _, key = rest[0].partition("[")

@@ -39,6 +39,7 @@ from .xlsx import Styles, define, put_text, save_atomically, template, write_for
 STATS = (("median", 0.5), ("mean", None), ("p5", 0.05), ("p25", 0.25), ("p75", 0.75), ("p95", 0.95))
 REGIMES = {"traditional": ("Sim_Traditional", "Traditional", "l_out_traditional_tokens"),
            "tts": ("Sim_TTS", "TTS", "l_out_tts_tokens")}
+REGIMES_BY_SHEET = {sheet: label for sheet, label, _ in REGIMES.values()}
 LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
           ("serving", "serving", "alpha_serving"), ("hardware", "hardware", "alpha_hardware"),
           ("combined", "all three combined (InferWatt's product of the three)", "alpha_combined"),
@@ -290,10 +291,15 @@ class StandaloneWorkbook:
                      f'{tps}-{{head.tps_low}}),{{Draws.util_frac_of_p_max}}*{{Fit.p_max_kw}})')
             tokens = f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},{{Draws.{lout}}})'
             energy = f'=IF({{head.model}}="","",{{Draws.pue}}/3.6*{power}*{tokens}/{tps})'
+            flags = "{n.BASELINE_FLAGS_" + REGIMES_BY_SHEET[sheet].upper() + "}"
+            slots_of_row = f"{{span.slot_1.slot_{slots}}}"
             g.add(Table(sheet, sheet, [Column("trial", "trial"), *[
                 Column(f"slot_{k}", f"slot {k} (Wh/query)", energy, WH, 16, bind={"Fit": k - 1})
-                for k in slot_range]], 8, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw",
-                                                        "power_per_tps_kw", "model", "in_baseline")))
+                for k in slot_range],
+                Column("mean_ln_baseline", "mean ln(Wh) of the baseline models (for variance shares)",
+                       f"=AVERAGE(IF(ISNUMBER({slots_of_row})*{flags},LN({slots_of_row})))", NUM, 18, array=True)],
+                10, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw",
+                                      "mean_ln_e", "model", "in_baseline")))
 
         def slot_stat(regime: str, q: float | None) -> Callable[[int], str]:
             sheet = REGIMES[regime][0]
@@ -368,6 +374,15 @@ class StandaloneWorkbook:
                 Column(name, header, number_format=fmt, width=w) for name, header, fmt, w in SENSITIVITY_COLUMNS],
                 6, len(self.sensitivity[regime].rows), first_col=1 + k * width))
 
+        below = max(g.table(f"Sens_{regime}").last_row for regime in REGIMES) + 30
+        share_columns = [Column("input", "random input", width=34)]
+        for regime in REGIMES:
+            share_columns += [Column(f"live_{regime}", f"{REGIMES[regime][1]}: share of Var(ln E), live",
+                                     _share_formula(regime), "0.000%", 16, array=True),
+                              Column(f"engine_{regime}", f"{REGIMES[regime][1]}: engine at build",
+                                     number_format="0.000%", width=16)]
+        g.add(Table("Shares", "Sensitivity", share_columns, below, tuple(SHARE_ROWS)))
+
         bins = self.spec["histogram_bins"]
         g.add(Table("Hist", "Charts", [
             Column("label", "energy per query (Wh)", width=16),
@@ -391,6 +406,7 @@ class StandaloneWorkbook:
         self._fleet()
         self._hardware()
         self._sensitivity()
+        self._shares()
         self._reproduction()
         self._charts()
         self._about()
@@ -524,7 +540,8 @@ class StandaloneWorkbook:
         ws, st, table = self.sheets[sheet], self.styles, self.grid.table(sheet)
         heads = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the sample",
                  "power_at_lowest_tps_kw": "S.IV power at the lowest TPS (kW)",
-                 "power_per_tps_kw": "S.IV power per token/s (kW)", "model": "model", "in_baseline": "in_baseline"}
+                 "power_per_tps_kw": "S.IV power per token/s (kW)", "mean_ln_e": "mean ln(Wh) over the trials",
+                 "model": "model", "in_baseline": "in_baseline"}
         ends = ",".join(tps_of(f"{f}({{all.Draws.{lout}}})") for f in ("MIN", "MAX"))
         templates = {"model": '=IF({Fit.model}="","",{Fit.model})', "in_baseline": "={Fit.in_baseline}",
                      "tps_low": f'=IF({{head.model}}="","",MIN({ends}))',
@@ -535,20 +552,23 @@ class StandaloneWorkbook:
                                                '{p.util_linear_max}*{Fit.p_max_kw},{Fit.p_idle_kw}))',
                      "power_per_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},0,'
                                          '({p.util_linear_max}*{Fit.p_max_kw}-{Fit.p_idle_kw})/'
-                                         '({head.tps_high}-{head.tps_low})))'}
+                                         '({head.tps_high}-{head.tps_low})))',
+                     "mean_ln_e": '=IF({head.model}="","",AVERAGE(LN({column})))'}
         for key, text in heads.items():
             put_text(ws, table.head_row(key), 1, text).font = st.bold
             for k in range(1, self.slots + 1):
                 column = table.column(f"slot_{k}")
                 render = self.grid.compile(templates[key], table, column)
-                write_formula(ws, table.head_row(key), table.column_number(column.name), render(0))
+                write_formula(ws, table.head_row(key), table.column_number(column.name), render(0),
+                              array=key == "mean_ln_e")
         self._write(sheet, {"trial": list(range(1, self.trials + 1))})
         ws.column_dimensions["A"].width = 24
         ws.freeze_panes = ws.cell(table.first_row, 2)
         define(self.wb, f"ENERGY_{label.upper()}_WH", table.block("slot_1", f"slot_{self.slots}"))
-        flags = table.head_row("in_baseline")
-        define(self.wb, f"BASELINE_FLAGS_{label.upper()}",
-               f"{sheet}!${table.letter('slot_1')}${flags}:${table.letter(f'slot_{self.slots}')}${flags}")
+        for name, key in (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e")):
+            row = table.head_row(key)
+            define(self.wb, f"{name}_{label.upper()}",
+                   f"{sheet}!${table.letter('slot_1')}${row}:${table.letter(f'slot_{self.slots}')}${row}")
 
     def _summary(self) -> None:
         self._write("Summary")
@@ -624,8 +644,9 @@ class StandaloneWorkbook:
                            "inferwatt sensitivity and =IW_SENSITIVITY() do: random inputs held at their P5 and P95 "
                            "(with their share of the variance of log energy and Spearman rank correlation), every "
                            f"numeric assumption swung by {ASSUMPTION_SWING:.0%} either way within its bounds, and "
-                           "every choice switched; the same seed in every run. Not live: ranking 30,000 pooled "
-                           "draws in formulas takes LibreOffice about 38 s per regime.").font = st.note
+                           "every choice switched; the same seed in every run. The variance shares are also live "
+                           "below the charts; the rank correlations and swings are not: ranking 30,000 pooled draws "
+                           "in formulas takes LibreOffice about 38 s per regime.").font = st.note
         ws["A2"].alignment = st.wrap
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(SENSITIVITY_COLUMNS))
         ws.row_dimensions[2].height = 45
@@ -660,6 +681,16 @@ class StandaloneWorkbook:
             chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
             chart.x_axis.tickLblPos = "low"  # input names left of the bars, not across them
             ws.add_chart(chart, ws.cell(table.last_row + 3, table.first_col).coordinate)
+
+    def _shares(self) -> None:
+        """Variance shares of log energy of the baseline, live from the Sim sheets, beside the engine's."""
+        ws, table = self.sheets["Sensitivity"], self.grid.table("Shares")
+        put_text(ws, table.header_row - 1, 1, "Shares of the variance of ln(energy per query) of the baseline, "
+                                              "live from the Draws and Sim sheets").font = self.styles.bold
+        engine = {regime: {r.input: r.variance_share for r in self.sensitivity[regime].rows} for regime in REGIMES}
+        self._write("Shares", {"input": [label for label, _ in SHARE_ROWS.values()],
+                               **{f"engine_{regime}": [engine[regime].get(name, "") if name else ""
+                                                       for _, name in SHARE_ROWS.values()] for regime in REGIMES}})
 
     def _reproduction(self) -> None:
         ws, table = self.sheets["Reproduction"], self.grid.table("Repro")
@@ -834,6 +865,39 @@ def _bar(title: str, y_title: str, log: bool = True) -> BarChart:
     if log:
         chart.y_axis.scaling.logBase = 10
     return chart
+
+
+# Live variance shares: row key -> (label, the engine's row name or None).
+SHARE_ROWS = {"total": ("Var(ln E) of the pooled baseline draws (absolute)", None),
+              "pue": ("PUE", "PUE"), "node_power": ("node power (P_node / P_max)", "node power (P_node / P_max)"),
+              "output_length": ("output length (L_out)", "output length (L_out)"),
+              "model": ("model (in the mixture)", "model (in the mixture)"),
+              "interaction": ("model x output length (interaction)", "model x output length (interaction)"),
+              "sum": ("sum of the shares", None)}
+
+
+def _share_formula(regime: str) -> Callable[[int], str]:
+    """Each row's live formula: variances of the log factors of Eq. 1 over the baseline (population VARP,
+    as the engine's); ln P_node/P_max is a factor of its own only when P_node is drawn independently."""
+    sheet, label, _ = REGIMES[regime]
+    mask, energy = baseline_mask(regime), energy_block(regime)
+    ln_pue, ln_util = "LN({all.Draws.pue})", "LN({all.Draws.util_frac_of_p_max})"
+    independent = '({p.pnode_model}="independent")'
+    total = f"{{Shares.live_{regime}[total]}}"
+    rest = f"{{all.{sheet}.mean_ln_baseline}}-{ln_pue}-{ln_util}*{independent}"
+    formulas = {
+        "total": f"=VARP(IF({mask},LN({energy})))",
+        "pue": f"=VARP({ln_pue})/{total}",
+        "node_power": f'=IF({independent},VARP({ln_util})/{total},0)',
+        "output_length": f"=VARP({rest})/{total}",
+        "model": f"=VARP(IF({{n.BASELINE_FLAGS_{label.upper()}}},{{n.MEAN_LN_E_{label.upper()}}}))/{total}",
+        "interaction": f"=MAX(VARP(IF({mask},LN({energy})-{ln_pue}-{ln_util}*{independent}))/{total}"
+                       f"-{{Shares.live_{regime}[output_length]}}-{{Shares.live_{regime}[model]}},0)",
+        "sum": "=" + "+".join(f"{{Shares.live_{regime}[{k}]}}"
+                              for k in ("pue", "node_power", "output_length", "model", "interaction")),
+    }
+    keys = list(SHARE_ROWS)
+    return lambda i: formulas[keys[i]]
 
 
 # Sensitivity sheet columns: name, header with unit, number format, width.
