@@ -291,13 +291,14 @@ class StandaloneWorkbook:
                      f'{tps}-{{head.tps_low}}),{{Draws.util_frac_of_p_max}}*{{Fit.p_max_kw}})')
             tokens = f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},{{Draws.{lout}}})'
             energy = f'=IF({{head.model}}="","",{{Draws.pue}}/3.6*{power}*{tokens}/{tps})'
+            # mean ln(Wh) of the baseline slots of a trial; IF is lazy, so an empty slot's "" is never LN'd
+            terms = "+".join(f"IF({{headof.slot_{k}.in_baseline}},LN({{slot_{k}}}),0)" for k in slot_range)
             flags = "{n.BASELINE_FLAGS_" + REGIMES_BY_SHEET[sheet].upper() + "}"
-            slots_of_row = f"{{span.slot_1.slot_{slots}}}"
             g.add(Table(sheet, sheet, [Column("trial", "trial"), *[
                 Column(f"slot_{k}", f"slot {k} (Wh/query)", energy, WH, 16, bind={"Fit": k - 1})
                 for k in slot_range],
                 Column("mean_ln_baseline", "mean ln(Wh) of the baseline models (for variance shares)",
-                       f"=AVERAGE(IF(ISNUMBER({slots_of_row})*{flags},LN({slots_of_row})))", NUM, 18, array=True)],
+                       f"=({terms})/SUMPRODUCT(--{flags})", NUM, 18)],
                 10, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw",
                                       "mean_ln_e", "model", "in_baseline")))
 
