@@ -286,3 +286,14 @@ def test_build_uses_the_declared_default_trials_and_seed(tmp_path):
     wb = load_workbook(path)
     seed_ref = wb.defined_names["SEED"].attr_text.split("!")
     assert wb[seed_ref[0]][seed_ref[1].replace("$", "")].value == api.resolve_params()["seed"]
+
+
+def test_text_longer_than_a_cell_is_refused_not_cut():
+    from openpyxl import Workbook
+
+    from inferwatt_xl.workbook.xlsx import put_text
+
+    ws = Workbook().active
+    assert put_text(ws, 1, 1, "x" * excel.MAX_CELL_CHARS).value == "x" * excel.MAX_CELL_CHARS
+    with pytest.raises(ExcelRuleError, match="an Excel cell holds 32,767"):
+        put_text(ws, 1, 2, "x" * (excel.MAX_CELL_CHARS + 1))

@@ -494,7 +494,7 @@ class StandaloneWorkbook:
         allowed = _allowed(p)
         dv.error = fit_text([f"{p.name} must be {allowed}.", f"Default: {p.default}."], MAX_PROMPT_CHARS)
         dv.errorTitle = "InferWatt input"
-        dv.promptTitle = fit_text([p.name], MAX_TITLE_CHARS) if len(p.name) <= MAX_TITLE_CHARS else "InferWatt input"
+        dv.promptTitle = p.name if len(p.name) <= MAX_TITLE_CHARS else "InferWatt input"
         prompt = fit_text([f"{p.label} [{p.unit}].", f"Allowed: {allowed}.", f"Default: {p.default}.",
                            *_sentences(p.description)], MAX_PROMPT_CHARS)
         dv.prompt = prompt[:-1] + "." if prompt.endswith(";") else prompt  # the last whole clause ends the text

@@ -25,7 +25,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
-from .excel import add_prefixes, check_defined_name, check_formula
+from .excel import MAX_CELL_CHARS, ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from .grid import Grid, Table
 
 TEMPLATES_PACKAGE = "inferwatt_xl.workbook_templates"
@@ -38,9 +38,14 @@ def template(name: str) -> dict[str, Any]:
 
 
 def put_text(ws: Worksheet, row: int, column: int, text: object) -> Cell:
-    """Write text as text: openpyxl would store '=...' as a formula, so the type is forced."""
+    """Write text as text: openpyxl would store '=...' as a formula, so the type is forced. Text longer than
+    an Excel cell holds is refused (Excel would cut it, or refuse the file)."""
     cell = ws.cell(row, column)
-    cell.value = "" if text is None else str(text)
+    text = "" if text is None else str(text)
+    if len(text) > MAX_CELL_CHARS:
+        raise ExcelRuleError(f"{ws.title}!{cell.coordinate}: text of {len(text):,} characters, an Excel cell holds "
+                             f"{MAX_CELL_CHARS:,}")
+    cell.value = text
     cell.data_type = "s"
     return cell
 
