@@ -54,6 +54,14 @@ def test_iw_montecarlo_and_samples_never_raise(model, regime, n, seed, lever, p5
     assert is_clean_cell(udf.IW_SAMPLES(model, regime, n, seed, lever, p5, p95, reading, lin, median))
 
 
+@settings(max_examples=40, deadline=None)
+@given(model=anything, regime=anything, target=anything, overrides=anything, n=st.sampled_from([None, 0, 50, "x"]))
+def test_iw_hardware_and_sensitivity_never_raise(model, regime, target, overrides, n):
+    assert is_clean_cell(udf.IW_HARDWARE(model, n))
+    rows = [["n_trials", 50.0]] if overrides is None else overrides
+    assert is_clean_cell(udf.IW_SENSITIVITY(model, regime, target, rows))
+
+
 @FAST
 @given(queries=anything, share=anything, improved=anything, n=trials, seed=anything, a=anything, b=anything,
        c=anything, d=anything, node=anything)
@@ -99,10 +107,13 @@ def test_cli_gives_strict_json_or_one_line(capsys, data):
         ["simulate", "--lout-median", "{}", "--n", "50", "--lever", "{}"],
         ["tps", "--model", "{}", "--lin", "{}", "--lout", "{}"],
         ["energy", "--model", "{}", "--lout", "{}", "--util", "{}", "--pue", "{}"],
-        ["fleet", "--queries", "{}", "--tts-share", "{}", "--n", "60"],
+        ["fleet", "--queries", "{}", "--tts-share", "{}", "--n", "60", "--node", "{}"],
+        ["hardware", "--model", "{}", "--n", "50", "--seed", "{}"],
+        ["sensitivity", "--model", "{}", "--regime", "{}", "--target", "{}", "--n", "50"],
+        ["beta"], ["models"], ["nodes"], ["params"],
     ]))
     args = [data.draw(cli_values) if a == "{}" else a for a in command]
-    if "--n" in args and args[args.index("--n") + 1] not in ("50", "60"):
+    if "--n" in args and args[args.index("--n") + 1] not in ("50", "60") and args[0] in ("simulate",):
         args[args.index("--n") + 1] = data.draw(st.sampled_from(["0", "-3", "abc", "100"]))
     code = main([*args, "--json"])
     out, err = capsys.readouterr()
