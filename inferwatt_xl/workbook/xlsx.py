@@ -60,16 +60,18 @@ def put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
 
 
 def write_formula(ws: Worksheet, row: int, column: int, formula: str, array: bool = False,
-                  check: bool = True) -> Cell:
+                  check: bool = True, span_to: int | None = None) -> Cell:
     """The one way a formula enters a workbook: `_xlfn.` prefixes added and Excel's rules checked
     (check=False only for rows of a compiled template, whose prefixes and first and last rows
-    are checked already), written as an array formula when asked."""
+    are checked already), written as an array formula when asked; `span_to` makes it one array
+    formula over this row's cells up to that column (each cell gets one element of the result)."""
     cell = ws.cell(row, column)
     if check:
         formula = add_prefixes(formula)
         check_formula(formula, f"{ws.title}!{cell.coordinate}")
     if array:
-        ws[cell.coordinate] = ArrayFormula(cell.coordinate, formula)
+        ref = cell.coordinate if span_to is None else f"{cell.coordinate}:{ws.cell(row, span_to).coordinate}"
+        ws[cell.coordinate] = ArrayFormula(ref, formula)
         return ws[cell.coordinate]
     cell.value = formula
     return cell
