@@ -28,21 +28,30 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, api, catalogue, reproduce
-from ..method import uniforms as hdr
-from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 from ..reproduce import TORNADO_ROWS
 from ..sensitivity import ASSUMPTION_SWING, sensitivity
 from .excel import MAX_PROMPT_CHARS, MAX_TITLE_CHARS, check_defined_names, fit_text, names_in
+from .formulas import (
+    FLEET_ROWS,
+    PERCENTILES,
+    REGIMES,
+    REGIMES_BY_SHEET,
+    SHARE_ROWS,
+    STATS,
+    audit_formula,
+    baseline_mask,
+    baseline_values,
+    energy_block,
+    hdr_template,
+    input_name,
+    share_formula,
+    stat_formula,
+    tps_of,
+    truthy,
+)
 from .grid import Column, Grid, Table
 from .xlsx import Styles, define, put_text, save_atomically, template, write_formula, write_table
 
-# The statistics, percentiles first: the five percentiles of a row are one multi-cell array formula over
-# PERCENTILE_K, so the masked baseline block is evaluated once per row instead of five times.
-STATS = (("p5", 0.05), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p95", 0.95), ("mean", None))
-PERCENTILES = tuple(s for s, q in STATS if q is not None)
-REGIMES = {"traditional": ("Sim_Traditional", "Traditional", "l_out_traditional_tokens"),
-           "tts": ("Sim_TTS", "TTS", "l_out_tts_tokens")}
-REGIMES_BY_SHEET = {sheet: label for sheet, label, _ in REGIMES.values()}
 LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
           ("serving", "serving", "alpha_serving"), ("hardware", "hardware", "alpha_hardware"),
           ("combined", "all three combined (InferWatt's product of the three)", "alpha_combined"),
@@ -52,67 +61,8 @@ WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
 FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
-CHECK_TOLERANCE = 1e-9
 NUM = "0.0000"
 WH = "0.0000"
-
-
-def input_name(param: str) -> str:
-    """Defined name of a parameter's input cell, e.g. PUE_P95."""
-    return param.upper()
-
-
-def _counter(trial: str, variable: int, multipliers: tuple[int, ...], modulus: int) -> str:
-    """One HDR counter (a or c) as a MOD formula: variable, entity and seed4 folded into a constant."""
-    ti, vi, ei, si, s4i = multipliers
-    return f"MOD({trial}*{ti}+{variable * vi + HDR_ENTITY * ei + HDR_SEED4 * s4i}+{{p.seed}}*{si},{modulus})"
-
-
-def hdr_template(variable: int) -> str:
-    """The HDR 2.0 uniform of SPEC Sec. 4 as a template of MOD calls (seed3 = the seed input)."""
-    a = _counter("{trial}", variable, hdr.A_MULTIPLIERS, hdr.A_MODULUS)
-    c = _counter("{trial}", variable, hdr.C_MULTIPLIERS, hdr.C_MODULUS)
-    b0, b1, b2, b3 = hdr.B_CONSTANTS
-    d0, d1, d2, d3 = hdr.D_CONSTANTS
-    b = f"MOD(MOD({hdr.BIG_PRIME},{a}*{b0}+{b1})*{b2},{b3})"
-    d = f"MOD(MOD({hdr.BIG_PRIME},{c}*{d0}+{d1})*{d2},{d3})"
-    return f"=(MOD(({b}*{d3}+{d})*{hdr.FINAL_MULTIPLIER},{hdr.TWO_32})+0.5)/{hdr.TWO_32}"
-
-
-def truthy(ref: str) -> str:
-    """A boolean input read robustly: TRUE, 1 and the text "TRUE" are true (in Excel 1=TRUE is FALSE)."""
-    return f'IF(ISLOGICAL({ref}),{ref},IF(ISNUMBER({ref}),{ref}<>0,UPPER(TRIM({ref}))="TRUE"))'
-
-
-def tps_of(lout: str) -> str:
-    """Fitted, capped TPS at output length `lout` for the Fit row bound to this column; with
-    tps_beyond_range = hold, lengths past the fit's training range count as its end."""
-    held = f'IF({{p.tps_beyond_range}}="hold",MIN({lout},{{Fit.l_out_max_tokens}}),{lout})'
-    return "MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(" + held + ")),{Fit.tps_max_tokens_per_s})"
-
-
-def stat_formula(values: str, stat: float | None) -> str:
-    return f"AVERAGE({values})" if stat is None else f"PERCENTILE.INC({values},{stat})"
-
-
-def energy_block(regime: str) -> str:
-    """The per-trial energies of every model slot of a regime (trials x slots)."""
-    return f"{{n.ENERGY_{REGIMES[regime][1].upper()}_WH}}"
-
-
-def baseline_mask(regime: str) -> str:
-    """1 where a trial's energy belongs to the baseline mixture, else 0 (trials x slots).
-
-    ISNUMBER(matrix) * flag row broadcasts alike in Excel, LibreOffice and Gnumeric;
-    IF(flag row, matrix) does not (Gnumeric gives #VALUE!).
-    """
-    return f"ISNUMBER({energy_block(regime)})*{{n.BASELINE_FLAGS_{REGIMES[regime][1].upper()}}}"
-
-
-def baseline_values(regime: str, alpha: str | None = None) -> str:
-    """The baseline mixture's energies, optionally divided by a Draws alpha (an array for an array formula)."""
-    values = energy_block(regime) if alpha is None else f"{energy_block(regime)}/{{all.Draws.{alpha}}}"
-    return f"IF({baseline_mask(regime)},{values})"
 
 
 class StandaloneWorkbook:
@@ -380,7 +330,7 @@ class StandaloneWorkbook:
         share_columns = [Column("input", "random input", width=34)]
         for regime in REGIMES:
             share_columns += [Column(f"live_{regime}", f"{REGIMES[regime][1]}: share of Var(ln E), live",
-                                     _share_formula(regime), "0.000%", 16, array=True),
+                                     share_formula(regime), "0.000%", 16, array=True),
                               Column(f"engine_{regime}", f"{REGIMES[regime][1]}: engine at build",
                                      number_format="0.000%", width=16)]
         g.add(Table("Shares", "Sensitivity", share_columns, below, tuple(SHARE_ROWS)))
@@ -839,12 +789,6 @@ class StandaloneWorkbook:
             ws.page_setup.fitToWidth = max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS))
 
 
-def audit_formula(live: str, built: str) -> str:
-    """An audit cell: does the live value still equal the engine's value at build time?"""
-    return (f'=IF(ABS({live}-{built})<={CHECK_TOLERANCE}*MAX(ABS({built}),1E-300),"yes",'
-            '"no: inputs changed since the build")')
-
-
 def _allowed(p: catalogue.Parameter) -> str:
     choices = WORKBOOK_CHOICES.get(p.name, p.choices)
     return "one of " + ", ".join(choices) if choices else p.allowed
@@ -888,39 +832,6 @@ def _bar(title: str, y_title: str, log: bool = True) -> BarChart:
     return chart
 
 
-# Live variance shares: row key -> (label, the engine's row name or None).
-SHARE_ROWS = {"total": ("Var(ln E) of the pooled baseline draws (absolute)", None),
-              "pue": ("PUE", "PUE"), "node_power": ("node power (P_node / P_max)", "node power (P_node / P_max)"),
-              "output_length": ("output length (L_out)", "output length (L_out)"),
-              "model": ("model (in the mixture)", "model (in the mixture)"),
-              "interaction": ("model x output length (interaction)", "model x output length (interaction)"),
-              "sum": ("sum of the shares", None)}
-
-
-def _share_formula(regime: str) -> Callable[[int], str]:
-    """Each row's live formula: variances of the log factors of Eq. 1 over the baseline (population VARP,
-    as the engine's); ln P_node/P_max is a factor of its own only when P_node is drawn independently."""
-    sheet, label, _ = REGIMES[regime]
-    mask, energy = baseline_mask(regime), energy_block(regime)
-    ln_pue, ln_util = "LN({all.Draws.pue})", "LN({all.Draws.util_frac_of_p_max})"
-    independent = '({p.pnode_model}="independent")'
-    total = f"{{Shares.live_{regime}[total]}}"
-    rest = f"{{all.{sheet}.mean_ln_baseline}}-{ln_pue}-{ln_util}*{independent}"
-    formulas = {
-        "total": f"=VARP(IF({mask},LN({energy})))",
-        "pue": f"=VARP({ln_pue})/{total}",
-        "node_power": f'=IF({independent},VARP({ln_util})/{total},0)',
-        "output_length": f"=VARP({rest})/{total}",
-        "model": f"=VARP(IF({{n.BASELINE_FLAGS_{label.upper()}}},{{n.MEAN_LN_E_{label.upper()}}}))/{total}",
-        "interaction": f"=MAX(VARP(IF({mask},LN({energy})-{ln_pue}-{ln_util}*{independent}))/{total}"
-                       f"-{{Shares.live_{regime}[output_length]}}-{{Shares.live_{regime}[model]}},0)",
-        "sum": "=" + "+".join(f"{{Shares.live_{regime}[{k}]}}"
-                              for k in ("pue", "node_power", "output_length", "model", "interaction")),
-    }
-    keys = list(SHARE_ROWS)
-    return lambda i: formulas[keys[i]]
-
-
 # Sensitivity sheet columns: name, header with unit, number format, width.
 SENSITIVITY_COLUMNS = (
     ("input", "input", None, 34), ("kind", "kind", None, 11), ("low", "low value", "0.####", 12),
@@ -928,46 +839,6 @@ SENSITIVITY_COLUMNS = (
     ("result_high", "median at high (Wh)", WH, 12), ("change_low", "change at low (Wh)", WH, 12),
     ("change_high", "change at high (Wh)", WH, 12), ("swing", "swing (Wh)", WH, 10),
     ("variance_share", "share of Var(ln E)", "0.0%", 10), ("rank_correlation", "rank correlation", "0.00", 10))
-
-# Fleet sheet rows: key -> (label, formula template, defined name of the value).
-FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
-    "p_max": ("P_max of the beta node (kW)", "=INDEX({all.Node.p_max_kw},MATCH({p.beta_node},{all.Node.name},0))",
-              "Fleet_P_max_kW"),
-    "p_idle": ("P_idle of the beta node (kW)", "=INDEX({all.Node.p_idle_kw},MATCH({p.beta_node},{all.Node.name},0))",
-               "Fleet_P_idle_kW"),
-    "mean_load": ("mean daily load f (sinusoid between min and max)", "=({p.load_min_frac}+{p.load_max_frac})/2",
-                  "Mean_Load_Frac"),
-    "e_sin": ("node energy, sinusoidal load (kWh/day)",
-              "={n.Fleet_P_idle_kW}*24+({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})*24*{n.Mean_Load_Frac}",
-              "E_Node_Sin_kWh_per_day"),
-    "e_uniform": ("node energy, full load (kWh/day)", "={n.Fleet_P_max_kW}*24", "E_Node_Uniform_kWh_per_day"),
-    "beta_util": ("beta_util = (1/f) * E_sin / E_uniform",
-                  "={n.E_Node_Sin_kWh_per_day}/{n.E_Node_Uniform_kWh_per_day}/{n.Mean_Load_Frac}", "Beta_Util"),
-    "beta": ("beta = redundancy * beta_util * interconnect",
-             "={p.node_redundancy}*{n.Beta_Util}*{p.interconnect_overhead}", "Beta"),
-    "mean_traditional": ("baseline mean, traditional (Wh/query)",
-                         "=" + stat_formula(baseline_values("traditional"), None), "Mean_Traditional_Wh"),
-    "mean_tts": ("baseline mean, test-time scaling (Wh/query)", "=" + stat_formula(baseline_values("tts"), None),
-                 "Mean_TTS_Wh"),
-    "mean_traditional_improved": ("baseline mean, traditional, improved alpha (Wh/query)",
-                                  "=" + stat_formula(baseline_values("traditional", "alpha_improved"), None),
-                                  "Mean_Traditional_Improved_Wh"),
-    "mean_tts_improved": ("baseline mean, test-time scaling, improved alpha (Wh/query)",
-                          "=" + stat_formula(baseline_values("tts", "alpha_improved"), None), "Mean_TTS_Improved_Wh"),
-    "queries": ("queries per day (input)", "={p.queries_per_day}", None),
-    "tts_share": ("share of test-time-scaling queries (input)", "={p.tts_share}", None),
-    "fleet_baseline": ("all traditional (GWh/day)", "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Wh}/1E9",
-                       "Fleet_Baseline_GWh_per_day"),
-    "fleet_baseline_improved": ("all traditional, improved (GWh/day)",
-                                "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Improved_Wh}/1E9",
-                                "Fleet_Baseline_Improved_GWh_per_day"),
-    "fleet_mixed": ("mix with the test-time-scaling share (GWh/day)",
-                    "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Wh}+{p.tts_share}*"
-                    "{n.Mean_TTS_Wh})/1E9", "Fleet_Mixed_GWh_per_day"),
-    "fleet_mixed_improved": ("mix, improved (GWh/day)",
-                             "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Improved_Wh}+"
-                             "{p.tts_share}*{n.Mean_TTS_Improved_Wh})/1E9", "Fleet_Mixed_Improved_GWh_per_day"),
-}
 
 # Paper figures the workbook computes: key of data/paper_results.csv -> defined name of the live value
 # (figures about one model are found by the model named in paper_results.csv).
