@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from inferwatt_xl.errors import InferWattError
+from inferwatt_xl.cli import run_reporting_errors
 from inferwatt_xl.workbook import build_all
 from inferwatt_xl.workbook.standalone import build_standalone
 
@@ -20,18 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out-dir", default="dist", help="folder for all outputs (default dist/)")
     a = p.parse_args(argv)
     start = time.perf_counter()
-    try:
-        paths = [build_standalone(Path(a.out), a.trials, a.seed)] if a.out else build_all(Path(a.out_dir), a.trials,
-                                                                                           a.seed)
-    except InferWattError as err:
-        print(f"build.py: error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:
-        print(f"build.py: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # nothing half-written: outputs are renamed into place only when complete
-        print("build.py: interrupted", file=sys.stderr)
-        return 130
+    paths: list[Path] = []
+
+    def build() -> None:
+        paths.extend([build_standalone(Path(a.out), a.trials, a.seed)] if a.out else
+                     build_all(Path(a.out_dir), a.trials, a.seed))
+
+    code = run_reporting_errors("build.py", build)
+    if code:
+        return code
     for path in paths:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)" if path.is_file() else f"wrote {path}/")
     print(f"built in {time.perf_counter() - start:.1f} s")

@@ -28,17 +28,19 @@ _REGIME_ALIASES = {"traditional": "traditional", "trad": "traditional", "tts": "
                    "test-time scaling": "tts", "test_time_scaling": "tts", "testtimescaling": "tts",
                    "reasoning": "tts"}
 _REGIME_MEDIAN = {"traditional": "l_out_median_traditional_tokens", "tts": "l_out_median_tts_tokens"}
-LEVERS = ("model", "serving", "hardware", "improved", "combined")
+ALPHA_LEVERS = ("model", "serving", "hardware", "improved")  # each draws a log-normal alpha of its own
 # "combined" is InferWatt's own: the product of the model, serving and hardware alphas, one reading of the
 # paper's "combined levers give 8-20x" (Sec. 3); the paper defines no combined scenario.
+COMBINED_LEVERS = ("model", "serving", "hardware")
+LEVERS = (*ALPHA_LEVERS, "combined")
 STATISTICS = ("median", "mean", "p5", "p25", "p75", "p95")
-_PERCENTILES = {"p5": 5, "p25": 25, "median": 50, "p75": 75, "p95": 95}
 
 # HDR variable numbers of the random inputs; the workbook uses the same ones.
 VARIABLE_IDS = {"l_out": 1, "util": 2, "pue": 3, "alpha_model": 4, "alpha_serving": 5, "alpha_hardware": 6,
                 "alpha_improved": 7}
-_LEVER_VARIABLES = {"model": ("alpha_model",), "serving": ("alpha_serving",), "hardware": ("alpha_hardware",),
-                    "improved": ("alpha_improved",), "combined": ("alpha_model", "alpha_serving", "alpha_hardware")}
+# The random alphas each lever divides the energy by (names of VARIABLE_IDS).
+LEVER_ALPHAS = {**{lever: (f"alpha_{lever}",) for lever in ALPHA_LEVERS},
+                "combined": tuple(f"alpha_{lever}" for lever in COMBINED_LEVERS)}
 
 Seed = int | np.random.Generator | None
 
@@ -62,8 +64,7 @@ def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, f
 
 # Parameters that must not decrease in this order (percentiles of one distribution, min and max of a range).
 ORDERED_PARAMETERS = (("util_p5", "util_median", "util_p95"), ("pue_p5", "pue_p95"),
-                      *((f"alpha_{lever}_p5", f"alpha_{lever}_p95") for lever in ("model", "serving", "hardware",
-                                                                                     "improved")),
+                      *((f"alpha_{lever}_p5", f"alpha_{lever}_p95") for lever in ALPHA_LEVERS),
                       ("load_min_frac", "load_max_frac"))
 
 
@@ -109,11 +110,13 @@ FitKey = tuple[str, str]  # (model, node)
 
 def _fit(b: catalogue.Benchmarks, strategy: str, min_rows: int) -> dict[FitKey, ThroughputFit]:
     """One fit per (model, node); sparse ones borrow the slopes of rich ones on the same GPU type."""
-    nodes = b.nodes()
-    groups = np.array([f"{m}\x1f{n}" for m, n in zip(b.model, nodes, strict=True)])
-    gpus = np.array([catalogue.nodes()[n].gpu for n in nodes])
-    fits = fit_throughput(groups, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, strategy, min_rows, gpus)
-    return {tuple(key.split("\x1f")): fit for key, fit in fits.items()}
+    keys = list(zip(b.model.tolist(), b.nodes().tolist(), strict=True))
+    groups = list(dict.fromkeys(keys))  # group number -> (model, node)
+    number = {key: i for i, key in enumerate(groups)}
+    gpus = np.array([catalogue.nodes()[node].gpu for _, node in keys])
+    fits = fit_throughput(np.array([number[k] for k in keys]), b.input_tokens, b.output_tokens, b.tps_tokens_per_s,
+                          strategy, min_rows, gpus)
+    return {groups[i]: fit for i, fit in fits.items()}
 
 
 @lru_cache(maxsize=32)
@@ -125,10 +128,15 @@ def throughput_fits(sparse_strategy: str | None = None, min_rows_own_fit: int | 
                     benchmarks: catalogue.Benchmarks | None = None) -> dict[FitKey, ThroughputFit]:
     """Fitted throughput of every (model, node) in the benchmarks (the shipped ones unless given)."""
     params = resolve_params({"sparse_strategy": sparse_strategy, "min_rows_own_fit": min_rows_own_fit})
-    strategy, min_rows = params["sparse_strategy"], params["min_rows_own_fit"]
+    return dict(_fits(params, benchmarks))  # a copy: the cache is never handed out
+
+
+def _fits(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None = None
+          ) -> Mapping[FitKey, ThroughputFit]:
+    """The fits for already validated parameters: the shipped ones from the cache, a user's set fitted."""
     if benchmarks is None:
-        return dict(_shipped_fits(strategy, min_rows))  # a copy: the cache is never handed out
-    return _fit(benchmarks, strategy, min_rows)
+        return _shipped_fits(params["sparse_strategy"], params["min_rows_own_fit"])
+    return _fit(benchmarks, params["sparse_strategy"], params["min_rows_own_fit"])
 
 
 def nodes_with_data(model: str, benchmarks: catalogue.Benchmarks | None = None) -> list[str]:
@@ -149,10 +157,11 @@ def resolve_node(model: str, node: object = None, benchmarks: catalogue.Benchmar
     return name
 
 
-def fit_for(model: str, node: str, params: Mapping[str, object],
-            benchmarks: catalogue.Benchmarks | None = None) -> ThroughputFit:
-    """The throughput fit of a model on a node, or a clear error saying what is missing."""
-    fits = throughput_fits(params["sparse_strategy"], params["min_rows_own_fit"], benchmarks)
+def fit_for(model: str, node: str, params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None = None,
+            fits: Mapping[FitKey, ThroughputFit] | None = None) -> ThroughputFit:
+    """The throughput fit of a model on a node (from `fits` when the caller has them), or a clear error
+    saying what is missing."""
+    fits = _fits(params, benchmarks) if fits is None else fits
     if (model, node) in fits:
         return fits[(model, node)]
     b = benchmarks or catalogue.benchmarks()
@@ -313,7 +322,7 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
         declared = catalogue.parameters()[_REGIME_MEDIAN[regime]]
         median = check_number("l_out_median_tokens", l_out_median_tokens, declared.lower, declared.upper)
 
-    alpha_names = _LEVER_VARIABLES[lever] if lever else ()
+    alpha_names = LEVER_ALPHAS[lever] if lever else ()
     u = draw_uniforms(("l_out", "util", "pue", *alpha_names), n, seed)
     l_out = dist.exponential_ppf_from_median(u["l_out"], median)
     util = dist.util_ppf(u["util"], params["pnode_reading"], params["util_median"], params["util_p5"],
@@ -337,11 +346,12 @@ def energy_by_model(nodes: Mapping[str, str], params: Mapping[str, object], l_ou
                     benchmarks: catalogue.Benchmarks | None = None) -> dict[str, np.ndarray]:
     """Eq. 1 for every trial's draws and each model on its node (S.IV power when pnode_model asks)."""
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
+    fits = _fits(params, benchmarks)  # once for all models: a user's benchmark set is fitted once
     energy = {}
     for name, node in nodes.items():
         spec = catalogue.nodes()[node]
-        rate = fit_for(name, node, params, benchmarks).tps(params["l_in_tokens"], l_out,
-                                                           params["tps_beyond_range"] == "hold")
+        rate = fit_for(name, node, params, benchmarks, fits).tps(params["l_in_tokens"], l_out,
+                                                                 params["tps_beyond_range"] == "hold")
         if params["pnode_model"] == "linear_tps":
             p_node_kw = power_linear_in_tps_kw(rate, spec.p_idle_kw, params["util_linear_max"] * spec.p_max_kw)
         else:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import math
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -288,12 +290,15 @@ def nodes() -> dict[str, Node]:
     return out
 
 
+@cache
+def _node_index() -> dict[str, str]:
+    return {_key(name): node.name for node in nodes().values() for name in (node.name, *node.aliases)}
+
+
 def find_node(name: object, argument: str = "node") -> Node:
     """The node called `name` (case-insensitive, aliases allowed); InputError lists the nodes."""
-    if isinstance(name, str):
-        for node in nodes().values():
-            if _key(name) in {_key(n) for n in (node.name, *node.aliases)}:
-                return node
+    if isinstance(name, str) and _key(name) in _node_index():
+        return nodes()[_node_index()[_key(name)]]
     raise InputError(argument, name, "one of " + ", ".join(repr(n) for n in nodes()))
 
 
@@ -456,10 +461,7 @@ def benchmarks() -> Benchmarks:
     """The shipped throughput rows: the paper's 38 (Supplement S.I, the H100 data) and NVIDIA
     TensorRT-LLM's published rows for newer nodes (scripts/import_trtllm.py)."""
     parts = [read_benchmarks(_decode(f, files(DATA_PACKAGE).joinpath(f).read_bytes()), f) for f in BENCHMARK_FILES]
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
-    return total
+    return functools.reduce(operator.add, parts)
 
 
 def read_benchmarks_file(path: str | Path) -> Benchmarks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, api, catalogue
@@ -237,16 +237,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a bad command line (already reported in one line)
         return int(stop.code or 0)
+    return run_reporting_errors("inferwatt", lambda: args.func(args))
+
+
+def run_reporting_errors(prog: str, call: Callable[[], object]) -> int:
+    """Run `call`; InferWatt's errors and file-system faults become one line and exit code 2, Ctrl-C one
+    line and 130 (outputs are renamed into place only when complete, so nothing is left half-written)."""
     try:
-        args.func(args)
+        call()
     except InferWattError as err:
-        print(f"inferwatt: error: {err}", file=sys.stderr)
+        print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # a path that cannot be read or written
-        print(f"inferwatt: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        print(f"{prog}: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("inferwatt: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return INTERRUPTED
     return 0
 

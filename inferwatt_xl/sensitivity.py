@@ -22,8 +22,9 @@ from .method.sensitivity import log_variance_shares, rank_correlation
 
 ASSUMPTION_SWING = 0.20  # each numeric parameter is swung to its default x (1 -/+ 0.20), within its bounds
 TARGETS = ("median", "mean", "fleet")
-# Parameters that are not assumptions about the world: how many trials, which seed.
-NOT_ASSUMPTIONS = ("n_trials", "seed", "min_rows_own_fit")
+# Assumptions are the parameters of kind number and choice; integers (trials, seed, rows for an own fit)
+# and the node of beta are settings, not assumptions about the world.
+ASSUMPTION_KINDS = ("number", "choice")
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,11 @@ def sensitivity(model: str | Iterable[str] = "baseline", regime: str = "traditio
             return api.fleet(n=n, seed=seed, model=model, **merged).gwh_per_day
         return api.simulate(model, regime, n, seed, lever=lever, **merged).stats[target]
 
-    base = result()
-    rows = [] if target == "fleet" else _random_rows(model, regime, target, n, seed, lever, overrides)
+    if target == "fleet":
+        base, rows = result(), []
+    else:  # the base run is also the sample the random inputs are read from
+        sim = api.simulate(model, regime, n, seed, lever=lever, **overrides)
+        base, rows = sim.stats[target], _random_rows(sim, target, lever)
     rows += _assumption_rows(params, result, base)
     rows.sort(key=lambda r: r.swing, reverse=True)
     names = api.resolve_models(model)
@@ -86,41 +90,37 @@ def sensitivity(model: str | Iterable[str] = "baseline", regime: str = "traditio
     return SensitivityTable(names[0] if len(names) == 1 else names, regime, target, unit, base, rows)
 
 
-def _random_rows(model: object, regime: str, target: str, n: int, seed: api.Seed, lever: str | None,
-                 overrides: Mapping[str, object]) -> list[SensitivityRow]:
-    sim = api.simulate(model, regime, n, seed, lever=lever, **overrides)
+def _random_rows(sim: api.SimulationResult, target: str, lever: str | None) -> list[SensitivityRow]:
     names, d, params = sim.models, sim.draws, sim.params
     energy = np.vstack([sim.energy_by_model_wh[m] for m in names])  # (models, trials)
 
     def stat(values: np.ndarray) -> float:
         return api.summarise(np.ravel(values))[target]
 
-    inputs = {"PUE": d["pue"]}
+    # ln E = ln PUE + ln util - ln alpha + (model and output length), each term independent of the others:
+    # input name -> (draws, power of the input in E)
+    inputs = {"PUE": (d["pue"], 1.0)}
     independent_power = params["pnode_model"] == "independent"
     if independent_power:
-        inputs["node power (P_node / P_max)"] = d["util"]
+        inputs["node power (P_node / P_max)"] = (d["util"], 1.0)
     if lever:
-        inputs[f"alpha ({lever} lever)"] = d["alpha"]
-    # ln E = ln PUE + ln util - ln alpha + (model and output length), each term independent of the others
-    signs = {"PUE": 1.0, "node power (P_node / P_max)": 1.0, f"alpha ({lever} lever)": -1.0}
-    log_terms = {name: signs[name] * np.log(values) for name, values in inputs.items()}
+        inputs[f"alpha ({lever} lever)"] = (d["alpha"], -1.0)
+    log_terms = {name: power * np.log(values) for name, (values, power) in inputs.items()}
     log_energy = np.log(energy)
     shares = log_variance_shares(log_energy, log_terms, log_energy - sum(log_terms.values()))
 
     rows = []
     pooled = np.ravel(energy)
-    for name, values in inputs.items():
+    for name, (values, power) in inputs.items():
         lo, hi = np.percentile(values, [5, 95])
-        power = signs[name]  # E is proportional to PUE and util, inversely to alpha
         at = [stat(energy * (v / values) ** power) for v in (lo, hi)]
         rows.append(_row(name, "random", float(lo), float(hi), at[0], at[1], shares[name],
                          rank_correlation(np.tile(values, len(names)), pooled)))
 
     l_lo, l_hi = np.percentile(d["l_out_tokens"], [5, 95])
-    nodes = sim.nodes
     at_length = []
     for length in (l_lo, l_hi):
-        fixed = api.energy_by_model(nodes, params, np.full(n, length), d["util"], d["pue"], d["alpha"])
+        fixed = api.energy_by_model(sim.nodes, params, np.full(sim.n, length), d["util"], d["pue"], d["alpha"])
         at_length.append(stat(np.vstack([fixed[m] for m in names])))
     rows.append(_row("output length (L_out)" + ("" if independent_power else ", and P_node through TPS (S.IV)"),
                      "random", float(l_lo), float(l_hi), at_length[0], at_length[1], shares["output length"],
@@ -130,8 +130,8 @@ def _random_rows(model: object, regime: str, target: str, n: int, seed: api.Seed
         low, high = min(per_model, key=per_model.get), max(per_model, key=per_model.get)
         rows.append(_row("model (in the mixture)", "random", low, high, per_model[low], per_model[high],
                          shares["model"], None))
-        rows.append(SensitivityRow("model x output length (interaction)", "random", "", "", stat(energy),
-                                   stat(energy), 0.0, shares["model x output length"], None))
+        rows.append(_row("model x output length (interaction)", "random", "", "", sim.stats[target],
+                         sim.stats[target], shares["model x output length"], None))
     return rows
 
 
@@ -139,7 +139,7 @@ def _assumption_rows(params: Mapping[str, object], result, base: float) -> list[
     rows = []
     declared = catalogue.parameters()
     for name, p in declared.items():
-        if name in NOT_ASSUMPTIONS or p.kind not in ("number", "choice"):
+        if p.kind not in ASSUMPTION_KINDS:
             continue
         if p.kind == "choice":
             for alternative in p.choices:

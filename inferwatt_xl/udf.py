@@ -14,6 +14,7 @@ import math
 import sys
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,6 +22,7 @@ import xlwings as xw
 
 from . import __version__, api, catalogue
 from .errors import InferWattError, InputError
+from .sensitivity import SensitivityRow, sensitivity
 
 ERROR_PREFIX = "#IW!"
 # The API's names of inputs, as the Excel functions call them.
@@ -193,6 +195,11 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[list[Any]]:
     return [header, *rows]
 
 
+def _records(rows: list[Any], columns: tuple[str, ...]) -> tuple[tuple[Any, ...], ...]:
+    """A spilled table of dataclass rows: a header of field names, then their values (None as an empty cell)."""
+    return (columns, *(tuple("" if getattr(r, c) is None else getattr(r, c) for c in columns) for r in rows))
+
+
 # ---------------------------------------------------------------- computations (memoised)
 
 
@@ -265,12 +272,8 @@ def _hardware(model: Any, n: Any, seed: Any) -> tuple[tuple[Any, ...], ...]:
     rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"),
                         n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
                         seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default))
-    header = ("node", "gpus", "precision", "traditional_median_wh", "tts_median_wh", "alpha_vs_h100_traditional",
-              "alpha_vs_h100_tts", "tps_per_gpu_vs_h100")
-    return (header, *((r.node, r.gpus, r.precision, r.traditional_median_wh, r.tts_median_wh,
-                       "" if r.alpha_vs_h100_traditional is None else r.alpha_vs_h100_traditional,
-                       "" if r.alpha_vs_h100_tts is None else r.alpha_vs_h100_tts,
-                       "" if r.tps_per_gpu_vs_h100 is None else r.tps_per_gpu_vs_h100) for r in rows))
+    return _records(rows, ("node", "gpus", "precision", "traditional_median_wh", "tts_median_wh",
+                           "alpha_vs_h100_traditional", "alpha_vs_h100_tts", "tps_per_gpu_vs_h100"))
 
 
 def _overrides(value: Any) -> dict[str, Any]:
@@ -293,15 +296,9 @@ def _overrides(value: Any) -> dict[str, Any]:
 
 @Memo
 def _sensitivity(model: Any, regime: Any, target: Any, overrides: Any) -> tuple[tuple[Any, ...], ...]:
-    from .sensitivity import sensitivity
-
     table = sensitivity(_model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
                         _text("target", target, "median, mean or fleet", "median"), **_overrides(overrides))
-    header = ("input", "kind", "low", "high", "result_low", "result_high", "swing", "variance_share",
-              "rank_correlation")
-    return (header, *((r.input, r.kind, r.low, r.high, r.result_low, r.result_high, r.swing,
-                       "" if r.variance_share is None else r.variance_share,
-                       "" if r.rank_correlation is None else r.rank_correlation) for r in table.rows))
+    return _records(table.rows, tuple(f.name for f in fields(SensitivityRow)))
 
 
 @Memo

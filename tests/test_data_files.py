@@ -13,8 +13,8 @@ from inferwatt_xl import api, catalogue
 from inferwatt_xl.errors import DataError, InputError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-CACHED = (catalogue.parameters, catalogue.nodes, catalogue.models, catalogue._model_index, catalogue.benchmarks,
-          catalogue.paper_figures)
+CACHED = (catalogue.parameters, catalogue.nodes, catalogue.models, catalogue._model_index, catalogue._node_index,
+          catalogue.benchmarks, catalogue.paper_figures)
 
 
 def _clear() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 HOURS_PER_DAY = 24
+WH_PER_GWH = 1e9
 
 
 @dataclass(frozen=True)
@@ -36,4 +37,4 @@ def fleet_gwh_per_day(queries_per_day: float, mean_traditional_wh: float, mean_t
                       beta: float) -> float:
     """beta * sum of E over a day's queries; for N in the millions the sum is N times the mean."""
     mean_wh = (1 - tts_share) * mean_traditional_wh + tts_share * mean_tts_wh
-    return beta * queries_per_day * mean_wh / 1e9
+    return beta * queries_per_day * mean_wh / WH_PER_GWH

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..method import uniforms as hdr
+from ..method.energy import SECONDS_PER_HOUR_OVER_1000
+from ..method.fleet import HOURS_PER_DAY, WH_PER_GWH
 from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 
 # The statistics, percentiles first: the five percentiles of a row are one multi-cell array formula over
@@ -53,6 +55,30 @@ def tps_of(lout: str) -> str:
     tps_beyond_range = hold, lengths past the fit's training range count as its end."""
     held = f'IF({{p.tps_beyond_range}}="hold",MIN({lout},{{Fit.l_out_max_tokens}}),{lout})'
     return "MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(" + held + ")),{Fit.tps_max_tokens_per_s})"
+
+
+# P_node / P_max under the three readings of the paper's "log-normal centred at 0.7 with P5-P95 0.4-0.9",
+# capped at 1 (distributions.util_ppf); {z_util} is the standard normal of the draw.
+UTIL_DRAW = ('=MIN(1,IF({p.pnode_reading}="split",{p.util_median}*EXP(IF({z_util}<0,LN({p.util_median}/'
+             '{p.util_p5}),LN({p.util_p95}/{p.util_median}))/{Const.z_p95}*{z_util}),IF({p.pnode_reading}='
+             '"p5p95",EXP((LN({p.util_p5})+LN({p.util_p95}))/2+(LN({p.util_p95})-LN({p.util_p5}))/'
+             '(2*{Const.z_p95})*{z_util}),{p.util_median}*EXP({z_util}*(LN({p.util_p95})-LN({p.util_p5}))/'
+             '(2*{Const.z_p95})))))')
+# PUE from its log-normal, truncated at 1, clipped at 1 or kept (distributions.pue_ppf).
+PUE_DRAW = ('=IF({Const.pue_sigma}=0,EXP({Const.pue_mu}),IF({p.pue_below_one}="truncate",LOGNORM.INV('
+            '{Const.pue_f1}+{u_pue}*(1-{Const.pue_f1}),{Const.pue_mu},{Const.pue_sigma}),IF({p.pue_below_one}='
+            '"clip",MAX(1,LOGNORM.INV({u_pue},{Const.pue_mu},{Const.pue_sigma})),LOGNORM.INV({u_pue},'
+            '{Const.pue_mu},{Const.pue_sigma}))))')
+
+
+def energy_formula(lout: str) -> str:
+    """Eq. 1 for one Sim cell: PUE / 3.6 * P_node[kW] * L_eff / TPS, with P_node drawn or linear in TPS (S.IV)
+    and L_eff = L_out or L_in + L_out (S.III); `lout` names the Draws column of the regime's output length."""
+    tps = tps_of("{Draws." + lout + "}")
+    power = ('IF({p.pnode_model}="linear_tps",{head.power_at_lowest_tps_kw}+{head.power_per_tps_kw}*('
+             f'{tps}-{{head.tps_low}}),{{Draws.util_frac_of_p_max}}*{{Fit.p_max_kw}})')
+    tokens = f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},{{Draws.{lout}}})'
+    return f'=IF({{head.model}}="","",{{Draws.pue}}/{SECONDS_PER_HOUR_OVER_1000:g}*{power}*{tokens}/{tps})'
 
 
 def stat_formula(values: str, stat: float | None) -> str:
@@ -118,7 +144,11 @@ def share_formula(regime: str) -> Callable[[int], str]:
     return lambda i: formulas[keys[i]]
 
 
-# Fleet sheet rows: key -> (label, formula template, defined name of the value).
+# The engine's constants (method/fleet.py) as formula text: hours per day, Wh per GWh.
+_HOURS, _WH_PER_GWH = f"{HOURS_PER_DAY:g}", f"{WH_PER_GWH:.0f}"
+
+# Fleet sheet rows: key -> (label, formula template, defined name of the value). The four baseline means
+# are array formulas (FLEET_ARRAY_ROWS).
 FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
     "p_max": ("P_max of the beta node (kW)", "=INDEX({all.Node.p_max_kw},MATCH({p.beta_node},{all.Node.name},0))",
               "Fleet_P_max_kW"),
@@ -127,9 +157,10 @@ FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
     "mean_load": ("mean daily load f (sinusoid between min and max)", "=({p.load_min_frac}+{p.load_max_frac})/2",
                   "Mean_Load_Frac"),
     "e_sin": ("node energy, sinusoidal load (kWh/day)",
-              "={n.Fleet_P_idle_kW}*24+({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})*24*{n.Mean_Load_Frac}",
+              "={n.Fleet_P_idle_kW}*" + _HOURS + "+({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})*" + _HOURS
+              + "*{n.Mean_Load_Frac}",
               "E_Node_Sin_kWh_per_day"),
-    "e_uniform": ("node energy, full load (kWh/day)", "={n.Fleet_P_max_kW}*24", "E_Node_Uniform_kWh_per_day"),
+    "e_uniform": ("node energy, full load (kWh/day)", "={n.Fleet_P_max_kW}*" + _HOURS, "E_Node_Uniform_kWh_per_day"),
     "beta_util": ("beta_util = (1/f) * E_sin / E_uniform",
                   "={n.E_Node_Sin_kWh_per_day}/{n.E_Node_Uniform_kWh_per_day}/{n.Mean_Load_Frac}", "Beta_Util"),
     "beta": ("beta = redundancy * beta_util * interconnect",
@@ -145,16 +176,19 @@ FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
                           "=" + stat_formula(baseline_values("tts", "alpha_improved"), None), "Mean_TTS_Improved_Wh"),
     "queries": ("queries per day (input)", "={p.queries_per_day}", None),
     "tts_share": ("share of test-time-scaling queries (input)", "={p.tts_share}", None),
-    "fleet_baseline": ("all traditional (GWh/day)", "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Wh}/1E9",
+    "fleet_baseline": ("all traditional (GWh/day)",
+                       "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Wh}/" + _WH_PER_GWH,
                        "Fleet_Baseline_GWh_per_day"),
     "fleet_baseline_improved": ("all traditional, improved (GWh/day)",
-                                "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Improved_Wh}/1E9",
+                                "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Improved_Wh}/" + _WH_PER_GWH,
                                 "Fleet_Baseline_Improved_GWh_per_day"),
     "fleet_mixed": ("mix with the test-time-scaling share (GWh/day)",
                     "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Wh}+{p.tts_share}*"
-                    "{n.Mean_TTS_Wh})/1E9", "Fleet_Mixed_GWh_per_day"),
+                    "{n.Mean_TTS_Wh})/" + _WH_PER_GWH, "Fleet_Mixed_GWh_per_day"),
     "fleet_mixed_improved": ("mix, improved (GWh/day)",
                              "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Improved_Wh}+"
-                             "{p.tts_share}*{n.Mean_TTS_Improved_Wh})/1E9", "Fleet_Mixed_Improved_GWh_per_day"),
+                             "{p.tts_share}*{n.Mean_TTS_Improved_Wh})/" + _WH_PER_GWH,
+                             "Fleet_Mixed_Improved_GWh_per_day"),
 }
+FLEET_ARRAY_ROWS = ("mean_traditional", "mean_tts", "mean_traditional_improved", "mean_tts_improved")
 

@@ -124,6 +124,11 @@ class Table:
         text = f"${letter}${self.first_row}:${letter}${self.last_row}"
         return f"{quote_sheetname(self.sheet)}!{text}" if sheet else text
 
+    def head_span(self, key: str, first: str, last: str) -> str:
+        """Absolute reference, with the sheet, of the columns first..last in one head row."""
+        row = self.head_row(key)
+        return f"{quote_sheetname(self.sheet)}!${self.letter(first)}${row}:${self.letter(last)}${row}"
+
     def block(self, first: str, last: str, *, sheet: bool = True) -> str:
         """Absolute reference of the columns first..last over all rows."""
         text = f"${self.letter(first)}${self.first_row}:${self.letter(last)}${self.last_row}"

@@ -30,18 +30,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import __version__, api, catalogue, reproduce
 from ..reproduce import TORNADO_ROWS
 from ..sensitivity import ASSUMPTION_SWING, sensitivity
-from .excel import MAX_PROMPT_CHARS, MAX_TITLE_CHARS, check_defined_names, fit_text, names_in
+from .excel import MAX_PROMPT_CHARS, MAX_TITLE_CHARS, ExcelRuleError, check_defined_names, fit_text
 from .formulas import (
+    FLEET_ARRAY_ROWS,
     FLEET_ROWS,
     PERCENTILES,
+    PUE_DRAW,
     REGIMES,
     REGIMES_BY_SHEET,
     SHARE_ROWS,
     STATS,
+    UTIL_DRAW,
     audit_formula,
     baseline_mask,
     baseline_values,
     energy_block,
+    energy_formula,
     hdr_template,
     input_name,
     share_formula,
@@ -61,6 +65,7 @@ WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
 FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
+EXCEL_DEFAULT_WIDTH = 8.43  # Excel's width of a column never sized, in character units
 NUM = "0.0000"
 WH = "0.0000"
 
@@ -76,7 +81,7 @@ class StandaloneWorkbook:
         self.params = catalogue.parameters()
         self.models = list(catalogue.models().values())
         if len(self.models) > self.slots:
-            raise ValueError(f"{len(self.models)} models in the catalogue, the template has {self.slots} slots")
+            raise ExcelRuleError(f"{len(self.models)} models in the catalogue, the template has {self.slots} slots")
         self.grid = Grid({p: input_name(p) for p in self.params})
         self.wb = Workbook()
         self.wb.remove(self.wb.active)
@@ -205,22 +210,13 @@ class StandaloneWorkbook:
                   Column("pue_mu", "PUE mu", "=(LN({p.pue_p5})+LN({p.pue_p95}))/2", NUM),
                   Column("pue_sigma", "PUE sigma", "=(LN({p.pue_p95})-LN({p.pue_p5}))/(2*{z_p95})", NUM),
                   Column("pue_f1", "PUE CDF at 1", "=IF({pue_sigma}=0,0,NORMSDIST(-{pue_mu}/{pue_sigma}))", NUM)]
-        for lever in ("model", "serving", "hardware", "improved"):
+        for lever in api.ALPHA_LEVERS:
             p5, p95 = f"{{p.alpha_{lever}_p5}}", f"{{p.alpha_{lever}_p95}}"
             consts += [Column(f"a_{lever}_mu", f"alpha {lever} mu", f"=(LN({p5})+LN({p95}))/2", NUM),
                        Column(f"a_{lever}_sigma", f"alpha {lever} sigma",
                               f"=(LN({p95})-LN({p5}))/(2*{{z_p95}})", NUM)]
         g.add(Table("Const", "Draws", consts, 4, 1))
 
-        util = ('=MIN(1,IF({p.pnode_reading}="split",{p.util_median}*EXP(IF({z_util}<0,LN({p.util_median}/'
-                '{p.util_p5}),LN({p.util_p95}/{p.util_median}))/{Const.z_p95}*{z_util}),IF({p.pnode_reading}='
-                '"p5p95",EXP((LN({p.util_p5})+LN({p.util_p95}))/2+(LN({p.util_p95})-LN({p.util_p5}))/'
-                '(2*{Const.z_p95})*{z_util}),{p.util_median}*EXP({z_util}*(LN({p.util_p95})-LN({p.util_p5}))/'
-                '(2*{Const.z_p95})))))')
-        pue = ('=IF({Const.pue_sigma}=0,EXP({Const.pue_mu}),IF({p.pue_below_one}="truncate",LOGNORM.INV('
-               '{Const.pue_f1}+{u_pue}*(1-{Const.pue_f1}),{Const.pue_mu},{Const.pue_sigma}),IF({p.pue_below_one}='
-               '"clip",MAX(1,LOGNORM.INV({u_pue},{Const.pue_mu},{Const.pue_sigma})),LOGNORM.INV({u_pue},'
-               '{Const.pue_mu},{Const.pue_sigma}))))')
         uniforms = [Column(f"u_{v}", f"uniform {v}", hdr_template(api.VARIABLE_IDS[v]), "0.000000")
                     for v in api.VARIABLE_IDS]
         g.add(Table("Draws", "Draws", [
@@ -230,20 +226,16 @@ class StandaloneWorkbook:
             Column("l_out_tts_tokens", "L_out test-time scaling (tokens)",
                    "=-LN(1-{u_l_out})*{p.l_out_median_tts_tokens}/LN(2)", "0.0"),
             Column("z_util", "z of P_node", "=NORM.S.INV({u_util})", NUM),
-            Column("util_frac_of_p_max", "P_node / P_max", util, NUM),
-            Column("pue", "PUE", pue, NUM),
+            Column("util_frac_of_p_max", "P_node / P_max", UTIL_DRAW, NUM),
+            Column("pue", "PUE", PUE_DRAW, NUM),
             *[Column(f"alpha_{lever}", f"alpha {lever}",
                      f"=LOGNORM.INV({{u_alpha_{lever}}},{{Const.a_{lever}_mu}},{{Const.a_{lever}_sigma}})", NUM)
-              for lever in ("model", "serving", "hardware", "improved")],
-            Column("alpha_combined", "alpha combined (product)", "={alpha_model}*{alpha_serving}*{alpha_hardware}",
-                   NUM)], 8, self.trials))
+              for lever in api.ALPHA_LEVERS],
+            Column("alpha_combined", "alpha combined (product)",
+                   "=" + "*".join(f"{{{alpha}}}" for alpha in api.LEVER_ALPHAS["combined"]), NUM)], 8, self.trials))
 
         for sheet, _, lout in REGIMES.values():
-            tps = tps_of("{Draws." + lout + "}")
-            power = ('IF({p.pnode_model}="linear_tps",{head.power_at_lowest_tps_kw}+{head.power_per_tps_kw}*('
-                     f'{tps}-{{head.tps_low}}),{{Draws.util_frac_of_p_max}}*{{Fit.p_max_kw}})')
-            tokens = f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},{{Draws.{lout}}})'
-            energy = f'=IF({{head.model}}="","",{{Draws.pue}}/3.6*{power}*{tokens}/{tps})'
+            energy = energy_formula(lout)
             # mean ln(Wh) of the baseline slots of a trial; IF is lazy, so an empty slot's "" is never LN'd
             terms = "+".join(f"IF({{headof.slot_{k}.in_baseline}},LN({{slot_{k}}}),0)" for k in slot_range)
             flags = "{n.BASELINE_FLAGS_" + REGIMES_BY_SHEET[sheet].upper() + "}"
@@ -268,7 +260,7 @@ class StandaloneWorkbook:
                      '=IF({model}="","",' + expr + ")", WH)
               for regime in REGIMES for side, label, expr in (
                   ("minus", "- P25", f"{{{regime}_median}}-{{{regime}_p25}}"),
-                  ("plus", "P75 -", f"{{{regime}_p75}}-{{{regime}_median}}"))]], 4, slots))
+                  ("plus", "P75 -", f"{{{regime}_p75}}-{{{regime}_median}}"))]], 4, slots, head=("k",)))
         g.add(Table("Baseline", "Summary", [
             Column("model", "model"), *[replace(c, formula=None) for c in stat_columns],
             Column("ratio", "TTS / traditional median", "={tts_median}/{traditional_median}", "0.00")],
@@ -313,9 +305,11 @@ class StandaloneWorkbook:
             Column("traditional_median_wh", "traditional median (Wh/query)", number_format=WH, width=16),
             Column("tts_median_wh", "test-time-scaling median (Wh/query)", number_format=WH, width=16),
             Column("h100_node", "H100 reference node"),
-            Column("alpha_traditional", "H100 energy / this node's, traditional (x)", number_format="0.00", width=16),
-            Column("alpha_tts", "H100 energy / this node's, test-time scaling (x)", number_format="0.00", width=16),
-            Column("tps_per_gpu", "TPS per GPU / H100's (x)", number_format="0.00", width=14)],
+            Column("alpha_vs_h100_traditional", "H100 energy / this node's, traditional (x)", number_format="0.00",
+                   width=16),
+            Column("alpha_vs_h100_tts", "H100 energy / this node's, test-time scaling (x)", number_format="0.00",
+                   width=16),
+            Column("tps_per_gpu_vs_h100", "TPS per GPU / H100's (x)", number_format="0.00", width=14)],
             5, len(self.hardware)))
 
         self.sensitivity = {regime: sensitivity("baseline", regime, n=self.trials, seed=self.seed)
@@ -369,13 +363,6 @@ class StandaloneWorkbook:
         table = self.grid.table(key)
         write_table(self.sheets[table.sheet], self.grid, table, self.styles if header else None, values)
         return table
-
-    def _name_columns(self, key: str, names: dict[str, str]) -> None:
-        """Defined names for whole columns (or the single cell of a one-row table)."""
-        table = self.grid.table(key)
-        for column, name in names.items():
-            target = table.cell(column, 0, sheet=True, absolute=True) if table.n_rows == 1 else table.range(column)
-            define(self.wb, name, target)
 
     def _inputs(self) -> None:
         ws, st, params = self.sheets["Inputs"], self.styles, list(self.params.values())
@@ -483,7 +470,6 @@ class StandaloneWorkbook:
         put_text(ws, 2, 1, "Distribution constants from the Inputs; below, one row per trial, shared by all "
                            "models (common random numbers)").font = self.styles.note
         self._write("Const")
-        self._name_columns("Const", {"pue_mu": "PUE_MU", "pue_sigma": "PUE_SIGMA"})
         table = self._write("Draws", {"trial": list(range(1, self.trials + 1))})
         ws.freeze_panes = ws.cell(table.first_row, 2)
 
@@ -518,20 +504,18 @@ class StandaloneWorkbook:
         ws.freeze_panes = ws.cell(table.first_row, 2)
         define(self.wb, f"ENERGY_{label.upper()}_WH", table.block("slot_1", f"slot_{self.slots}"))
         for name, key in (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e")):
-            row = table.head_row(key)
-            define(self.wb, f"{name}_{label.upper()}",
-                   f"{sheet}!${table.letter('slot_1')}${row}:${table.letter(f'slot_{self.slots}')}${row}")
+            define(self.wb, f"{name}_{label.upper()}", table.head_span(key, "slot_1", f"slot_{self.slots}"))
 
     def _summary(self) -> None:
         ws, summary = self.sheets["Summary"], self.grid.table("Summary")
         self._write("Summary")
-        k_row = summary.header_row - 1  # the percentiles' k, above their columns, named PERCENTILE_K
+        k_row = summary.head_row("k")  # the percentiles' k, above their columns, named PERCENTILE_K
         put_text(ws, k_row, 1, "percentile (k)").font = self.styles.note
         for s, q in STATS:
             if q is not None:
                 ws.cell(k_row, summary.column_number(f"traditional_{s}")).value = q
-        define(self.wb, "PERCENTILE_K", f"Summary!${summary.letter('traditional_' + PERCENTILES[0])}${k_row}:"
-                                        f"${summary.letter('traditional_' + PERCENTILES[-1])}${k_row}")
+        define(self.wb, "PERCENTILE_K", summary.head_span("k", f"traditional_{PERCENTILES[0]}",
+                                                          f"traditional_{PERCENTILES[-1]}"))
         base = self._write("Baseline", {"model": ["Baseline (mixture of in_baseline models)"]}, header=False)
         for regime in REGIMES:
             self._statistics_row(ws, base, 0, regime, None)
@@ -548,10 +532,11 @@ class StandaloneWorkbook:
         self._write("Levers", {"lever": [label for _, label, _ in LEVERS]})
         for key, _, alpha in LEVERS:
             lever = alpha.removeprefix("alpha_") if alpha else None
-            if lever and lever != "combined":
+            if lever in api.ALPHA_LEVERS:
                 for end in ("p5", "p95"):
-                    write_formula(ws, table.row(key), table.column_number(f"alpha_{end}"),
-                                  f"={input_name(f'alpha_{lever}_{end}')}")
+                    column = table.column(f"alpha_{end}")
+                    render = self.grid.compile(f"={{p.alpha_{lever}_{end}}}", table, column)
+                    write_formula(ws, table.row(key), table.column_number(column.name), render(0))
             for regime in REGIMES:
                 self._statistics_row(ws, table, key, regime, alpha)
         note = ("Each lever divides every query's energy by its own log-normal alpha (P5-P95 above). 'All three "
@@ -577,15 +562,15 @@ class StandaloneWorkbook:
         ws, table = self.sheets["Fleet"], self.grid.table("Fleet")
         self._write("Fleet", {"quantity": [label for label, _, _ in FLEET_ROWS.values()],
                               "name": [name or "" for _, _, name in FLEET_ROWS.values()]})
-        for key, (label, formula, name) in FLEET_ROWS.items():
+        for key, (_, formula, name) in FLEET_ROWS.items():
             render = self.grid.compile(formula, table, table.column("value"))
             cell = write_formula(ws, table.row(key), table.column_number("value"), render(0),
-                                 array="ENERGY_" in formula)
+                                 array=key in FLEET_ARRAY_ROWS)
             cell.number_format = "#,##0" if key == "queries" else NUM
             if name:
                 define(self.wb, name, table.cell("value", key, sheet=True, absolute=True))
-            if "GWh" in label:
-                cell.fill = self.styles.result
+                if name.endswith("_GWh_per_day"):
+                    cell.fill = self.styles.result
 
     def _hardware(self) -> None:
         """The engine's hardware comparison, stamped at build: a slot per node would be needed to make it live."""
@@ -595,18 +580,7 @@ class StandaloneWorkbook:
                            "hardware and =IW_HARDWARE()). To see one live, set a model slot's node on Inputs. "
                            "Blackwell rows are FP4, Hopper rows FP8; the paper's own hardware lever is alpha "
                            "1.5-2.5 (Sec. 3 iii).").font = self.styles.note
-
-        def blank(x: float | None) -> float | str:
-            return "" if x is None else x
-
-        self._write("Hardware", {
-            "model": [r.model for r in rows], "node": [r.node for r in rows], "gpus": [r.gpus for r in rows],
-            "precision": [r.precision for r in rows],
-            "traditional_median_wh": [r.traditional_median_wh for r in rows],
-            "tts_median_wh": [r.tts_median_wh for r in rows], "h100_node": [r.h100_node or "" for r in rows],
-            "alpha_traditional": [blank(r.alpha_vs_h100_traditional) for r in rows],
-            "alpha_tts": [blank(r.alpha_vs_h100_tts) for r in rows],
-            "tps_per_gpu": [blank(r.tps_per_gpu_vs_h100) for r in rows]})
+        self._write("Hardware", _columns_of(rows, self.grid.table("Hardware")))
 
     def _sensitivity(self) -> None:
         """The engine's sensitivity of the baseline medians, stamped at build, and their tornado charts."""
@@ -626,29 +600,17 @@ class StandaloneWorkbook:
             put_text(ws, 4, table.first_col, f"Baseline {REGIMES[regime][1]} median: {result.result:.4g} Wh/query "
                                              "(values as built)").font = st.bold
             rows = result.rows
-
-            def text_or(values: list[object]) -> list[object]:
-                return [v if isinstance(v, float) else str(v) for v in values]
-
-            self._write(table.key, {
-                "input": [r.input for r in rows], "kind": [r.kind for r in rows],
-                "low": text_or([r.low for r in rows]), "high": text_or([r.high for r in rows]),
-                "result_low": [r.result_low for r in rows], "result_high": [r.result_high for r in rows],
-                "change_low": [r.result_low - result.result for r in rows],
-                "change_high": [r.result_high - result.result for r in rows], "swing": [r.swing for r in rows],
-                "variance_share": ["" if r.variance_share is None else r.variance_share for r in rows],
-                "rank_correlation": ["" if r.rank_correlation is None else r.rank_correlation for r in rows]})
+            self._write(table.key, {**_columns_of(rows, table),
+                                    "change_low": [r.result_low - result.result for r in rows],
+                                    "change_high": [r.result_high - result.result for r in rows]})
             if not rows:
                 continue
             chart = _bar(f"Tornado: baseline {REGIMES[regime][1]} median, change in Wh/query", "Wh/query", log=False)
             chart.type, chart.overlap, chart.height, chart.width = "bar", 100, 12, 18
-            top = min(TORNADO_ROWS, table.n_rows)
+            top = min(TORNADO_ROWS, table.n_rows) - 1
             for column in ("change_low", "change_high"):
-                c = table.column_number(column)
-                chart.add_data(Reference(ws, min_col=c, min_row=table.header_row, max_row=table.row(top - 1)),
-                               titles_from_data=True)
-            names = table.column_number("input")
-            chart.set_categories(Reference(ws, min_col=names, min_row=table.first_row, max_row=table.row(top - 1)))
+                chart.add_data(self._reference(table, column, last=top, header=True), titles_from_data=True)
+            chart.set_categories(self._reference(table, "input", last=top))
             chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
             chart.x_axis.tickLblPos = "low"  # input names left of the bars, not across them
             ws.add_chart(chart, ws.cell(table.last_row + 3, table.first_col).coordinate)
@@ -677,12 +639,12 @@ class StandaloneWorkbook:
                  "reproduce'.").font = self.styles.note
 
     def _live_ref(self, key: str) -> str:
-        """The workbook cell (or defined name) that computes a paper figure."""
+        """The workbook cell (or the template of the defined name) that computes a paper figure."""
         model = catalogue.paper_figures()[key].model
         if model:
             k = [m.name for m in self.models].index(model)
             return self.grid.table("Summary").cell("traditional_median", k, sheet=True, absolute=True)
-        return REPRODUCTION_CELLS[key]
+        return f"{{n.{REPRODUCTION_CELLS[key]}}}"
 
     def _charts(self) -> None:
         ws, st = self.sheets["Charts"], self.styles
@@ -701,14 +663,7 @@ class StandaloneWorkbook:
         put_text(ws, total_row + 1, 1, "baseline draws (trials x models)").font = st.bold
 
         summary, levers, fleet = (self.grid.table(k) for k in ("Summary", "Levers", "Fleet"))
-        sheets = self.sheets
-
-        def ref(table: Table, column: str, first: int | str = 0, last: int | str | None = None,
-                header: bool = False) -> Reference:
-            c = table.column_number(column)
-            top = table.header_row if header else table.row(first)
-            return Reference(sheets[table.sheet], min_col=c, max_col=c, min_row=top,
-                             max_row=table.row(table.n_rows - 1 if last is None else last))
+        ref = self._reference
 
         c1 = _bar("Figure 1: energy per query by model, median with P25-P75 (Wh, log scale)", "Wh/query")
         for regime in REGIMES:
@@ -741,9 +696,18 @@ class StandaloneWorkbook:
         ws.add_chart(c4, "L24")
         put_text(ws, hist.header_row - 1, 1, "Histogram data").font = st.bold
 
+    def _reference(self, table: Table, column: str, first: int | str = 0, last: int | str | None = None,
+                   header: bool = False) -> Reference:
+        """A chart's reference to rows first..last of a table's column (from its header when asked)."""
+        c = table.column_number(column)
+        top = table.header_row if header else table.row(first)
+        return Reference(self.sheets[table.sheet], min_col=c, max_col=c, min_row=top,
+                         max_row=table.row(table.n_rows - 1 if last is None else last))
+
     def _about(self) -> None:
         ws, st = self.sheets["About"], self.styles
-        widths = [c.width or 8.43 for c in self.grid.table("Key").columns]  # text lines span the table below
+        # the text lines span the table below them
+        widths = [c.width or EXCEL_DEFAULT_WIDTH for c in self.grid.table("Key").columns]
         lines = [*self.spec["sheets"]["About"]["lines"], "",
                  f"InferWatt version {__version__}; built with {self.trials:,} trials, seed {self.seed}. Method: "
                  "Oviedo et al. 2025, arXiv 2509.20241. To change the number of trials, rebuild: python build.py "
@@ -762,17 +726,10 @@ class StandaloneWorkbook:
         """Names valid and defined, sheets protected, printing sized; raises if an Excel rule is broken."""
         names = list(self.wb.defined_names)
         check_defined_names(names)
-        missing = self.grid.used_names - set(names)
+        missing = self.grid.used_names - set(names)  # every name reaches a formula through a template
         if missing:
-            raise ValueError(f"formulas use undefined names: {', '.join(sorted(missing))}")
+            raise ExcelRuleError(f"formulas use undefined names: {', '.join(sorted(missing))}")
         for ws in self.wb.worksheets:
-            for row in ws.iter_rows(max_row=min(ws.max_row, 60)):
-                for cell in row:
-                    text = getattr(cell.value, "text", cell.value)
-                    if isinstance(text, str) and text.startswith("=") and cell.data_type != "s":
-                        undefined = names_in(text) - set(names)
-                        if undefined:
-                            raise ValueError(f"{ws.title}!{cell.coordinate} uses undefined {sorted(undefined)}")
             ws.protection.sheet = True  # no password: Review > Unprotect Sheet
             ws.page_setup.orientation = "landscape"
             ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -787,6 +744,13 @@ class StandaloneWorkbook:
                 ws.print_area = f"A1:{bench.letter('source')}{last}"
                 ws.print_title_rows = f"{bench.header_row}:{bench.header_row}"
             ws.page_setup.fitToWidth = max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS))
+
+
+def _columns_of(rows: Sequence[object], table: Table) -> dict[str, list[object]]:
+    """The values of a table's columns read from the same-named fields of dataclass rows (None as an empty
+    cell); columns the rows have no field for are left to the caller."""
+    return {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
+            for c in table.columns if rows and hasattr(rows[0], c.name)}
 
 
 def _allowed(p: catalogue.Parameter) -> str:
@@ -807,11 +771,11 @@ def _sentences(text: str) -> list[str]:
 
 
 def _used_width(ws: Worksheet) -> float:
-    """Sum of the widths of the columns a sheet uses, in Excel's character units (8.43 when unset)."""
+    """Sum of the widths of the columns a sheet uses, in Excel's character units."""
     total = 0.0
     for i in range(1, ws.max_column + 1):
         width = ws.column_dimensions[get_column_letter(i)].width
-        total += width if width else 8.43
+        total += width if width else EXCEL_DEFAULT_WIDTH
     return total
 
 
