@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -19,7 +19,7 @@ from .catalogue import check_number, find_model
 from .errors import InputError
 from .method import distributions as dist
 from .method.energy import effective_tokens, energy_per_query_wh, power_linear_in_tps_kw
-from .method.fleet import Beta, beta_factor, fleet_gwh_per_day
+from .method.fleet import WH_PER_GWH, Beta, beta_factor, fleet_gwh_per_day
 from .method.throughput import ThroughputFit, fit_throughput
 from .method.uniforms import hdr_uniforms, numpy_uniforms
 
@@ -37,7 +37,9 @@ STATISTICS = ("median", "mean", "p5", "p25", "p75", "p95")
 
 # HDR variable numbers of the random inputs; the workbook uses the same ones.
 VARIABLE_IDS = {"l_out": 1, "util": 2, "pue": 3, "alpha_model": 4, "alpha_serving": 5, "alpha_hardware": 6,
-                "alpha_improved": 7}
+                "alpha_improved": 7, "price": 8, "wue": 9}
+# HDR variables of the outer (deployment-level) draws of a fleet spread, trials 1..deployment_draws.
+DEPLOYMENT_VARIABLE_IDS = {"pue": 10, "price": 11, "wue": 12, "alpha_improved": 13}
 # The random alphas each lever divides the energy by (names of VARIABLE_IDS).
 LEVER_ALPHAS = {**{lever: (f"alpha_{lever}",) for lever in ALPHA_LEVERS},
                 "combined": tuple(f"alpha_{lever}" for lever in COMBINED_LEVERS)}
@@ -65,7 +67,9 @@ def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, f
 # Parameters that must not decrease in this order (percentiles of one distribution, min and max of a range).
 ORDERED_PARAMETERS = (("util_p5", "util_median", "util_p95"), ("pue_p5", "pue_p95"),
                       *((f"alpha_{lever}_p5", f"alpha_{lever}_p95") for lever in ALPHA_LEVERS),
-                      ("load_min_frac", "load_max_frac"))
+                      ("load_min_frac", "load_max_frac"),
+                      ("price_usd_per_kwh_p5", "price_usd_per_kwh_median", "price_usd_per_kwh_p95"),
+                      ("wue_l_per_kwh_p5", "wue_l_per_kwh_p95"))
 
 
 def _check_order(params: Mapping[str, object], *names: str) -> None:
@@ -247,12 +251,38 @@ def _hdr_cached(n: int, variable: int, seed: int) -> np.ndarray:
     return u
 
 
-def draw_uniforms(names: Iterable[str], n: int, seed: Seed) -> dict[str, np.ndarray]:
+def draw_uniforms(names: Iterable[str], n: int, seed: Seed,
+                  variables: Mapping[str, int] = VARIABLE_IDS) -> dict[str, np.ndarray]:
     """Uniforms per random input: HDR for an int seed (shared with the workbook), numpy for a Generator."""
     if isinstance(seed, np.random.Generator):
         return {name: numpy_uniforms(n, seed) for name in names}
     seed = catalogue.parameters()["seed"].check(seed)
-    return {name: _hdr_cached(n, VARIABLE_IDS[name], seed) for name in names}
+    return {name: _hdr_cached(n, variables[name], seed) for name in names}
+
+
+def price_draws(u: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
+    """USD/kWh through the declared P5, median and P95 (two half-log-normals, like the US states' spread)."""
+    return dist.split_lognormal_ppf(u, params["price_usd_per_kwh_median"], params["price_usd_per_kwh_p5"],
+                                    params["price_usd_per_kwh_p95"])
+
+
+def wue_draws(u: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
+    """On-site WUE in L/kWh of IT energy, log-normal through its P5 and P95."""
+    return dist.lognormal_p5_p95_ppf(u, params["wue_l_per_kwh_p5"], params["wue_l_per_kwh_p95"])
+
+
+def deployment_draws(params: Mapping[str, object], seed: Seed, improved: bool) -> dict[str, np.ndarray]:
+    """The outer level of a fleet spread: one PUE, price, WUE (and improved alpha) per deployment.
+
+    These hold for a whole deployment and do not average out over its queries (issue 9).
+    """
+    m = params["deployment_draws"]
+    names = ("pue", "price", "wue", *(("alpha_improved",) if improved else ()))
+    u = draw_uniforms(names, m, seed, DEPLOYMENT_VARIABLE_IDS)
+    return {"pue": dist.pue_ppf(u["pue"], params["pue_p5"], params["pue_p95"], params["pue_below_one"]),
+            "price": price_draws(u["price"], params), "wue": wue_draws(u["wue"], params),
+            "alpha": dist.lognormal_p5_p95_ppf(u["alpha_improved"], params["alpha_improved_p5"],
+                                               params["alpha_improved_p95"]) if improved else np.ones(m)}
 
 
 @dataclass
@@ -269,6 +299,28 @@ class SimulationResult:
     energy_by_model_wh: dict[str, np.ndarray]
     energy_wh: np.ndarray = field(repr=False)
     nodes: dict[str, str] = field(default_factory=dict)  # the node each model was served on
+    benchmarks: catalogue.Benchmarks | None = field(default=None, repr=False)  # a user's set, None: shipped
+
+    def pooled(self, draw: np.ndarray) -> np.ndarray:
+        """A per-trial draw shared by all models, aligned with the pooled `energy_wh` (models one after another)."""
+        return np.tile(draw, len(self.models))
+
+    @cached_property
+    def node_seconds_by_model(self) -> dict[str, np.ndarray]:
+        """Seconds of a whole node each query occupies at the node's saturated throughput: L_eff / TPS."""
+        d, params = self.draws, self.params
+        l_eff_tokens = effective_tokens(params["l_in_tokens"], d["l_out_tokens"], params["l_eff"])
+        fits = _fits(params, self.benchmarks)
+        hold = params["tps_beyond_range"] == "hold"
+        return {m: l_eff_tokens / fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"],
+                                                                                    d["l_out_tokens"], hold)
+                for m, nd in self.nodes.items()}
+
+    @cached_property
+    def base_mean_wh(self) -> float:
+        """Mean energy per query at PUE 1 and without the lever's alpha: what a deployment's own PUE and
+        alpha multiply in a fleet spread."""
+        return float(np.mean(self.energy_wh * self.pooled(self.draws["alpha"]) / self.pooled(self.draws["pue"])))
 
     @cached_property
     def stats(self) -> dict[str, float]:
@@ -331,14 +383,15 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     alpha = np.ones(n)
     for name in alpha_names:
         lever_name = name.removeprefix("alpha_")
-        alpha = alpha * dist.alpha_ppf(u[name], params[f"alpha_{lever_name}_p5"], params[f"alpha_{lever_name}_p95"])
+        alpha = alpha * dist.lognormal_p5_p95_ppf(u[name], params[f"alpha_{lever_name}_p5"],
+                                                  params[f"alpha_{lever_name}_p95"])
 
     energy = energy_by_model(nodes, params, l_out, util, pue, alpha, benchmarks)
     pooled = np.concatenate(list(energy.values())) if len(names) > 1 else energy[names[0]]
     seed_out = "generator" if isinstance(seed, np.random.Generator) else catalogue.parameters()["seed"].check(seed)
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
-                            energy, pooled, nodes)
+                            energy, pooled, nodes, benchmarks)
 
 
 def energy_by_model(nodes: Mapping[str, str], params: Mapping[str, object], l_out: np.ndarray, util: np.ndarray,
@@ -427,17 +480,75 @@ def beta(**overrides: object) -> Beta:
     return result
 
 
+FLEET_SPREAD = ("P5-P95 of a two-level Monte Carlo: each of deployment_draws deployments draws its own PUE, "
+                "electricity price and WUE (and the improved alpha), which do not average out over its queries; "
+                "the per-query randomness inside is averaged over the day's queries.")
+
+
+@dataclass(frozen=True)
+class FleetRuns:
+    """The simulations behind a fleet: one per regime with queries, their shares, beta and the deployments."""
+
+    params: dict[str, float | int | str]
+    simulations: dict[str, SimulationResult]
+    shares: dict[str, float]  # regime -> share of the day's queries
+    beta: float
+    deployments: dict[str, np.ndarray]  # outer draws: pue, price, wue, alpha
+
+    def mix(self, per_query: Callable[[SimulationResult], float]) -> float:
+        """A per-query mean over the day's mix of regimes."""
+        return sum(share * per_query(self.simulations[r]) for r, share in self.shares.items() if share)
+
+    @property
+    def queries_per_day(self) -> float:
+        return self.params["queries_per_day"]
+
+    def per_day(self, per_query_mean: float | np.ndarray) -> float | np.ndarray:
+        """beta x N x a per-query mean: the day's total (S.V)."""
+        return self.beta * self.queries_per_day * per_query_mean
+
+    @cached_property
+    def deployment_base_wh(self) -> np.ndarray:
+        """Each deployment's mean Wh/query: the mix's energy at PUE 1 without alpha, times its PUE over its alpha."""
+        d = self.deployments
+        return d["pue"] / d["alpha"] * self.mix(lambda sim: sim.base_mean_wh)
+
+
+def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
+               model: str | Iterable[str] = "baseline", n: int | None = None, seed: Seed = None,
+               node: str | Mapping[str, str] | None = None, **overrides: object) -> FleetRuns:
+    """Simulate the regimes a fleet serves (test-time scaling only if it has a share) and its deployments."""
+    params = resolve_params({"queries_per_day": queries_per_day, "tts_share": tts_share, **overrides})
+    if not isinstance(improved, (bool, np.bool_)):
+        raise InputError("improved", improved, "true or false")
+    seed = params["seed"] if seed is None else seed
+    lever = "improved" if improved else None
+    shares = {"traditional": 1 - params["tts_share"], "tts": params["tts_share"]}
+    sims = {regime: simulate(model, regime, n, seed, lever=lever, node=node, **overrides)
+            for regime in REGIMES if regime == "traditional" or shares[regime] > 0}
+    b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
+                                       "interconnect_overhead")}).beta
+    return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, bool(improved)))
+
+
 @dataclass(frozen=True)
 class FleetResult:
-    """Daily energy of a fleet and what it was computed from."""
+    """Daily energy of a fleet, its spread over deployments, and what it was computed from."""
 
     gwh_per_day: float
+    gwh_per_day_p5: float  # two-level: over deployments (FLEET_SPREAD)
+    gwh_per_day_p50: float
+    gwh_per_day_p95: float
+    gwh_per_day_one_level_p5: float  # per-query randomness alone, summed over the day's queries
+    gwh_per_day_one_level_p95: float
     beta: float
     queries_per_day: float
     tts_share: float
     improved: bool
     mean_traditional_wh: float
     mean_tts_wh: float | None  # None when no query is test-time scaling (it was not simulated)
+    deployment_draws: int
+    spread: str = FLEET_SPREAD
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line."""
@@ -450,21 +561,18 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     """GWh/day of `queries_per_day` queries, a share `tts_share` of them test-time scaling.
 
     beta * N * (mixture mean of E); `improved` divides every query by the alpha of
-    the paper's conservative improved scenario (1.5-3x).
+    the paper's conservative improved scenario (1.5-3x). The P5-P95 is InferWatt's two-level spread.
     """
-    params = resolve_params({"queries_per_day": queries_per_day, "tts_share": tts_share, **overrides})
-    if not isinstance(improved, (bool, np.bool_)):
-        raise InputError("improved", improved, "true or false")
-    lever = "improved" if improved else None
-    means: dict[str, float | None] = {"tts": None}
-    for regime in REGIMES:
-        if regime == "tts" and params["tts_share"] == 0:
-            continue
-        means[regime] = simulate(model, regime, n, seed, lever=lever, node=node, **overrides).stats["mean"]
-    mean_tts = means["tts"] or 0.0
-    b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
-                                       "interconnect_overhead")}).beta
-    gwh = _finite(fleet_gwh_per_day(params["queries_per_day"], means["traditional"], mean_tts, params["tts_share"], b),
-                  "GWh per day")
-    return FleetResult(gwh, b, params["queries_per_day"], params["tts_share"], bool(improved),
-                       means["traditional"], means["tts"])
+    runs = fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
+    means = {regime: sim.stats["mean"] for regime, sim in runs.simulations.items()}
+    gwh = _finite(fleet_gwh_per_day(runs.queries_per_day, means["traditional"], means.get("tts", 0.0),
+                                    runs.shares["tts"], runs.beta), "GWh per day")
+    spread = np.percentile(runs.per_day(runs.deployment_base_wh) / WH_PER_GWH, [5, 50, 95])
+    # One level: the day's total of N independent queries of the mix, mean +/- z95 * sqrt(N * variance).
+    second_moment = runs.mix(lambda sim: float(np.mean(sim.energy_wh ** 2)))
+    mean_wh = runs.mix(lambda sim: sim.stats["mean"])
+    half_width = dist.Z95 * math.sqrt(max(second_moment - mean_wh ** 2, 0.0) * runs.queries_per_day)
+    one_level = [runs.beta * (runs.queries_per_day * mean_wh + sign * half_width) / WH_PER_GWH for sign in (-1, 1)]
+    return FleetResult(gwh, *(_finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,
+                       runs.queries_per_day, runs.shares["tts"], bool(improved), means["traditional"],
+                       means.get("tts"), runs.params["deployment_draws"])

@@ -71,8 +71,8 @@ class Parameter:
     group: str
     label: str
     unit: str
-    kind: str  # number | integer | choice | node
-    default: float | int | str
+    kind: str  # number | integer | choice | node | region
+    default: float | int | str | None  # None: no sourced default, the user must give one
     lower: tuple[str, float] | None
     upper: tuple[str, float] | None
     choices: tuple[str, ...]
@@ -89,7 +89,8 @@ class Parameter:
     @property
     def help(self) -> str:
         """One line for Excel's argument help and the workbook's input sheet."""
-        return f"{self.label} [{self.unit}], default {self.default}: {self.description}"
+        default = "none (give one)" if self.default is None else self.default
+        return f"{self.label} [{self.unit}], default {default}: {self.description}"
 
     def check(self, value: object, name: str | None = None) -> float | int | str:
         """Validate a user value for this parameter and return it normalised."""
@@ -185,7 +186,9 @@ REQUIRED_PARAMETERS = (
     "sparse_strategy", "min_rows_own_fit", "tps_beyond_range", "n_trials", "seed", "alpha_model_p5", "alpha_model_p95",
     "alpha_serving_p5", "alpha_serving_p95", "alpha_hardware_p5", "alpha_hardware_p95", "alpha_improved_p5",
     "alpha_improved_p95", "queries_per_day", "tts_share", "node_redundancy", "interconnect_overhead",
-    "load_min_frac", "load_max_frac", "beta_node")
+    "load_min_frac", "load_max_frac", "beta_node", "region", "carbon_intensity_g_per_kwh",
+    "water_intensity_l_per_kwh", "price_usd_per_kwh_median", "price_usd_per_kwh_p5", "price_usd_per_kwh_p95",
+    "wue_l_per_kwh_p5", "wue_l_per_kwh_p95", "hardware_usd_per_node", "hardware_lifetime_years", "deployment_draws")
 PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower", "upper", "choices",
                      "description", "source")
 
@@ -194,15 +197,15 @@ PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower
 def parameters() -> dict[str, Parameter]:
     """All parameters by name, in file order."""
     file = "parameters.csv"
-    node_names = tuple(nodes())
+    choices_of_kind = {"node": tuple(nodes()), "region": tuple(regions())}
     out: dict[str, Parameter] = {}
     seen: dict[str, int] = {}
     for i, row in enumerate(_read_csv(file, PARAMETER_COLUMNS), start=2):
         _unique(file, i, row["name"], seen)
         kind = row["kind"].strip()
-        if kind not in ("number", "integer", "choice", "node"):
-            raise DataError(file, i, "kind", "number, integer, choice or node", kind)
-        choices = node_names if kind == "node" else tuple(c for c in row["choices"].split("|") if c)
+        if kind not in ("number", "integer", "choice", "node", "region"):
+            raise DataError(file, i, "kind", "number, integer, choice, node or region", kind)
+        choices = choices_of_kind.get(kind) or tuple(c for c in row["choices"].split("|") if c)
         if kind == "choice" and not choices:
             raise DataError(file, i, "choices", "choices separated by |", row["choices"])
         for column in ("name", "label", "unit", "description", "source"):
@@ -212,7 +215,10 @@ def parameters() -> dict[str, Parameter]:
                           _parse_bound(row["upper"], file, i, "upper"), choices, row["description"].strip(),
                           row["source"].strip())
         try:
-            default = param.check(param.default if choices else _number_or_text(param.default))
+            if not param.default and kind in ("number", "integer"):
+                default = None  # no default without a source: the user gives the value
+            else:
+                default = param.check(param.default if choices else _number_or_text(param.default))
         except InputError as err:
             raise DataError(file, i, "default", param.allowed, row["default"]) from err
         out[param.name] = Parameter(**{**param.__dict__, "default": default})
@@ -233,6 +239,73 @@ def _number_or_text(raw: str) -> float | str:
 def defaults() -> dict[str, float | int | str]:
     """Every parameter's default value by name."""
     return {name: p.default for name, p in parameters().items()}
+
+
+# ---------------------------------------------------------------- regions
+
+
+@dataclass(frozen=True)
+class Region:
+    """A grid: its carbon intensity and the water consumed to generate its electricity, each with a source."""
+
+    code: str
+    name: str
+    carbon_intensity_g_per_kwh: float
+    carbon_year: int | None  # None where the source gives no year
+    carbon_source: str
+    water_intensity_l_per_kwh: float | None  # None where no source was found: water then needs an override
+    water_source: str
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+MAX_CARBON_G_PER_KWH = 2000.0  # above any grid (coal plants emit about 1,000 gCO2e/kWh)
+
+
+@cache
+def regions() -> dict[str, Region]:
+    """Regions by code (upper case), in file order."""
+    file = "regions.csv"
+    columns = ("code", "name", "carbon_intensity_g_per_kwh", "carbon_year", "carbon_source",
+               "water_intensity_l_per_kwh", "water_source")
+    out: dict[str, Region] = {}
+    seen: dict[str, int] = {}
+    for i, row in enumerate(_read_csv(file, columns), start=2):
+        code = _field(file, i, row, "code", _text, "a region code")
+        _unique(file, i, code, seen, "code")
+        water = _field(file, i, row, "water_intensity_l_per_kwh", _optional_non_negative, "a number >= 0 or empty")
+        out[code.upper()] = Region(
+            code.upper(), _field(file, i, row, "name", _text, "a region name"),
+            _field(file, i, row, "carbon_intensity_g_per_kwh", _grams_per_kwh,
+                   f"a number >= 0 and <= {MAX_CARBON_G_PER_KWH:g} gCO2e/kWh"),
+            _field(file, i, row, "carbon_year", lambda raw: _whole(raw) if raw else None, "a year or empty"),
+            _field(file, i, row, "carbon_source", _text, "a source"), water,
+            _field(file, i, row, "water_source", _text, "a source") if water is not None else "")
+    return out
+
+
+def find_region(code: object, argument: str = "region") -> Region:
+    """The region with this code (case-insensitive); InputError lists the codes."""
+    if isinstance(code, str) and code.strip().upper() in regions():
+        return regions()[code.strip().upper()]
+    raise InputError(argument, code, "one of " + ", ".join(regions()) + " (inferwatt regions lists them)")
+
+
+def _grams_per_kwh(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value <= MAX_CARBON_G_PER_KWH:
+        raise ValueError
+    return value
+
+
+def _optional_non_negative(raw: str) -> float | None:
+    if not raw:
+        return None
+    value = float(raw)
+    if value < 0:
+        raise ValueError
+    return value
 
 
 # ---------------------------------------------------------------- nodes and models

@@ -25,6 +25,8 @@ TARGETS = ("median", "mean", "fleet")
 # Assumptions are the parameters of kind number and choice; integers (trials, seed, rows for an own fit)
 # and the node of beta are settings, not assumptions about the world.
 ASSUMPTION_KINDS = ("number", "choice")
+# Inputs that do not change the energy (price, carbon, water, hardware): swinging them would only add zero rows.
+NOT_ENERGY_GROUPS = ("impacts",)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def _assumption_rows(params: Mapping[str, object], result, base: float) -> list[
     rows = []
     declared = catalogue.parameters()
     for name, p in declared.items():
-        if p.kind not in ASSUMPTION_KINDS:
+        if p.kind not in ASSUMPTION_KINDS or p.group in NOT_ENERGY_GROUPS:
             continue
         if p.kind == "choice":
             for alternative in p.choices:

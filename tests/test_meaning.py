@@ -20,7 +20,7 @@ N, SEED = 2000, 1
 Z95 = 1.6448536269514722
 # The HDR variable numbers are a contract with the workbook's Draws sheet (SPEC Sec. 4): fixed here on purpose.
 VARIABLE = {"l_out": 1, "util": 2, "pue": 3, "alpha_model": 4, "alpha_serving": 5, "alpha_hardware": 6,
-            "alpha_improved": 7}
+            "alpha_improved": 7, "price": 8, "wue": 9}
 # The paper's lever ranges (Sec. 3 and 4), typed here from the paper, not read from data/.
 PAPER_ALPHA = {"model": (1.5, 10.0), "serving": (1.5, 5.0), "hardware": (1.5, 2.5), "improved": (1.5, 3.0)}
 

@@ -50,7 +50,7 @@ def u():
 
 
 def test_lognormal_from_p5_p95(u):
-    x = dist.alpha_ppf(u, 1.5, 10)
+    x = dist.lognormal_p5_p95_ppf(u, 1.5, 10)
     assert np.percentile(x, 5) == pytest.approx(1.5, rel=REL)
     assert np.percentile(x, 95) == pytest.approx(10, rel=REL)
     assert np.median(x) == pytest.approx(math.sqrt(15), rel=REL)

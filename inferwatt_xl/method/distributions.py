@@ -55,8 +55,7 @@ def util_ppf(u: np.ndarray, reading: str, median: float, p5: float, p95: float) 
     """
     z = ndtri(u)
     if reading == "split":
-        sigma = np.where(z < 0, math.log(median / p5) / Z95, math.log(p95 / median) / Z95)
-        util = median * np.exp(sigma * z)
+        util = split_lognormal_ppf(u, median, p5, p95)
     elif reading == "p5p95":
         mu, sigma = lognormal_mu_sigma(p5, p95)
         util = np.exp(mu + sigma * z)
@@ -65,6 +64,14 @@ def util_ppf(u: np.ndarray, reading: str, median: float, p5: float, p95: float) 
     else:
         raise ValueError(f"unknown P_node reading {reading!r}")
     return np.minimum(util, 1.0)
+
+
+def split_lognormal_ppf(u: np.ndarray, median: float, p5: float, p95: float) -> np.ndarray:
+    """Two half-log-normals joined at the median: meets a P5, median and P95 that no single log-normal
+    fits (P_node's split reading; the electricity price across US states)."""
+    z = ndtri(u)
+    sigma = np.where(z < 0, math.log(median / p5) / Z95, math.log(p95 / median) / Z95)
+    return median * np.exp(sigma * z)
 
 
 def pue_ppf(u: np.ndarray, p5: float, p95: float, below_one: str) -> np.ndarray:
@@ -87,7 +94,7 @@ def pue_ppf(u: np.ndarray, p5: float, p95: float, below_one: str) -> np.ndarray:
     raise ValueError(f"unknown PUE handling {below_one!r}")
 
 
-def alpha_ppf(u: np.ndarray, p5: float, p95: float) -> np.ndarray:
-    """Efficiency multiplier alpha: log-normal through its P5 and P95."""
+def lognormal_p5_p95_ppf(u: np.ndarray, p5: float, p95: float) -> np.ndarray:
+    """A log-normal through its P5 and P95 (the levers' alpha, on-site WUE)."""
     mu, sigma = lognormal_mu_sigma(p5, p95)
     return lognormal_ppf(u, mu, sigma)

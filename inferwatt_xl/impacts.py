@@ -1,0 +1,249 @@
+"""Money, carbon, water and capacity: the API behind `inferwatt impacts`, `capacity`, IW_STAT and IW_CAPACITY.
+
+Per query, every measure comes from the same trials as the energy, so their percentiles are consistent;
+per fleet, the point estimates are beta x N x per-query means and the P5-P95 is the two-level spread
+of api.fleet. Computed here once; the faces only format.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from . import api, catalogue
+from .errors import InputError
+from .method import impacts as imp
+from .method.fleet import WH_PER_GWH
+
+MEASURES = ("energy_wh", "cost_usd", "carbon_g", "water_ml", "electricity_usd", "hardware_usd")
+HARDWARE_INPUTS = ("hardware_usd_per_node", "hardware_lifetime_years")
+
+
+def regions() -> list[catalogue.Region]:
+    """Every region of data/regions.csv with its carbon and water intensity and their sources."""
+    return list(catalogue.regions().values())
+
+
+@dataclass(frozen=True)
+class Intensities:
+    """The grid figures a run used: the region's, or the user's overrides; None where none is known."""
+
+    region: str
+    carbon_intensity_g_per_kwh: float
+    water_intensity_l_per_kwh: float | None
+
+    @classmethod
+    def of(cls, params: Mapping[str, object]) -> Intensities:
+        region = catalogue.find_region(params["region"])
+        carbon = params["carbon_intensity_g_per_kwh"]
+        water = params["water_intensity_l_per_kwh"]
+        return cls(region.code, region.carbon_intensity_g_per_kwh if carbon is None else carbon,
+                   region.water_intensity_l_per_kwh if water is None else water)
+
+
+def missing_inputs(params: Mapping[str, object], intensities: Intensities) -> list[str]:
+    """Inputs without a value that some measure needs (no default without a source)."""
+    missing = [name for name in HARDWARE_INPUTS if params[name] is None]
+    if intensities.water_intensity_l_per_kwh is None:
+        missing.append("water_intensity_l_per_kwh")
+    return missing
+
+
+@dataclass
+class ImpactsResult:
+    """Per-query energy, cost, carbon and water of one Monte Carlo run, with what was missing."""
+
+    simulation: api.SimulationResult = field(repr=False)
+    intensities: Intensities
+    missing: list[str]
+    per_query: dict[str, np.ndarray] = field(repr=False)  # measure -> pooled per-trial values
+
+    @cached_property
+    def stats(self) -> dict[str, dict[str, float] | None]:
+        """measure -> {median, mean, p5, p25, p75, p95}, or None where an input is missing."""
+        return {m: ({k: api._finite(v, f"{k} {m}") for k, v in api.summarise(self.per_query[m]).items()}
+                    if m in self.per_query else None) for m in MEASURES}
+
+    def stat(self, measure: object, stat: object) -> float:
+        """One number: `measure` (MEASURES) at `stat` (median, mean, p5, p25, p75, p95)."""
+        key = measure.strip().lower() if isinstance(measure, str) else measure
+        if key not in MEASURES:
+            raise InputError("measure", measure, "one of " + ", ".join(MEASURES))
+        which = stat.strip().lower() if isinstance(stat, str) else stat
+        if which not in api.STATISTICS:
+            raise InputError("stat", stat, "one of " + ", ".join(api.STATISTICS))
+        values = self.stats[key]
+        if values is None:
+            raise InputError(key, "missing", self._needs(key))
+        return values[which]
+
+    def _needs(self, measure: str) -> str:
+        needed = [m for m in self.missing if m in (HARDWARE_INPUTS if measure == "hardware_usd"
+                                                  else ("water_intensity_l_per_kwh",))]
+        return "a value for " + " and ".join(needed) + " (no sourced default exists)"
+
+    @property
+    def cost_usd_per_million_output_tokens(self) -> float:
+        """The mean cost per query over the mean output tokens, per million tokens."""
+        l_out = self.simulation.pooled(self.simulation.draws["l_out_tokens"])
+        return api._finite(float(np.mean(self.per_query["cost_usd"]) / np.mean(l_out) * 1e6), "cost per token")
+
+    @property
+    def notes(self) -> list[str]:
+        out = []
+        if "hardware_usd" not in self.per_query:
+            out.append("cost_usd is electricity only: give hardware_usd_per_node and hardware_lifetime_years "
+                       "to add the amortised hardware")
+        if "water_ml" not in self.per_query:
+            out.append(f"water_ml needs water_intensity_l_per_kwh: region {self.intensities.region} has no "
+                       "sourced value")
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of `inferwatt impacts`."""
+        sim = self.simulation
+        return {"model": sim.models[0] if len(sim.models) == 1 else sim.models, "regime": sim.regime,
+                "region": self.intensities.region, "n": sim.n, "seed": sim.seed, "lever": sim.lever,
+                **{m: self.stats[m] for m in MEASURES},
+                "cost_usd_per_million_output_tokens": self.cost_usd_per_million_output_tokens,
+                "carbon_intensity_g_per_kwh": self.intensities.carbon_intensity_g_per_kwh,
+                "water_intensity_l_per_kwh": self.intensities.water_intensity_l_per_kwh,
+                "missing": self.missing, "notes": self.notes}
+
+
+def impacts(model: str | Iterable[str] = "baseline", regime: str = "traditional", n: int | None = None,
+            seed: api.Seed = None, *, lever: str | None = None, node: str | Mapping[str, str] | None = None,
+            benchmarks: catalogue.Benchmarks | None = None, **overrides: object) -> ImpactsResult:
+    """Energy, cost, carbon and water per query, from one Monte Carlo (each trial also draws a price and
+    a WUE). `region=` and every other parameter of data/parameters.csv go in `overrides`."""
+    params = api.resolve_params(overrides)
+    seed = params["seed"] if seed is None else seed
+    sim = api.simulate(model, regime, n, seed, lever=lever, node=node, benchmarks=benchmarks, **overrides)
+    return _impacts_of(sim, params, seed)
+
+
+def _impacts_of(sim: api.SimulationResult, params: Mapping[str, object], seed: api.Seed) -> ImpactsResult:
+    intensities = Intensities.of(params)
+    u = api.draw_uniforms(("price", "wue"), sim.n, seed)
+    energy, pue = sim.energy_wh, sim.pooled(sim.draws["pue"])
+    electricity = imp.electricity_cost_usd(energy, sim.pooled(api.price_draws(u["price"], params)))
+    per_query = {"energy_wh": energy, "electricity_usd": electricity, "cost_usd": electricity,
+                 "carbon_g": imp.carbon_g(energy, intensities.carbon_intensity_g_per_kwh)}
+    if intensities.water_intensity_l_per_kwh is not None:
+        per_query["water_ml"] = imp.water_ml(energy, pue, sim.pooled(api.wue_draws(u["wue"], params)),
+                                             intensities.water_intensity_l_per_kwh)
+    if all(params[name] is not None for name in HARDWARE_INPUTS):
+        seconds = np.concatenate([sim.node_seconds_by_model[m] for m in sim.models])
+        per_query["hardware_usd"] = imp.hardware_usd(seconds, params["hardware_usd_per_node"],
+                                                     params["hardware_lifetime_years"])
+        per_query["cost_usd"] = electricity + per_query["hardware_usd"]
+    return ImpactsResult(sim, intensities, missing_inputs(params, intensities), per_query)
+
+
+# ---------------------------------------------------------------- capacity
+
+SPREAD_COLUMNS = ("gwh_per_day", "avg_facility_mw", "peak_facility_mw", "cost_usd_per_day", "carbon_t_per_day",
+                  "water_m3_per_day")
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """A fleet's energy, power, nodes, cost, carbon and water per day, with their two-level P5/P50/P95."""
+
+    queries_per_day: float
+    tts_share: float
+    improved: bool
+    region: str
+    nodes: int
+    gpus: int
+    nodes_by_model: dict[str, int]
+    gwh_per_day: float
+    twh_per_year: float
+    avg_facility_mw: float
+    peak_facility_mw: float
+    peak_it_mw: float
+    cost_usd_per_day: float  # electricity, plus hardware when its price and lifetime are given
+    electricity_usd_per_day: float
+    hardware_usd_per_day: float | None
+    cost_usd_per_year: float
+    carbon_t_per_day: float
+    water_m3_per_day: float | None
+    spread: dict[str, dict[str, float] | None]  # column -> {p5, p50, p95}
+    beta: float
+    missing: list[str]
+    spread_note: str = api.FLEET_SPREAD
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of `inferwatt capacity`: flat `<column>_p5/_p50/_p95` beside the point values."""
+        out = {k: v for k, v in self.__dict__.items() if k != "spread"}
+        for column, values in self.spread.items():
+            for q in ("p5", "p50", "p95"):
+                out[f"{column}_{q}"] = None if values is None else values[q]
+        return out
+
+
+def capacity(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
+             model: str | Iterable[str] = "baseline", n: int | None = None, seed: api.Seed = None,
+             node: str | Mapping[str, str] | None = None, **overrides: object) -> CapacityResult:
+    """What a fleet of `queries_per_day` needs and costs: nodes and GPUs (node-seconds per query, S.V's
+    load profile and redundancy), facility MW, GWh, USD, tCO2e and m3 of water per day."""
+    runs = api.fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
+    params = runs.params
+    seed = params["seed"] if seed is None else seed
+    per_regime = {regime: _impacts_of(sim, params, seed) for regime, sim in runs.simulations.items()}
+    intensities = next(iter(per_regime.values())).intensities
+
+    def day_total(measure: str) -> float:
+        return float(runs.per_day(runs.mix(lambda sim: float(np.mean(per_regime[sim.regime].per_query[measure])))))
+
+    load_f = (params["load_min_frac"] + params["load_max_frac"]) / 2
+    sims = list(runs.simulations.values())
+    nodes_by_model = {}
+    for name in sims[0].models:
+        seconds = runs.mix(lambda sim, name=name: float(np.mean(sim.node_seconds_by_model[name])))
+        share = 1 / len(sims[0].models)  # the mixture serves its models equally (the paper's baseline)
+        nodes_by_model[name] = math.ceil(imp.nodes_needed(runs.queries_per_day * share, seconds, load_f,
+                                                          params["node_redundancy"]))
+    node_specs = {name: catalogue.nodes()[sims[0].nodes[name]] for name in nodes_by_model}
+    beta_node = catalogue.nodes()[params["beta_node"]]
+    peak_ratio = imp.peak_to_mean_power(beta_node.p_max_kw, beta_node.p_idle_kw, load_f, params["load_max_frac"])
+
+    gwh = day_total("energy_wh") / WH_PER_GWH
+    it_gwh = float(runs.per_day(runs.mix(lambda sim: float(np.mean(sim.energy_wh / sim.pooled(sim.draws["pue"]))))
+                                )) / WH_PER_GWH
+    hardware = (sum(nodes_by_model.values()) * params["hardware_usd_per_node"]
+                / (params["hardware_lifetime_years"] * imp.DAYS_PER_YEAR)
+                if all(params[k] is not None for k in HARDWARE_INPUTS) else None)
+    electricity = day_total("electricity_usd")
+    water = day_total("water_ml") / imp.ML_PER_M3 if intensities.water_intensity_l_per_kwh is not None else None
+
+    # Two-level: per deployment, its PUE / alpha times the mix's energy at PUE 1, its price, its WUE.
+    d = runs.deployments
+    facility_wh = runs.per_day(runs.deployment_base_wh)  # per deployment, Wh/day
+    deployment = {"gwh_per_day": facility_wh / WH_PER_GWH,
+                  "avg_facility_mw": imp.average_mw(facility_wh / WH_PER_GWH),
+                  "peak_facility_mw": imp.average_mw(facility_wh / WH_PER_GWH) * peak_ratio,
+                  "cost_usd_per_day": imp.electricity_cost_usd(facility_wh, d["price"]) + (hardware or 0.0),
+                  "carbon_t_per_day": imp.carbon_g(facility_wh, intensities.carbon_intensity_g_per_kwh) / imp.G_PER_T,
+                  "water_m3_per_day": (imp.water_ml(facility_wh, d["pue"], d["wue"],
+                                                    intensities.water_intensity_l_per_kwh) / imp.ML_PER_M3
+                                       if water is not None else None)}
+    spread = {column: None if values is None else dict(zip(("p5", "p50", "p95"),
+                                                           (float(x) for x in np.percentile(values, [5, 50, 95])),
+                                                           strict=True))
+              for column, values in deployment.items()}
+    avg_mw = float(imp.average_mw(gwh))
+    result = CapacityResult(
+        runs.queries_per_day, runs.shares["tts"], bool(improved), intensities.region, sum(nodes_by_model.values()),
+        sum(count * node_specs[name].gpus for name, count in nodes_by_model.items()), nodes_by_model,
+        gwh, gwh * imp.DAYS_PER_YEAR / 1000, avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
+        electricity + (hardware or 0.0), electricity, hardware, (electricity + (hardware or 0.0)) * imp.DAYS_PER_YEAR,
+        day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities))
+    for name, value in result.to_dict().items():
+        if isinstance(value, float):
+            api._finite(value, name)
+    return result
