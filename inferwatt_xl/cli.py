@@ -66,7 +66,73 @@ def cmd_energy(a: argparse.Namespace) -> None:
 
 def cmd_fleet(a: argparse.Namespace) -> None:
     result = api.fleet(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node))
-    _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f})")
+    _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 "
+                                     f"{result.gwh_per_day_p5:.3f}-{result.gwh_per_day_p95:.3f} over deployments")
+
+
+def _impact_overrides(a: argparse.Namespace) -> dict[str, object]:
+    """--region, --price-usd-per-kwh (a fixed price), the intensities, hardware and --set NAME=VALUE."""
+    overrides: dict[str, object] = {}
+    for pair in a.set or ():
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError("--set", pair, "NAME=VALUE with NAME a parameter (inferwatt params lists them)")
+        overrides[name.strip()] = _number_or_text(value.strip())
+    if a.price_usd_per_kwh is not None:
+        price = catalogue.parameters()["price_usd_per_kwh_median"].check(a.price_usd_per_kwh, "--price-usd-per-kwh")
+        overrides.update({f"price_usd_per_kwh_{q}": price for q in ("p5", "median", "p95")})
+    named = {"region": a.region, "carbon_intensity_g_per_kwh": a.carbon_intensity_g_per_kwh,
+             "water_intensity_l_per_kwh": a.water_intensity_l_per_kwh,
+             "hardware_usd_per_node": a.hardware_usd_per_node, "hardware_lifetime_years": a.hardware_lifetime_years}
+    return {**overrides, **{k: v for k, v in named.items() if v is not None}}
+
+
+def _number_or_text(value: str) -> float | str:
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def cmd_impacts(a: argparse.Namespace) -> None:
+    from .impacts import MEASURES, impacts
+
+    result = impacts(a.model, a.regime, a.n, a.seed, lever=a.lever, node=_nodes(a.node), **_impact_overrides(a))
+    data = result.to_dict()
+    lines = [f"{', '.join(result.simulation.models)} | {result.simulation.regime} | region {data['region']} "
+             f"({data['carbon_intensity_g_per_kwh']:g} gCO2e/kWh)", "  " + " " * 16 +
+             "".join(f"{k:>12}" for k in api.STATISTICS)]
+    lines += [f"  {m:<16}" + "".join(f"{data[m][k]:>12.4g}" for k in api.STATISTICS) if data[m] else
+              f"  {m:<16} missing" for m in MEASURES]
+    lines += [f"  cost per million output tokens: {data['cost_usd_per_million_output_tokens']:.4g} USD",
+              *(f"  note: {n}" for n in data["notes"])]
+    _print(data, a.json, "\n".join(lines))
+
+
+def cmd_capacity(a: argparse.Namespace) -> None:
+    from .impacts import SPREAD_COLUMNS, capacity
+
+    r = capacity(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node), **_impact_overrides(a))
+    data = r.to_dict()
+    lines = [f"{r.queries_per_day:.4g} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
+             + (", improved" if r.improved else ""),
+             f"  nodes {r.nodes:,} ({r.gpus:,} GPUs); peak IT power {r.peak_it_mw:.1f} MW; beta {r.beta:.4f}",
+             f"  {'':<18}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
+    lines += [f"  {c:<18}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
+                                     for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
+    lines += [f"  P5-P95: {r.spread_note}", *(f"  missing: {m}" for m in r.missing)]
+    _print(data, a.json, "\n".join(lines))
+
+
+def cmd_regions(a: argparse.Namespace) -> None:
+    from .impacts import regions
+
+    rows = [r.to_dict() for r in regions()]
+    _print(rows, a.json, "\n".join(
+        f"{r['code']:<6} {r['name']:<16} {r['carbon_intensity_g_per_kwh']:>7g} gCO2e/kWh "
+        f"({r['carbon_year'] or 'year n/a'}), water "
+        + (f"{r['water_intensity_l_per_kwh']:g} L/kWh" if r["water_intensity_l_per_kwh"] is not None else "none")
+        + f"; {r['carbon_source']}" for r in rows))
 
 
 def cmd_beta(a: argparse.Namespace) -> None:
@@ -202,6 +268,36 @@ def parser() -> argparse.ArgumentParser:
                    help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
     s.add_argument("--n", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)
+
+    def impact_options(s: argparse.ArgumentParser) -> None:
+        s.add_argument("--region", default=None, help="grid region code (default WORLD; inferwatt regions)")
+        s.add_argument("--price-usd-per-kwh", type=float, default=None,
+                       help="a fixed electricity price (default: the EIA 2023 industrial range, drawn)")
+        s.add_argument("--carbon-intensity-g-per-kwh", type=float, default=None, help="overrides the region's")
+        s.add_argument("--water-intensity-l-per-kwh", type=float, default=None, help="overrides the region's")
+        s.add_argument("--hardware-usd-per-node", type=float, default=None, help="node price (no default)")
+        s.add_argument("--hardware-lifetime-years", type=float, default=None, help="amortisation (no default)")
+        s.add_argument("--set", action="append", default=None, metavar="NAME=VALUE",
+                       help="any parameter of inferwatt params (repeatable)")
+        s.add_argument("--node", action="append", default=None,
+                       help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
+        s.add_argument("--n", type=int, default=None)
+        s.add_argument("--seed", type=int, default=None)
+
+    s = add("impacts", cmd_impacts, "energy, cost, carbon and water per query (percentiles from the same trials)")
+    s.add_argument("--model", default="baseline")
+    s.add_argument("--regime", default="traditional")
+    s.add_argument("--lever", default=None)
+    impact_options(s)
+
+    s = add("capacity", cmd_capacity, "what a fleet needs: nodes, GPUs, MW, GWh, cost, carbon and water per day, "
+                                      "with a two-level P5-P95 over deployments")
+    s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
+    s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
+    s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
+    impact_options(s)
+
+    add("regions", cmd_regions, "grid regions: carbon and water intensity of electricity, with year and source")
 
     s = add("sensitivity", cmd_sensitivity, "what drives a result: every random input, assumption and choice, "
                                             "sorted by swing (a tornado PNG with --out)")
