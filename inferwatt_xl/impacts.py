@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
@@ -62,11 +61,28 @@ class ImpactsResult:
     missing: list[str]
     per_query: dict[str, np.ndarray] = field(repr=False)  # measure -> pooled per-trial values
 
-    @cached_property
+    _stats: dict[str, dict[str, float] | None] = field(default_factory=dict, repr=False)
+
+    def measure_stats(self, measure: str) -> dict[str, float] | None:
+        """{median, mean, p5, p25, p75, p95} of one measure (computed when first asked), None if an input is
+        missing. A single statistic in a cell should not pay for the percentiles of every measure."""
+        if measure not in self._stats:
+            values = self.per_query.get(measure)
+            self._stats[measure] = None if values is None else {
+                k: api._finite(v, f"{k} {measure}") for k, v in api.summarise(values).items()}
+        return self._stats[measure]
+
+    @property
     def stats(self) -> dict[str, dict[str, float] | None]:
         """measure -> {median, mean, p5, p25, p75, p95}, or None where an input is missing."""
-        return {m: ({k: api._finite(v, f"{k} {m}") for k, v in api.summarise(self.per_query[m]).items()}
-                    if m in self.per_query else None) for m in MEASURES}
+        return {m: self.measure_stats(m) for m in MEASURES}
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the per-trial arrays (the Excel functions' memo is bounded by it)."""
+        sim = self.simulation
+        arrays = [*self.per_query.values(), *sim.draws.values(), *sim.energy_by_model_wh.values(), sim.energy_wh]
+        return sum(a.nbytes for a in {id(a): a for a in arrays}.values())
 
     def stat(self, measure: object, stat: object) -> float:
         """One number: `measure` (MEASURES) at `stat` (median, mean, p5, p25, p75, p95)."""
@@ -76,15 +92,19 @@ class ImpactsResult:
         which = stat.strip().lower() if isinstance(stat, str) else stat
         if which not in api.STATISTICS:
             raise InputError("stat", stat, "one of " + ", ".join(api.STATISTICS))
-        values = self.stats[key]
+        values = self.measure_stats(key)
         if values is None:
-            raise InputError(key, "missing", self._needs(key))
+            name = self.needs(key)[0]
+            raise InputError(name, "no value", f"given to compute {key} (no sourced default exists): "
+                                               f"{catalogue.parameters()[name].allowed}")
         return values[which]
 
-    def _needs(self, measure: str) -> str:
-        needed = [m for m in self.missing if m in (HARDWARE_INPUTS if measure == "hardware_usd"
-                                                  else ("water_intensity_l_per_kwh",))]
-        return "a value for " + " and ".join(needed) + " (no sourced default exists)"
+    def needs(self, measure: str) -> list[str]:
+        """The missing inputs a measure needs (empty if it was computed)."""
+        if measure in self.per_query:
+            return []
+        return [m for m in self.missing if m in (HARDWARE_INPUTS if measure == "hardware_usd"
+                                                 else ("water_intensity_l_per_kwh",))]
 
     @property
     def cost_usd_per_million_output_tokens(self) -> float:

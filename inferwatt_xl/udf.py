@@ -22,6 +22,7 @@ import xlwings as xw
 
 from . import __version__, api, catalogue
 from .errors import InferWattError, InputError
+from .impacts import MEASURES, SPREAD_COLUMNS, CapacityResult, ImpactsResult, capacity, impacts, regions
 from .sensitivity import SensitivityRow, sensitivity
 
 ERROR_PREFIX = "#IW!"
@@ -101,7 +102,7 @@ def _key(value: Any) -> Any:
 
 def _size(value: Any) -> int:
     """Bytes a memoised result holds (roughly; arrays and tables of floats dominate)."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.ndarray, ImpactsResult)):
         return value.nbytes
     if isinstance(value, tuple):
         return sys.getsizeof(value) + sum(_size(v) for v in value[:1]) * len(value)
@@ -225,12 +226,33 @@ def _tps(model: Any, lin: Any, lout: Any, node: Any) -> float:
                    _number("Lout", lout, "a number > 0"), node=_node(node))
 
 
+def _overrides(value: Any) -> dict[str, Any]:
+    """A two-column range of parameter names and values (the shape =IW_PARAMS() spills); empty rows skipped."""
+    if _blank(value):
+        return {}
+    allowed = "a two-column range of parameter names and values (see =IW_PARAMS())"
+    rows = value if isinstance(value, tuple) else None
+    if rows is None or not all(isinstance(r, tuple) and len(r) == 2 for r in rows):
+        raise InputError("overrides", "a range of another shape" if isinstance(value, tuple) else value, allowed)
+    out = {}
+    for name, setting in rows:
+        if _blank(name):
+            continue
+        if not isinstance(name, str) or name.strip() not in _P:
+            raise InputError("overrides", name, "parameter names of =IW_PARAMS() in the first column")
+        out[name.strip()] = None if _blank(setting) else setting
+    return out
+
+
 def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: Any, pue_p95: Any,
-                pnode_reading: Any, lin: Any, lout_median: Any, node: Any = None) -> api.SimulationResult:
-    overrides = {"pue_p5": None if _blank(pue_p5) else _number("PUE_P5", pue_p5, _P["pue_p5"].allowed),
-                 "pue_p95": None if _blank(pue_p95) else _number("PUE_P95", pue_p95, _P["pue_p95"].allowed),
-                 "pnode_reading": None if _blank(pnode_reading) else pnode_reading,
-                 "l_in_tokens": None if _blank(lin) else _number("Lin", lin, _P["l_in_tokens"].allowed)}
+                pnode_reading: Any, lin: Any, lout_median: Any, node: Any = None,
+                more: Any = None) -> api.SimulationResult:
+    named = {"pue_p5": None if _blank(pue_p5) else _number("PUE_P5", pue_p5, _P["pue_p5"].allowed),
+             "pue_p95": None if _blank(pue_p95) else _number("PUE_P95", pue_p95, _P["pue_p95"].allowed),
+             "pnode_reading": None if _blank(pnode_reading) else pnode_reading,
+             "l_in_tokens": None if _blank(lin) else _number("Lin", lin, _P["l_in_tokens"].allowed)}
+    # an argument given in its own cell wins over the same parameter in the overrides range
+    overrides = {**_overrides(more), **{k: v for k, v in named.items() if v is not None}}
     return api.simulate(
         _model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
         n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
@@ -258,40 +280,75 @@ def _samples(*args: Any) -> np.ndarray:
     return column
 
 
+def _n(n: Any) -> int:
+    return _number("n", n, _P["n_trials"].allowed, _P["n_trials"].default)
+
+
+def _seed(seed: Any) -> int:
+    return _number("seed", seed, _P["seed"].allowed, _P["seed"].default)
+
+
 @Memo
-def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any) -> float:
+def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any, overrides: Any) -> float:
     return api.fleet(_number("queries_per_day", queries, _P["queries_per_day"].allowed),
                      None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
-                     _bool("improved", improved),
-                     n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
-                     seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default)).gwh_per_day
+                     _bool("improved", improved), n=_n(n), seed=_seed(seed), **_overrides(overrides)).gwh_per_day
 
 
 @Memo
-def _hardware(model: Any, n: Any, seed: Any) -> tuple[tuple[Any, ...], ...]:
-    rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"),
-                        n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
-                        seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default))
+def _impacts(model: Any, regime: Any, overrides: Any, n: Any, seed: Any) -> ImpactsResult:
+    """The run behind IW_STAT and IW_IMPACTS: its per-trial arrays are kept (and counted against the memo's
+    bytes), each measure's statistics computed when first asked."""
+    return impacts(_model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
+                   _n(n), _seed(seed), **_overrides(overrides))
+
+
+@Memo
+def _impact_table(model: Any, regime: Any, overrides: Any, n: Any, seed: Any) -> tuple[tuple[Any, ...], ...]:
+    """(measure, median, mean, p5, p25, p75, p95) rows; a measure whose input is missing says which."""
+    result = _impacts(model, regime, overrides, n, seed)
+    rows = []
+    for m in MEASURES:
+        stats = result.stats[m]
+        rows.append((m, *(stats[k] for k in api.STATISTICS)) if stats else
+                    (m, *[_error(f"{m} needs {' and '.join(result.needs(m))}: no sourced default "
+                                 "exists, give them in overrides")] * len(api.STATISTICS)))
+    return (("measure", *api.STATISTICS), *rows)
+
+
+def _stat(model: Any, measure: Any, stat: Any, regime: Any, overrides: Any, n: Any, seed: Any) -> float:
+    return _impacts(model, regime, overrides, n, seed).stat(measure, stat)
+
+
+CAPACITY_UNITS = {"gwh_per_day": "GWh/day", "avg_facility_mw": "MW", "peak_facility_mw": "MW",
+                  "cost_usd_per_day": "USD/day", "carbon_t_per_day": "tCO2e/day", "water_m3_per_day": "m3/day"}
+
+
+@Memo
+def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: Any,
+              seed: Any) -> tuple[tuple[Any, ...], ...]:
+    r: CapacityResult = capacity(
+        _number("queries_per_day", queries, _P["queries_per_day"].allowed),
+        None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
+        _bool("improved", improved), n=_n(n), seed=_seed(seed), **_overrides(overrides))
+    rows = [("nodes", r.nodes, "", "", "", "nodes"), ("gpus", r.gpus, "", "", "", "GPUs"),
+            ("peak_it_mw", r.peak_it_mw, "", "", "", "MW"), ("twh_per_year", r.twh_per_year, "", "", "", "TWh/year"),
+            ("cost_usd_per_year", r.cost_usd_per_year, "", "", "", "USD/year")]
+    for column in SPREAD_COLUMNS:
+        value, spread = getattr(r, column), r.spread[column]
+        rows.append((column, "" if value is None else value,
+                     *(("", "", "") if spread is None else (spread["p5"], spread["p50"], spread["p95"])),
+                     CAPACITY_UNITS[column]))
+    rows += [("missing", ", ".join(r.missing) or "none", "", "", "", ""), ("P5-P95", r.spread_note, "", "", "", "")]
+    return (("quantity", "value", "p5", "p50", "p95", "unit"), *rows)
+
+
+@Memo
+def _hardware(model: Any, n: Any, seed: Any, overrides: Any) -> tuple[tuple[Any, ...], ...]:
+    rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"), n=_n(n), seed=_seed(seed),
+                        **_overrides(overrides))
     return _records(rows, ("node", "gpus", "precision", "traditional_median_wh", "tts_median_wh",
                            "alpha_vs_h100_traditional", "alpha_vs_h100_tts", "tps_per_gpu_vs_h100"))
-
-
-def _overrides(value: Any) -> dict[str, Any]:
-    """A two-column range of parameter names and values (the shape =IW_PARAMS() spills); empty rows skipped."""
-    if _blank(value):
-        return {}
-    allowed = "a two-column range of parameter names and values (see =IW_PARAMS())"
-    rows = value if isinstance(value, tuple) else None
-    if rows is None or not all(isinstance(r, tuple) and len(r) == 2 for r in rows):
-        raise InputError("overrides", "a range of another shape" if isinstance(value, tuple) else value, allowed)
-    out = {}
-    for name, setting in rows:
-        if _blank(name):
-            continue
-        if not isinstance(name, str) or name.strip() not in _P:
-            raise InputError("overrides", name, "parameter names of =IW_PARAMS() in the first column")
-        out[name.strip()] = None if _blank(setting) else setting
-    return out
 
 
 @Memo
@@ -317,6 +374,8 @@ _MC_DOCS = {
     "PUE_P5": _doc("pue_p5"), "PUE_P95": _doc("pue_p95"), "Pnode_reading": _doc("pnode_reading"),
     "Lin": _doc("l_in_tokens"), "Lout_median": "Median output tokens (overrides the regime's median)",
     "node": "Node serving the model(s), e.g. 8xB200 (see =IW_NODES()); empty for each model's own node",
+    "overrides": "Two-column range of parameter names and values (the shape =IW_PARAMS() spills), e.g. "
+                 "region | USA; reaches every declared parameter",
 }
 ARG_DOCS: dict[str, dict[str, str]] = {}  # function -> argument -> help, also used by the xlwings Lite wrapper
 
@@ -358,29 +417,67 @@ def IW_TPS(model, Lin, Lout, node=None):
 @xw.func
 @_args(**_MC_DOCS)
 def IW_MONTECARLO(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
-                  Pnode_reading=None, Lin=None, Lout_median=None, node=None):
+                  Pnode_reading=None, Lin=None, Lout_median=None, node=None, overrides=None):
     """Monte Carlo statistics of Wh per query: a two-column table (statistic, Wh_per_query)."""
     result = _cell(_montecarlo, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median,
-                   node)
+                   node, overrides)
     return result if isinstance(result, str) else _rows(result)
 
 
 @xw.func
 @_args(**_MC_DOCS)
 def IW_SAMPLES(model, regime="traditional", n=None, seed=None, lever=None, PUE_P5=None, PUE_P95=None,
-               Pnode_reading=None, Lin=None, Lout_median=None, node=None):
+               Pnode_reading=None, Lin=None, Lout_median=None, node=None, overrides=None):
     """The Monte Carlo draws of Wh per query as one column (for a histogram)."""
-    result = _cell(_samples, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median, node)
+    result = _cell(_samples, model, regime, n, seed, lever, PUE_P5, PUE_P95, Pnode_reading, Lin, Lout_median, node,
+                   overrides)
     return result if isinstance(result, str) else result.tolist()
 
 
 @xw.func
 @_args(queries_per_day=_doc("queries_per_day"), tts_share=_doc("tts_share"),
        improved="TRUE to divide every query by the improved scenario's alpha (1.5-3x)", n=_doc("n_trials"),
-       seed=_doc("seed"))
-def IW_FLEET(queries_per_day, tts_share=None, improved=None, n=None, seed=None):
+       seed=_doc("seed"), overrides=_MC_DOCS["overrides"])
+def IW_FLEET(queries_per_day, tts_share=None, improved=None, n=None, seed=None, overrides=None):
     """GWh per day of a fleet of the baseline models, including beta (paper Sec. 4)."""
-    return _cell(_fleet, queries_per_day, tts_share, improved, n, seed)
+    return _cell(_fleet, queries_per_day, tts_share, improved, n, seed, overrides)
+
+
+@xw.func
+@_args(model=_MC_DOCS["model"], measure="One of " + ", ".join(MEASURES),
+       stat="One of " + ", ".join(api.STATISTICS), regime=_MC_DOCS["regime"], overrides=_MC_DOCS["overrides"],
+       n=_doc("n_trials"), seed=_doc("seed"))
+def IW_STAT(model, measure, stat, regime="traditional", overrides=None, n=None, seed=None):
+    """One number: a statistic of energy, cost, carbon or water per query (for data tables and sweeps)."""
+    return _cell(_stat, model, measure, stat, regime, overrides, n, seed)
+
+
+@xw.func
+@_args(model=_MC_DOCS["model"], regime=_MC_DOCS["regime"], overrides=_MC_DOCS["overrides"], n=_doc("n_trials"),
+       seed=_doc("seed"))
+def IW_IMPACTS(model="baseline", regime="traditional", overrides=None, n=None, seed=None):
+    """Energy (Wh), cost (USD), carbon (gCO2e) and water (mL) per query: measures x statistics, from the same
+    trials."""
+    result = _cell(_impact_table, model, regime, overrides, n, seed)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
+@_args(queries_per_day=_doc("queries_per_day"), tts_share=_doc("tts_share"), overrides=_MC_DOCS["overrides"],
+       improved="TRUE to divide every query by the improved scenario's alpha (1.5-3x)", n=_doc("n_trials"),
+       seed=_doc("seed"))
+def IW_CAPACITY(queries_per_day, tts_share=None, overrides=None, improved=None, n=None, seed=None):
+    """What a fleet needs: nodes, GPUs, MW, GWh, USD, tCO2e and m3 of water per day, with a two-level P5/P50/P95
+    over deployments."""
+    result = _cell(_capacity, queries_per_day, tts_share, overrides, improved, n, seed)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
+def IW_REGIONS():
+    """Grid regions: carbon intensity (gCO2e/kWh) and water intensity of electricity (L/kWh), year and source."""
+    return _cell(lambda: _rows(_records(regions(), ("code", "name", "carbon_intensity_g_per_kwh", "carbon_year",
+                                                    "water_intensity_l_per_kwh", "carbon_source", "water_source"))))
 
 
 @xw.func
@@ -392,11 +489,12 @@ def IW_BETA(load_min=None, load_max=None, redundancy=None, interconnect=None, no
 
 
 @xw.func
-@_args(model="Model name or alias (see =IW_MODELS())", n=_doc("n_trials"), seed=_doc("seed"))
-def IW_HARDWARE(model, n=None, seed=None):
+@_args(model="Model name or alias (see =IW_MODELS())", n=_doc("n_trials"), seed=_doc("seed"),
+       overrides=_MC_DOCS["overrides"])
+def IW_HARDWARE(model, n=None, seed=None, overrides=None):
     """The measured hardware lever: median Wh/query of the model on every node with throughput data, and the
     ratio to its H100 node."""
-    result = _cell(_hardware, model, n, seed)
+    result = _cell(_hardware, model, n, seed, overrides)
     return result if isinstance(result, str) else _rows(result)
 
 
@@ -433,7 +531,8 @@ def IW_NODES():
 def IW_PARAMS():
     """Every parameter: name, label, unit, default, allowed values, source."""
     return _cell(lambda: _table(["name", "label", "unit", "default", "allowed", "source"],
-                  [[p.name, p.label, p.unit, p.default, p.allowed, p.source] for p in _P.values()]))
+                  [[p.name, p.label, p.unit, "" if p.default is None else p.default, p.allowed, p.source]
+                   for p in _P.values()]))
 
 
 @xw.func
@@ -442,8 +541,8 @@ def IW_VERSION():
     return __version__
 
 
-EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_BETA, IW_HARDWARE, IW_SENSITIVITY,
-                   IW_MODELS, IW_NODES, IW_PARAMS, IW_VERSION)
+EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_STAT, IW_IMPACTS, IW_CAPACITY, IW_BETA,
+                   IW_HARDWARE, IW_SENSITIVITY, IW_MODELS, IW_NODES, IW_PARAMS, IW_REGIONS, IW_VERSION)
 
 
 def clear_memo() -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 from .. import __version__
 
 # What the Excel functions need at run time (no workbook generator, CLI or figures).
-BUNDLED_MODULES = ("__init__.py", "errors.py", "catalogue.py", "api.py", "sensitivity.py", "udf.py",
+BUNDLED_MODULES = ("__init__.py", "errors.py", "catalogue.py", "api.py", "impacts.py", "sensitivity.py", "udf.py",
                    "method/__init__.py", "method/uniforms.py", "method/distributions.py", "method/throughput.py",
-                   "method/energy.py", "method/fleet.py", "method/sensitivity.py")
+                   "method/energy.py", "method/fleet.py", "method/impacts.py", "method/sensitivity.py")
 REQUIREMENTS = ("numpy", "scipy")
 
 MAIN_TEMPLATE = '''"""InferWatt Excel functions for xlwings Lite (built by build.py, version {version}; do not edit).
