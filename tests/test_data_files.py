@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import inferwatt_xl as iw
@@ -13,8 +14,8 @@ from inferwatt_xl import api, catalogue
 from inferwatt_xl.errors import DataError, InputError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-CACHED = (catalogue.parameters, catalogue.nodes, catalogue.models, catalogue._model_index, catalogue._node_index,
-          catalogue.benchmarks, catalogue.paper_figures)
+CACHED = (catalogue.parameters, catalogue.nodes, catalogue.regions, catalogue.models, catalogue._model_index,
+          catalogue._node_index, catalogue.benchmarks, catalogue.paper_figures)
 
 
 def _clear() -> None:
@@ -129,3 +130,16 @@ def test_fits_are_handed_out_as_copies():
     fits = iw.throughput_fits()
     fits.clear()
     assert iw.tps("Llama 3.1 405B", 500, 300) > 0
+
+
+def test_the_price_defaults_are_the_percentiles_of_the_eia_state_prices():
+    import csv
+    from importlib.resources import files
+
+    rows = list(csv.DictReader(files("inferwatt_xl.data").joinpath("us_industrial_electricity_prices_2023.csv")
+                               .read_text().splitlines()))
+    assert len(rows) == 50 and all("eia.gov" in r["source"] for r in rows)
+    usd = np.array([float(r["industrial_cents_per_kwh"]) for r in rows]) / 100
+    p = catalogue.parameters()
+    for name, q in (("price_usd_per_kwh_p5", 5), ("price_usd_per_kwh_median", 50), ("price_usd_per_kwh_p95", 95)):
+        assert p[name].default == pytest.approx(np.percentile(usd, q), rel=1e-12), name

@@ -39,6 +39,27 @@ def test_golden_statistics_of_every_model_regime_and_lever(golden):
             assert got[name] == pytest.approx(value, rel=1e-12), (key, name)
 
 
+def test_golden_impacts_and_capacity(golden):
+    from inferwatt_xl.impacts import capacity, impacts
+
+    for key, expected in golden["impacts"].items():
+        regime, region = key.split("|")
+        assert impacts("baseline", regime, N, SEED, region=region).stats == expected, key
+    for key, expected in golden["capacity"].items():
+        share, improved = (part.split("=")[1] for part in key.split("|"))
+        got = capacity(1e9, float(share), improved == "True", n=N, seed=SEED).to_dict()
+        assert _close(got, expected), key
+
+
+def _close(got: dict, expected: dict) -> bool:
+    for k, v in expected.items():
+        if isinstance(v, float):
+            assert got[k] == pytest.approx(v, rel=1e-12), k
+        else:
+            assert got[k] == v, k
+    return True
+
+
 def test_golden_fits(golden):
     fits = {f"{model}|{node}": fit for (model, node), fit in iw.throughput_fits().items()}
     assert set(fits) == set(golden["fits"])
