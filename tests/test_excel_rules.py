@@ -204,10 +204,14 @@ def test_validation_prompts_fit_excel_whole_and_booleans_are_lists(built):
             assert dv.prompt.endswith(".")  # whole sentences, never cut mid-word
     validated = {str(c): dv for dv in validations for c in dv.sqref.ranges}
     for p in catalogue.parameters():
-        if p != "n_trials":
-            cell = wb.defined_names[p.upper()].attr_text.split("!")[1].replace("$", "")
+        cell = wb.defined_names[p.upper()].attr_text.split("!")[1].replace("$", "")
+        if p in standalone.FIXED_AT_BUILD:  # rows of a sheet: fixed when the workbook is built
+            assert cell not in validated and inputs[cell].protection.locked is not False, p
+        else:
             assert cell in validated, p
             assert inputs[cell].protection.locked is False
+    region = validated[wb.defined_names["REGION"].attr_text.split("!")[1].replace("$", "")]
+    assert region.type == "list" and region.formula1.startswith("=Regions!$A$")
     model_table = StandaloneWorkbook(TRIALS, 1).grid.table("Model")
     for k in range(model_table.n_rows):
         dv = validated[model_table.cell("in_baseline", k)]
@@ -236,12 +240,14 @@ def test_key_results_are_numbers_without_a_calculation_engine(built):
 def test_charts_keep_their_axes_and_readable_formats(built):
     with zipfile.ZipFile(built) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 6  # Figures 1-3, the histogram, two tornadoes
+    assert len(charts) == 8  # Figures 1-3, the histogram, two tornadoes, fleet cost and carbon
     for xml in charts:
         kept = re.findall(r'<(?:c:)?delete val="0"\s*/>', xml)
         assert len(kept) == 2, "both axes kept (Excel hides axes without delete=0)"
         assert 'formatCode="0.0000"' not in xml
-    assert sum(bool(re.search(r"<(?:c:)?errBars>", xml)) for xml in charts) == 1  # Figure 1: P25-P75 bars
+    with_bars = [xml for xml in charts if re.search(r"<(?:c:)?errBars>", xml)]
+    assert len(with_bars) == 3  # Figure 1's P25-P75; the fleet cost and carbon charts' P5-P95
+    assert sum("'Capacity'!" in xml for xml in with_bars) == 2
 
 
 def test_printing_is_bounded_and_legible(built):

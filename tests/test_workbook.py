@@ -371,3 +371,73 @@ def test_a_slot_moved_to_another_node_recalculates_like_the_engine(small_book, e
             assert_close(book.cell("Summary", f"{regime}_{s}", llama), stats[s], f"405B on B200 {regime} {s}")
     mixture = iw.simulate("baseline", "tts", n=SMALL_TRIALS, seed=SEED, node={"Llama 3.1 405B": "8xB200"}).stats
     assert_close(book.name("Baseline_TTS_Median_Wh"), mixture["median"], "baseline with 405B on B200")
+
+
+# ---------------------------------------------------------------- money, carbon, water, capacity (issue 9)
+
+
+def impacts_and_capacity_match(book: Book, n: int, seed: int, queries: float = 1e9, tts_share: float = 0.1,
+                               **overrides) -> None:
+    """Every per-query statistic and every numeric fleet row (point and P5/P50/P95) equals the engine's."""
+    from inferwatt_xl.impacts import capacity, impacts
+
+    for regime in ("traditional", "tts"):
+        result = impacts("baseline", regime, n, seed, **overrides)
+        for measure, stats in result.stats.items():
+            for s in STATS:
+                got = book.cell("Impact", s, f"{regime}_{measure}")
+                if stats is None:
+                    assert got in (None, ""), (regime, measure, s, got)
+                else:
+                    assert_close(got, stats[s], f"{regime} {measure} {s}")
+    cap = book.grid.table("Cap")
+    for scenario, share, improved in (("baseline", 0.0, False), ("mixed", tts_share, False),
+                                      ("mixed_improved", tts_share, True)):
+        expected = capacity(queries, share, improved, n=n, seed=seed, **overrides).to_dict()
+        for key in cap.rows:
+            if key in expected:
+                got = book.cell("Cap", scenario, key)
+                if expected[key] is None:
+                    assert got in (None, ""), (scenario, key, got)
+                else:
+                    assert_close(got, expected[key], f"{scenario} {key}")
+
+
+def test_impacts_and_capacity_equal_the_engine(book):
+    impacts_and_capacity_match(book, TRIALS, SEED)
+    assert_close(book.name("Fleet_Nodes"), book.cell("Cap", "mixed", "nodes"), "Fleet_Nodes")
+    assert book.name("Region_Name") == "World"
+    assert book.cell("Impact", "status", "traditional_hardware_usd").startswith("needs hardware_usd_per_node")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_live_region_price_and_hardware_recalculate_like_the_engine(small_book, engine):
+    path, folder = small_book
+    overrides = {"region": "USA", "hardware_usd_per_node": 350_000.0, "hardware_lifetime_years": 5.0,
+                 "price_usd_per_kwh_median": 0.09, "wue_l_per_kwh_p95": 1.2, "pue_p95": 1.5}
+
+    def edits(wb):
+        for name, value in overrides.items():
+            set_input(wb, name.upper(), value)
+        set_input(wb, "QUERIES_PER_DAY", 5e8)
+        set_input(wb, "TTS_SHARE", 0.2)
+
+    book = edit_and_recalculate(path, folder / f"impacts-{engine}", edits, engine)
+    impacts_and_capacity_match(book, SMALL_TRIALS, SEED, 5e8, 0.2, **overrides)
+    assert book.name("Carbon_Intensity_Used_g_per_kWh") == 383.55  # United States, data/regions.csv
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_region_without_water_data_leaves_water_empty_not_wrong(small_book, engine):
+    path, folder = small_book
+
+    def edits(wb):
+        set_input(wb, "REGION", "COL")
+        set_input(wb, "CARBON_INTENSITY_G_PER_KWH", 100.0)
+
+    book = edit_and_recalculate(path, folder / f"water-{engine}", edits, engine)
+    impacts_and_capacity_match(book, SMALL_TRIALS, SEED, region="COL", carbon_intensity_g_per_kwh=100.0)
+    assert book.cell("Impact", "status", "tts_water_ml") == "needs water_intensity_l_per_kwh"
+    bad = [(ws.title, c.coordinate) for ws in book.wb.worksheets for row in ws.iter_rows() for c in row
+           if isinstance(c.value, str) and c.value.startswith(ERRORS)]
+    assert bad == []

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from ..method import uniforms as hdr
 from ..method.energy import SECONDS_PER_HOUR_OVER_1000
 from ..method.fleet import HOURS_PER_DAY, WH_PER_GWH
+from ..method.impacts import DAYS_PER_YEAR, G_PER_T, ML_PER_M3, SECONDS_PER_DAY, WH_PER_KWH
 from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 
 # The statistics, percentiles first: the five percentiles of a row are one multi-cell array formula over
@@ -192,3 +193,72 @@ FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
 }
 FLEET_ARRAY_ROWS = ("mean_traditional", "mean_tts", "mean_traditional_improved", "mean_tts_improved")
 
+
+
+# ---------------------------------------------------------------- money, carbon, water, capacity (issue 9)
+
+# The engine's constants (method/impacts.py) as formula text.
+_WH_PER_KWH, _DAYS_PER_YEAR = f"{WH_PER_KWH:g}", f"{DAYS_PER_YEAR:d}"
+_SECONDS_PER_DAY, _ML_PER_M3, _G_PER_T = f"{SECONDS_PER_DAY:d}", f"{ML_PER_M3:.0f}", f"{G_PER_T:.0f}"
+
+# Electricity price: two half-log-normals joined at the median (api.price_draws); {z_price} = NORM.S.INV(u).
+PRICE_DRAW = ("={p.price_usd_per_kwh_median}*EXP(IF({z_price}<0,LN({p.price_usd_per_kwh_median}/"
+              "{p.price_usd_per_kwh_p5}),LN({p.price_usd_per_kwh_p95}/{p.price_usd_per_kwh_median}))/"
+              "{Const.z_p95}*{z_price})")
+WUE_DRAW = "=LOGNORM.INV({u_wue},{Const.wue_mu},{Const.wue_sigma})"
+
+# The grid figures a run uses (impacts.Intensities): the override if given, else the region's row.
+_REGION_ROW = "MATCH({p.region},{all.Region.code},0)"
+GRID_ROWS: dict[str, tuple[str, str, str]] = {
+    "region_name": ("region", "=INDEX({all.Region.name}," + _REGION_ROW + ")", "Region_Name"),
+    "carbon": ("carbon intensity used (gCO2e/kWh)",
+               "=IF(ISNUMBER({p.carbon_intensity_g_per_kwh}),{p.carbon_intensity_g_per_kwh},INDEX("
+               "{all.Region.carbon_intensity_g_per_kwh}," + _REGION_ROW + "))", "Carbon_Intensity_Used_g_per_kWh"),
+    "water": ("water intensity of electricity used (L/kWh; none: give water_intensity_l_per_kwh)",
+              "=IF(ISNUMBER({p.water_intensity_l_per_kwh}),{p.water_intensity_l_per_kwh},IF(ISNUMBER(INDEX("
+              "{all.Region.water_intensity_l_per_kwh}," + _REGION_ROW + ")),INDEX({all.Region.water_intensity_l_per_"
+              'kwh},' + _REGION_ROW + '),"none"))', "Water_Intensity_Used_L_per_kWh"),
+    "hardware_given": ("hardware price and lifetime given", "=AND(ISNUMBER({p.hardware_usd_per_node}),"
+                       "ISNUMBER({p.hardware_lifetime_years}))", "Hardware_Given"),
+    "hardware_rate": ("hardware cost per node-second (USD; 0 until both are given)",
+                      "=IF({n.Hardware_Given},{p.hardware_usd_per_node}/({p.hardware_lifetime_years}*"
+                      + _DAYS_PER_YEAR + "*" + _SECONDS_PER_DAY + "),0)", "Hardware_USD_per_Node_Second"),
+}
+
+WATER_USED, CARBON_USED = "{n.Water_Intensity_Used_L_per_kWh}", "{n.Carbon_Intensity_Used_g_per_kWh}"
+
+# Per-query measures: unit, the suffix of their defined names, and what a missing input leaves them.
+MEASURE_UNITS = {"energy_wh": "Wh", "cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL",
+                 "electricity_usd": "USD", "hardware_usd": "USD"}
+MEASURE_STATUS = {"water_ml": f'=IF(ISNUMBER({WATER_USED}),"ok","needs water_intensity_l_per_kwh")',
+                  "hardware_usd": '=IF({n.Hardware_Given},"ok","needs hardware_usd_per_node and '
+                                  'hardware_lifetime_years")'}
+
+
+def node_seconds(regime: str) -> str:
+    """Seconds of a node per query (trials x slots): Eq. 1 solved for L_eff / TPS, 3.6 E / (PUE P_node),
+    with P_node = util * P_max of the slot's node (pnode_model = independent)."""
+    label = REGIMES[regime][1].upper()
+    return (f"{SECONDS_PER_HOUR_OVER_1000:g}*{energy_block(regime)}/({{all.Draws.pue}}*"
+            f"{{all.Draws.util_frac_of_p_max}}*{{n.P_MAX_KW_{label}}})")
+
+
+def measure_values(regime: str, measure: str, alpha: str | None = None) -> str:
+    """One measure of every baseline trial (an array for an array formula), from the trial's own draws."""
+    e = energy_block(regime) if alpha is None else f"{energy_block(regime)}/{{all.Draws.{alpha}}}"
+    electricity = f"{e}*{{all.Draws.price_usd_per_kwh}}/{_WH_PER_KWH}"
+    hardware = f"{node_seconds(regime)}*{{n.Hardware_USD_per_Node_Second}}"
+    per_trial = {"energy_wh": e, "electricity_usd": electricity, "hardware_usd": hardware,
+                 "cost_usd": f"{electricity}+{hardware}",
+                 "carbon_g": f"{e}*{CARBON_USED}/{_WH_PER_KWH}",
+                 "water_ml": f"{e}/{{all.Draws.pue}}*{{all.Draws.wue_l_per_kwh}}+{e}*{WATER_USED}"}
+    return f"IF({baseline_mask(regime)},{per_trial[measure]})"
+
+
+# Per-query means of the baseline behind the fleet figures (rows: regime, with the improved alpha or not).
+PER_QUERY_COLUMNS = {
+    "mean_wh": ("mean energy (Wh/query)", "energy_wh"),
+    "it_wh": ("mean IT energy, E / PUE (Wh/query)", None),
+    "electricity_usd": ("mean electricity cost (USD/query)", "electricity_usd"),
+    "water_ml": ("mean water (mL/query)", "water_ml"),
+}

@@ -58,7 +58,9 @@ def build_functions_workbook(path: Path) -> Path:
               ("range of models (1)", "Llama 3.1 405B"), ("range of models (2)", "Mixtral 8x22B"),
               ("output tokens", 300), ("P_node / P_max", 0.7), ("PUE", 1.2), ("input tokens", 500),
               ("trials", 10000), ("seed", 1), ("queries per day", 1e9), ("test-time-scaling share", 0.1),
-              ("improved", True), ("node", "8xB200")]
+              ("improved", True), ("node", "8xB200"), ("measure", "carbon_g"), ("stat", "p95"),
+              # two rows of parameter name | value: an overrides range (the shape =IW_PARAMS() spills)
+              ("region", "USA"), ("price_usd_per_kwh_median", 0.1)]
     cells = {}
     for i, (label, value) in enumerate(inputs, start=4):
         put_text(ws, i, 1, label)
@@ -86,6 +88,17 @@ def build_functions_workbook(path: Path) -> Path:
         ("IW_ENERGY on another node", f"=IW_ENERGY({c['model']},{c['output tokens']},{c['P_node / P_max']},"
                                       f"{c['PUE']},{c['input tokens']},{c['node']})",
          udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2, 500, "8xB200")),
+        ("IW_STAT (one number)", f"=IW_STAT({c['mixture']},{c['measure']},{c['stat']},{c['regime']},"
+                                 f"{c['region']}:{c['price_usd_per_kwh_median']},{c['trials']},{c['seed']})",
+         udf.IW_STAT("baseline", "carbon_g", "p95", "tts", [["region", "USA"], ["price_usd_per_kwh_median", 0.1]],
+                     10000, 1)),
+        ("IW_IMPACTS (spills 7 x 7)", f"=IW_IMPACTS({c['mixture']},{c['other regime']},{c['region']}:"
+                                      f"{c['price_usd_per_kwh_median']},{c['trials']},{c['seed']})",
+         udf.IW_IMPACTS("baseline", "traditional", [["region", "USA"], ["price_usd_per_kwh_median", 0.1]], 10000, 1)),
+        ("IW_CAPACITY (spills)", f"=IW_CAPACITY({c['queries per day']},{c['test-time-scaling share']},"
+                                 f"{c['region']}:{c['price_usd_per_kwh_median']})",
+         udf.IW_CAPACITY(1e9, 0.1, [["region", "USA"], ["price_usd_per_kwh_median", 0.1]])),
+        ("IW_REGIONS (spills)", "=IW_REGIONS()", udf.IW_REGIONS()),
         ("IW_BETA", "=IW_BETA()", udf.IW_BETA()),
         ("IW_SENSITIVITY (spills)", f"=IW_SENSITIVITY({c['mixture']},{c['regime']})",
          udf.IW_SENSITIVITY("baseline", "tts")),

@@ -28,19 +28,23 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, api, catalogue, reproduce
+from ..method.energy import SECONDS_PER_HOUR_OVER_1000
 from ..reproduce import TORNADO_ROWS
 from ..sensitivity import ASSUMPTION_SWING, sensitivity
+from . import impact_sheets
 from .excel import MAX_PROMPT_CHARS, MAX_TITLE_CHARS, ExcelRuleError, check_defined_names, fit_text
 from .formulas import (
     FLEET_ARRAY_ROWS,
     FLEET_ROWS,
     PERCENTILES,
+    PRICE_DRAW,
     PUE_DRAW,
     REGIMES,
     REGIMES_BY_SHEET,
     SHARE_ROWS,
     STATS,
     UTIL_DRAW,
+    WUE_DRAW,
     audit_formula,
     baseline_mask,
     baseline_values,
@@ -62,12 +66,15 @@ LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
           ("improved", "improved (fleet scenario, alpha 1.5-3)", "alpha_improved"))
 # The choices the workbook's formulas implement (per_model's minimum-norm fit is engine-only).
 WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
+FIXED_AT_BUILD = {"n_trials": "fixed at build time (python build.py --trials N)",
+                  "deployment_draws": "fixed at build time (rows of the Deployments sheet)"}
 FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
 EXCEL_DEFAULT_WIDTH = 8.43  # Excel's width of a column never sized, in character units
 NUM = "0.0000"
 WH = "0.0000"
+SECONDS_PER_KWS = f"{SECONDS_PER_HOUR_OVER_1000:g}"  # Eq. 1's 3.6, turning Wh back into kW x s
 
 
 class StandaloneWorkbook:
@@ -194,6 +201,7 @@ class StandaloneWorkbook:
                    '{l_out_max_own},MAX({l_out_max_own},{l_out_max_shared})))', "0"),
             Column("p_max_kw", "P_max (kW)", node_lookup("p_max_kw")),
             Column("p_idle_kw", "P_idle (kW)", node_lookup("p_idle_kw")),
+            Column("gpus", "GPUs per node", node_lookup("gpus")),
             Column("ln_tps_at_l_in", "b0 + b1 ln L_in", '=IF({benchmark_rows}=0,"",{b0}+{b1_ln_input}*'
                                                         'LN({p.l_in_tokens}))', NUM),
             Column("in_baseline", "in baseline", '=AND({model}<>"",' + truthy("{Model.in_baseline}") + ")"),
@@ -215,6 +223,9 @@ class StandaloneWorkbook:
             consts += [Column(f"a_{lever}_mu", f"alpha {lever} mu", f"=(LN({p5})+LN({p95}))/2", NUM),
                        Column(f"a_{lever}_sigma", f"alpha {lever} sigma",
                               f"=(LN({p95})-LN({p5}))/(2*{{z_p95}})", NUM)]
+        consts += [Column("wue_mu", "WUE mu", "=(LN({p.wue_l_per_kwh_p5})+LN({p.wue_l_per_kwh_p95}))/2", NUM),
+                   Column("wue_sigma", "WUE sigma", "=(LN({p.wue_l_per_kwh_p95})-LN({p.wue_l_per_kwh_p5}))/"
+                                                    "(2*{z_p95})", NUM)]
         g.add(Table("Const", "Draws", consts, 4, 1))
 
         uniforms = [Column(f"u_{v}", f"uniform {v}", hdr_template(api.VARIABLE_IDS[v]), "0.000000")
@@ -232,7 +243,10 @@ class StandaloneWorkbook:
                      f"=LOGNORM.INV({{u_alpha_{lever}}},{{Const.a_{lever}_mu}},{{Const.a_{lever}_sigma}})", NUM)
               for lever in api.ALPHA_LEVERS],
             Column("alpha_combined", "alpha combined (product)",
-                   "=" + "*".join(f"{{{alpha}}}" for alpha in api.LEVER_ALPHAS["combined"]), NUM)], 8, self.trials))
+                   "=" + "*".join(f"{{{alpha}}}" for alpha in api.LEVER_ALPHAS["combined"]), NUM),
+            Column("z_price", "z of the price", "=NORM.S.INV({u_price})", NUM),
+            Column("price_usd_per_kwh", "electricity price (USD/kWh)", PRICE_DRAW, NUM),
+            Column("wue_l_per_kwh", "on-site WUE (L/kWh of IT energy)", WUE_DRAW, NUM)], 8, self.trials))
 
         for sheet, _, lout in REGIMES.values():
             energy = energy_formula(lout)
@@ -244,8 +258,8 @@ class StandaloneWorkbook:
                 for k in slot_range],
                 Column("mean_ln_baseline", "mean ln(Wh) of the baseline models (for variance shares)",
                        f"=({terms})/SUMPRODUCT(--{flags})", NUM, 18)],
-                10, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw",
-                                      "mean_ln_e", "model", "in_baseline")))
+                12, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw",
+                                      "mean_ln_e", "p_max_kw", "mean_node_s", "model", "in_baseline")))
 
         def slot_stat(regime: str, q: float | None) -> Callable[[int], str]:
             sheet = REGIMES[regime][0]
@@ -297,6 +311,8 @@ class StandaloneWorkbook:
             Column("live", "live value", lambda i: "=" + self._live_ref(key_rows[i]), NUM, 16),
             Column("check", "live = engine at build?", audit_formula("{live}", "{built}"), width=24)],
             3 + about_rows + 3, key_rows))
+
+        impact_sheets.declare(self)
 
         self.hardware = [r for m in self.models for r in api.hardware(m.name, n=self.trials, seed=self.seed)]
         g.add(Table("Hardware", "Hardware", [
@@ -350,6 +366,7 @@ class StandaloneWorkbook:
         self._summary()
         self._interventions()
         self._fleet()
+        impact_sheets.write(self)
         self._hardware()
         self._sensitivity()
         self._shares()
@@ -371,18 +388,22 @@ class StandaloneWorkbook:
             "label": [p.label for p in params], "unit": [p.unit for p in params],
             "value": [self.seed if p.name == "seed" else self.trials if p.name == "n_trials" else p.default
                       for p in params],
-            "default": [p.default for p in params],
-            "allowed": ["fixed at build time (python build.py --trials N)" if p.name == "n_trials"
-                        else _allowed(p) for p in params],
+            "default": ["none (no sourced default)" if p.default is None else p.default for p in params],
+            "allowed": [FIXED_AT_BUILD.get(p.name, _allowed(p)) for p in params],
             "description": [p.description for p in params], "source": [p.source for p in params]})
         for p in params:
             cell = ws[table.cell("value", p.name)]
             define(self.wb, input_name(p.name), table.cell("value", p.name, sheet=True, absolute=True))
             for column in ("description", "source"):
                 ws[table.cell(column, p.name)].alignment = st.wrap
-            if p.name != "n_trials":
+            if p.name not in FIXED_AT_BUILD:
                 st.as_input(cell)
-                self._validation(ws, cell.coordinate, p)
+                if p.kind == "region":
+                    dv = impact_sheets.region_validation(self)
+                    ws.add_data_validation(dv)
+                    dv.add(cell.coordinate)
+                else:
+                    self._validation(ws, cell.coordinate, p)
 
         nodes = list(catalogue.nodes().values())
         node_table = self.grid.table("Node")
@@ -428,12 +449,14 @@ class StandaloneWorkbook:
             hi = p.upper[1] if p.upper else 1e300
             if p.lower and p.lower[0] == ">":
                 lo = lo + (1 if kind == "whole" else 1e-12)
-            dv = DataValidation(type=kind, operator="between", formula1=repr(lo), formula2=repr(hi), allow_blank=False)
+            dv = DataValidation(type=kind, operator="between", formula1=repr(lo), formula2=repr(hi),
+                                allow_blank=p.default is None)
         allowed = _allowed(p)
-        dv.error = fit_text([f"{p.name} must be {allowed}.", f"Default: {p.default}."], MAX_PROMPT_CHARS)
+        default = "none (no sourced default: give one)" if p.default is None else p.default
+        dv.error = fit_text([f"{p.name} must be {allowed}.", f"Default: {default}."], MAX_PROMPT_CHARS)
         dv.errorTitle = "InferWatt input"
         dv.promptTitle = p.name if len(p.name) <= MAX_TITLE_CHARS else "InferWatt input"
-        prompt = fit_text([f"{p.label} [{p.unit}].", f"Allowed: {allowed}.", f"Default: {p.default}.",
+        prompt = fit_text([f"{p.label} [{p.unit}].", f"Allowed: {allowed}.", f"Default: {default}.",
                            *_sentences(p.description)], MAX_PROMPT_CHARS)
         dv.prompt = prompt[:-1] + "." if prompt.endswith(";") else prompt  # the last whole clause ends the text
         dv.showErrorMessage = dv.showInputMessage = True
@@ -479,6 +502,8 @@ class StandaloneWorkbook:
         heads = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the sample",
                  "power_at_lowest_tps_kw": "S.IV power at the lowest TPS (kW)",
                  "power_per_tps_kw": "S.IV power per token/s (kW)", "mean_ln_e": "mean ln(Wh) over the trials",
+                 "p_max_kw": "P_max of the slot's node (kW)",
+                 "mean_node_s": "mean node-seconds per query, 3.6 E / (PUE P_node)",
                  "model": "model", "in_baseline": "in_baseline"}
         ends = ",".join(tps_of(f"{f}({{all.Draws.{lout}}})") for f in ("MIN", "MAX"))
         templates = {"model": '=IF({Fit.model}="","",{Fit.model})', "in_baseline": "={Fit.in_baseline}",
@@ -491,19 +516,22 @@ class StandaloneWorkbook:
                      "power_per_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},0,'
                                          '({p.util_linear_max}*{Fit.p_max_kw}-{Fit.p_idle_kw})/'
                                          '({head.tps_high}-{head.tps_low})))',
-                     "mean_ln_e": '=IF({head.model}="","",AVERAGE(LN({column})))'}
+                     "mean_ln_e": '=IF({head.model}="","",AVERAGE(LN({column})))',
+                     "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})',
+                     "mean_node_s": '=IF({head.model}="","",AVERAGE(' + SECONDS_PER_KWS + '*{column}/('
+                                    '{all.Draws.pue}*{all.Draws.util_frac_of_p_max}*{head.p_max_kw})))'}
         for key, text in heads.items():
             put_text(ws, table.head_row(key), 1, text).font = st.bold
             for k in range(1, self.slots + 1):
                 column = table.column(f"slot_{k}")
                 render = self.grid.compile(templates[key], table, column)
                 write_formula(ws, table.head_row(key), table.column_number(column.name), render(0),
-                              array=key == "mean_ln_e")
+                              array=key in ("mean_ln_e", "mean_node_s"))
         self._write(sheet, {"trial": list(range(1, self.trials + 1))})
         ws.column_dimensions["A"].width = 24
         ws.freeze_panes = ws.cell(table.first_row, 2)
         define(self.wb, f"ENERGY_{label.upper()}_WH", table.block("slot_1", f"slot_{self.slots}"))
-        for name, key in (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e")):
+        for name, key in (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e"), ("P_MAX_KW", "p_max_kw")):
             define(self.wb, f"{name}_{label.upper()}", table.head_span(key, "slot_1", f"slot_{self.slots}"))
 
     def _summary(self) -> None:
@@ -734,8 +762,8 @@ class StandaloneWorkbook:
             ws.page_setup.orientation = "landscape"
             ws.sheet_properties.pageSetUpPr.fitToPage = True
             ws.page_setup.fitToHeight = 0
-            if ws.title in ("Draws", *(s for s, _, _ in REGIMES.values())):
-                table = self.grid.table(ws.title)
+            if ws.title in ("Draws", "Deployments", *(s for s, _, _ in REGIMES.values())):
+                table = self.grid.table("Deploy" if ws.title == "Deployments" else ws.title)
                 ws.print_area = f"A1:{table.letter(table.columns[-1].name)}{table.first_row + BULK_SHEETS_PRINTED_ROWS}"
                 ws.print_title_rows = f"{table.header_row}:{table.header_row}"
             if ws.title == "Benchmarks":  # the data a reader checks, not the helper columns or empty rows

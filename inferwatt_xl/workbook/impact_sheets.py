@@ -1,0 +1,396 @@
+"""The standalone workbook's Regions, Impacts, Capacity and Deployments sheets (issue 9), live from the Inputs.
+
+Per query: cost, carbon and water of every baseline trial from that trial's own energy and draws.
+Per fleet: the paper's three scenarios (all traditional, the test-time-scaling mix, the mix improved) as
+nodes, MW, GWh, USD, tCO2e and m3 per day, with the two-level P5-P95 over deployments (api.fleet_runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from openpyxl.chart.error_bar import ErrorBars
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .. import catalogue
+from ..api import DEPLOYMENT_VARIABLE_IDS
+from ..impacts import SPREAD_COLUMNS, regions
+from .formulas import (
+    _DAYS_PER_YEAR,
+    _G_PER_T,
+    _ML_PER_M3,
+    _SECONDS_PER_DAY,
+    _WH_PER_GWH,
+    _WH_PER_KWH,
+    CARBON_USED,
+    GRID_ROWS,
+    MEASURE_STATUS,
+    MEASURE_UNITS,
+    PERCENTILES,
+    PRICE_DRAW,
+    PUE_DRAW,
+    REGIMES,
+    STATS,
+    WATER_USED,
+    baseline_mask,
+    energy_block,
+    hdr_template,
+    measure_values,
+    stat_formula,
+)
+from .grid import Column, Table, quote_sheetname
+from .xlsx import define, put_text, write_formula
+
+if TYPE_CHECKING:
+    from .standalone import StandaloneWorkbook
+
+NUM = "0.0000"
+SMALL = "0.000E+00"  # dollars per query are millionths
+MEASURES = tuple(MEASURE_UNITS)
+NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # Baseline_<Regime>_<Stat>_<unit>
+# The paper's three fleet scenarios (Sec. 4): key -> (label, share of test-time scaling, improved, name part).
+SCENARIOS = {"baseline": ("all traditional", "0", False, "Baseline"),
+             "mixed": ("mix with the test-time-scaling share", "{p.tts_share}", False, "Mixed"),
+             "mixed_improved": ("mix, improved alpha", "{p.tts_share}", True, "Mixed_Improved")}
+PER_QUERY_ROWS = ("traditional", "tts", "traditional_improved", "tts_improved")
+SPREAD_QUANTILES = (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
+
+
+def _regime_alpha(row: str) -> tuple[str, str | None]:
+    regime = row.removesuffix("_improved")
+    return regime, "alpha_improved" if row.endswith("_improved") else None
+
+
+def _peak_ratio() -> str:
+    """S.V's node power at the daily peak over its mean, for the beta node."""
+    swing = "({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})"
+    return (f"(({{n.Fleet_P_idle_kW}}+{swing}*{{p.load_max_frac}})/({{n.Fleet_P_idle_kW}}+{swing}*"
+            "{n.Mean_Load_Frac}))")
+
+
+ScenarioFormula = Callable[[str, str, bool], str]  # (scenario, its test-time-scaling share, improved) -> formula
+
+
+def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
+    """Capacity rows: key -> (quantity, unit, formula of a scenario column)."""
+
+    def mix(column: str, improved: bool, share: str) -> str:
+        suffix = "_improved" if improved else ""
+        t, tts = (f"{{PerQuery.{column}[{regime}{suffix}]}}" for regime in ("traditional", "tts"))
+        return f"((1-{share})*{t}+{share}*{tts})"
+
+    def per_day(column: str, improved: bool, share: str) -> str:
+        return f"{{n.Beta}}*{{p.queries_per_day}}*{mix(column, improved, share)}"
+
+    def row(key: str) -> str:
+        return "{Cap.%s[" + key + "]}"
+
+    rows = {
+        "queries_per_day": ("queries per day", "queries/day", lambda s, share, imp: "={p.queries_per_day}"),
+        "tts_share": ("share of test-time-scaling queries", "fraction", lambda s, share, imp: f"={share}"),
+        "nodes": ("nodes (redundancy x N x node-seconds / 86,400 / mean load, per baseline model)", "nodes",
+                  lambda s, share, imp: f"=SUM({{all.NodeSlots.nodes_{'baseline' if s == 'baseline' else 'mixed'}}})"),
+        "gpus": ("GPUs", "GPUs", lambda s, share, imp: f"=SUMPRODUCT({{all.NodeSlots.nodes_"
+                                                       f"{'baseline' if s == 'baseline' else 'mixed'}}},"
+                                                       "{all.NodeSlots.gpus})"),
+        "gwh_per_day": ("energy (GWh/day, the Fleet sheet's)", "GWh/day",
+                        lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s][3]}_GWh_per_day}}"),
+        "twh_per_year": ("energy per year", "TWh/year",
+                         lambda s, share, imp: f"={row('gwh_per_day') % s}*{_DAYS_PER_YEAR}/1000"),
+        "avg_facility_mw": ("average facility power", "MW", lambda s, share, imp: f"={row('gwh_per_day') % s}*1000/24"),
+        "peak_facility_mw": ("peak facility power (S.V load at its maximum)", "MW",
+                             lambda s, share, imp: f"={row('avg_facility_mw') % s}*{_peak_ratio()}"),
+        "peak_it_mw": ("peak IT power (facility over PUE, per query)", "MW",
+                       lambda s, share, imp: f"={per_day('it_wh', imp, share)}/{_WH_PER_GWH}*1000/24*{_peak_ratio()}"),
+        "electricity_usd_per_day": ("electricity cost", "USD/day",
+                                    lambda s, share, imp: "=" + per_day("electricity_usd", imp, share)),
+        "hardware_usd_per_day": ("hardware, amortised (empty until its price and lifetime are given)", "USD/day",
+                                 lambda s, share, imp: f'=IF({{n.Hardware_Given}},{row("nodes") % s}*'
+                                 f'{{p.hardware_usd_per_node}}/({{p.hardware_lifetime_years}}*{_DAYS_PER_YEAR}),"")'),
+        "cost_usd_per_day": ("cost: electricity plus hardware when given", "USD/day",
+                             lambda s, share, imp: f"={row('electricity_usd_per_day') % s}+N("
+                                                   f"{row('hardware_usd_per_day') % s})"),
+        "cost_usd_per_year": ("cost per year", "USD/year",
+                              lambda s, share, imp: f"={row('cost_usd_per_day') % s}*{_DAYS_PER_YEAR}"),
+        "carbon_t_per_day": ("operational carbon (GWh x gCO2e/kWh = t)", "tCO2e/day",
+                             lambda s, share, imp: f"={row('gwh_per_day') % s}*{CARBON_USED}"),
+        "water_m3_per_day": ("water: on-site WUE plus the electricity's (empty without a water intensity)",
+                             "m3/day", lambda s, share, imp: f'=IF(ISNUMBER({WATER_USED}),'
+                             + per_day("water_ml", imp, share) + f'/{_ML_PER_M3},"")'),
+    }
+    units = {c: rows[c][1] for c in SPREAD_COLUMNS}
+    for column in SPREAD_COLUMNS:
+        source = "gwh" if column in ("gwh_per_day", "avg_facility_mw", "peak_facility_mw") else column.split("_")[0]
+        scale = {"gwh_per_day": "", "avg_facility_mw": "*1000/24", "peak_facility_mw": "*1000/24*" + _peak_ratio()}
+        for q, k in SPREAD_QUANTILES:
+            def formula(s: str, share: str, imp: bool, source: str = source, k: float = k,
+                        column: str = column, scaled: str = scale.get(column, "")) -> str:
+                value = f"PERCENTILE.INC({{all.Deploy.{source}_{s}}},{k})" + scaled
+                if column == "water_m3_per_day":
+                    return f'=IF(ISNUMBER({WATER_USED}),{value},"")'
+                return "=" + value
+            rows[f"{column}_{q}"] = (f"{column.replace('_', ' ')}, {q.upper()} over deployments", units[column],
+                                     formula)
+    for column in ("cost_usd_per_day", "carbon_t_per_day"):  # the chart's error bars, P5-P95 around the value
+        rows[f"{column}_minus"] = (f"{column.replace('_', ' ')}: value - P5 (chart)", units[column],
+                                   lambda s, share, imp, c=column: f"={row(c) % s}-{row(c + '_p5') % s}")
+        rows[f"{column}_plus"] = (f"{column.replace('_', ' ')}: P95 - value (chart)", units[column],
+                                  lambda s, share, imp, c=column: f"={row(c + '_p95') % s}-{row(c) % s}")
+    return rows
+
+
+CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_year", "avg_facility_mw": "Avg_MW",
+                  "peak_facility_mw": "Peak_MW", "peak_it_mw": "Peak_IT_MW", "cost_usd_per_day": "USD_per_day",
+                  "cost_usd_per_year": "USD_per_year", "electricity_usd_per_day": "Electricity_USD_per_day",
+                  "hardware_usd_per_day": "Hardware_USD_per_day", "carbon_t_per_day": "tCO2e_per_day",
+                  "water_m3_per_day": "Water_m3_per_day", **{f"{c}_{q}": f"{n}_{q.upper()}" for c, n in (
+                      ("gwh_per_day", "GWh_per_day"), ("cost_usd_per_day", "USD_per_day"),
+                      ("carbon_t_per_day", "tCO2e_per_day"), ("water_m3_per_day", "Water_m3_per_day"),
+                      ("avg_facility_mw", "Avg_MW"), ("peak_facility_mw", "Peak_MW")) for q, _ in SPREAD_QUANTILES}}
+
+
+def declare(book: StandaloneWorkbook) -> None:
+    """The tables of the four sheets (called from StandaloneWorkbook._declare, after the Sim tables)."""
+    g = book.grid
+    g.add(Table("Region", "Regions", [
+        Column("code", "code", width=8), Column("name", "name", width=18),
+        Column("carbon_intensity_g_per_kwh", "carbon intensity (gCO2e/kWh)", width=14),
+        Column("carbon_year", "year", width=8),
+        Column("water_intensity_l_per_kwh", "water intensity of electricity (L/kWh)", width=14),
+        Column("carbon_source", "carbon source", width=60), Column("water_source", "water source", width=60)],
+        5, len(regions())))
+    g.add(Table("GridUsed", "Impacts", [Column("quantity", "grid and hardware used", width=40),
+                                        Column("value", "value", width=16), Column("name", "defined name", width=30)],
+                4, tuple(GRID_ROWS)))
+    keys = tuple(f"{regime}_{m}" for regime in REGIMES for m in MEASURES)
+    stat_columns = [Column(s, s, number_format=NUM) for s, _ in STATS]
+    g.add(Table("Impact", "Impacts", [
+        Column("regime", "regime", width=18), Column("measure", "measure", width=16),
+        Column("unit", "unit", width=8),
+        Column("status", "status", lambda i: MEASURE_STATUS.get(keys[i].split("_", 1)[1], '="ok"'), width=30),
+        *stat_columns], g.table("GridUsed").last_row + 4, keys))
+
+    g.add(Table("PerQuery", "Capacity", [
+        Column("row", "baseline queries", width=34),
+        Column("mean_wh", "mean energy (Wh/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "mean_wh"), NUM,
+               16, array=True),
+        Column("it_wh", "mean IT energy, E / PUE (Wh/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "it_wh"),
+               NUM, 16, array=True),
+        Column("base_wh", "mean at PUE 1, no alpha (Wh/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "base_wh"),
+               NUM, 16, array=True),
+        Column("electricity_usd", "mean electricity (USD/query)",
+               lambda i: _per_query(PER_QUERY_ROWS[i], "electricity_usd"), SMALL, 16, array=True),
+        Column("water_ml", "mean water (mL/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "water_ml"), NUM, 16,
+               array=True)], 5, PER_QUERY_ROWS))
+
+    def mean_seconds(regime: str) -> Callable[[int], str]:
+        """The slot's mean node-seconds, from its Sim sheet's head row."""
+        table = g.table(REGIMES[regime][0])
+        return lambda i: (f"={quote_sheetname(table.sheet)}!${table.letter(f'slot_{i + 1}')}$"
+                          f"{table.head_row('mean_node_s')}")
+
+    def nodes(share: str) -> str:
+        t, tts = "{node_s_traditional}", "{node_s_tts}"
+        seconds = t if share == "0" else f"((1-{share})*{t}+{share}*{tts})"
+        return (f"=IF({{in_baseline}},ROUNDUP({{p.node_redundancy}}*{{p.queries_per_day}}/SUMPRODUCT(--"
+                f"{{n.BASELINE_FLAGS_TRADITIONAL}})*{seconds}/{_SECONDS_PER_DAY}/{{n.Mean_Load_Frac}},0),0)")
+
+    g.add(Table("NodeSlots", "Capacity", [
+        Column("model", "model slot", '=IF({Fit.model}="","",{Fit.model})', width=34),
+        Column("in_baseline", "in baseline", "={Fit.in_baseline}"),
+        Column("gpus", "GPUs per node", "={Fit.gpus}"),
+        Column("node_s_traditional", "mean node-seconds per query, traditional", mean_seconds("traditional"), NUM,
+               16),
+        Column("node_s_tts", "mean node-seconds per query, test-time scaling", mean_seconds("tts"), NUM, 16),
+        Column("nodes_baseline", "nodes, all traditional", nodes("0"), "#,##0", 14),
+        Column("nodes_mixed", "nodes, test-time-scaling mix", nodes("{p.tts_share}"), "#,##0", 14)],
+        g.table("PerQuery").last_row + 4, book.slots))
+
+    rows = _capacity_rows()
+    scenario_columns = [Column(s, f"{label} ({name.replace('_', ' ')})",
+                               lambda i, s=s, share=share, imp=imp: rows[list(rows)[i]][2](s, share, imp), NUM, 18)
+                        for s, (label, share, imp, name) in SCENARIOS.items()]
+    g.add(Table("Cap", "Capacity", [Column("quantity", "quantity", width=62), Column("unit", "unit", width=12),
+                                    *scenario_columns], g.table("NodeSlots").last_row + 4, tuple(rows)))
+
+    m = catalogue.parameters()["deployment_draws"].default
+    uniforms = [Column(f"u_{v}", f"uniform {v} (HDR variable {var})", hdr_template(var), "0.000000")
+                for v, var in DEPLOYMENT_VARIABLE_IDS.items()]
+    per_scenario = []
+    for s, (_, share, imp, _) in SCENARIOS.items():
+        base = ("((1-" + share + ")*{PerQuery.base_wh[traditional]}+" + share + "*{PerQuery.base_wh[tts]})")
+        alpha = "/{alpha_improved}" if imp else ""
+        facility = f"{{n.Beta}}*{{p.queries_per_day}}*{{pue}}{alpha}*{base}"
+        per_scenario += [
+            Column(f"facility_wh_{s}", f"{s}: facility energy (Wh/day)", "=" + facility, "#,##0"),
+            Column(f"gwh_{s}", f"{s}: GWh/day", f"={{facility_wh_{s}}}/{_WH_PER_GWH}", NUM),
+            Column(f"cost_{s}", f"{s}: USD/day", f"={{facility_wh_{s}}}/{_WH_PER_KWH}*{{price}}+N("
+                                                 f"{{Cap.{s}[hardware_usd_per_day]}})", "#,##0"),
+            Column(f"carbon_{s}", f"{s}: tCO2e/day",
+                   f"={{facility_wh_{s}}}/{_WH_PER_KWH}*{CARBON_USED}/{_G_PER_T}", NUM),
+            Column(f"water_{s}", f"{s}: m3/day", f'=IF(ISNUMBER({WATER_USED}),({{facility_wh_{s}}}/{{pue}}*{{wue}}+'
+                                                 f'{{facility_wh_{s}}}*{WATER_USED})/{_ML_PER_M3},"")', NUM)]
+    g.add(Table("Deploy", "Deployments", [
+        Column("trial", "deployment"), *uniforms,
+        Column("pue", "PUE", PUE_DRAW, NUM),
+        Column("z_price", "z of the price", "=NORM.S.INV({u_price})", NUM),
+        Column("price", "price (USD/kWh)", PRICE_DRAW, NUM),
+        Column("wue", "WUE (L/kWh)", "=LOGNORM.INV({u_wue},{Const.wue_mu},{Const.wue_sigma})", NUM),
+        Column("alpha_improved", "alpha improved",
+               "=LOGNORM.INV({u_alpha_improved},{Const.a_improved_mu},{Const.a_improved_sigma})", NUM),
+        *per_scenario], 5, m))
+
+
+def _per_query(row: str, column: str) -> str:
+    regime, alpha = _regime_alpha(row)
+    e = energy_block(regime)
+    if column == "mean_wh":
+        values = measure_values(regime, "energy_wh", alpha)
+    elif column == "it_wh":
+        values = f"IF({baseline_mask(regime)},{e}{'/{all.Draws.' + alpha + '}' if alpha else ''}/{{all.Draws.pue}})"
+    elif column == "base_wh":
+        values = f"IF({baseline_mask(regime)},{e}/{{all.Draws.pue}})"
+    elif column == "electricity_usd":
+        values = measure_values(regime, "electricity_usd", alpha)
+    else:
+        return (f'=IF(ISNUMBER({WATER_USED}),' + stat_formula(measure_values(regime, "water_ml",
+                                                                                              alpha), None) + ',"")')
+    return "=" + stat_formula(values, None)
+
+
+def write(book: StandaloneWorkbook) -> None:
+    """Fill the four sheets and name their key results."""
+    _regions(book)
+    _impacts(book)
+    _capacity(book)
+
+
+def _regions(book: StandaloneWorkbook) -> None:
+    ws = book.sheets["Regions"]
+    put_text(ws, 3, 1, "Grid carbon intensity and the water consumed to generate electricity, per region, each "
+                       "with its source (data/regions.csv). Choose the region on the Inputs sheet; an empty water "
+                       "intensity has no sourced value: give water_intensity_l_per_kwh on Inputs.").font = \
+        book.styles.note
+    rows = regions()
+    book._write("Region", {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
+                           for c in book.grid.table("Region").columns})
+
+
+def region_validation(book: StandaloneWorkbook) -> DataValidation:
+    """The Inputs cell of `region` takes a code of the Regions sheet."""
+    dv = DataValidation(type="list", formula1="=" + book.grid.table("Region").range("code"), allow_blank=False)
+    dv.error, dv.errorTitle = "region must be a code of the Regions sheet", "InferWatt input"
+    dv.prompt, dv.promptTitle = "A code of the Regions sheet, e.g. USA, DEU, WORLD.", "region"
+    dv.showErrorMessage = dv.showInputMessage = True
+    return dv
+
+
+def _impacts(book: StandaloneWorkbook) -> None:
+    ws, st, g = book.sheets["Impacts"], book.styles, book.grid
+    used = g.table("GridUsed")
+    book._write("GridUsed", {"quantity": [label for label, _, _ in GRID_ROWS.values()],
+                             "name": [name for _, _, name in GRID_ROWS.values()]})
+    for key, (_, formula, name) in GRID_ROWS.items():
+        write_formula(ws, used.row(key), used.column_number("value"),
+                      g.compile(formula, used, used.column("value"))(0))
+        define(book.wb, name, used.cell("value", key, sheet=True, absolute=True))
+    table = g.table("Impact")
+    keys = table.rows
+    book._write("Impact", {"regime": [REGIMES[k.split("_", 1)[0]][1] for k in keys],
+                           "measure": [k.split("_", 1)[1] for k in keys],
+                           "unit": [MEASURE_UNITS[k.split("_", 1)[1]] for k in keys]})
+    put_text(ws, table.header_row - 1, 1, "Baseline per query: every statistic from the same trials as the energy "
+                                          "(each trial's own price, WUE and PUE)").font = st.bold
+    for key in keys:
+        regime, measure = key.split("_", 1)
+        values = measure_values(regime, measure)
+        first, last = (table.column_number(s) for s in (PERCENTILES[0], PERCENTILES[-1]))
+        guard = '{status}="ok"'
+        render = g.compile(f'=IF({guard},PERCENTILE.INC({values},{{n.PERCENTILE_K}}),"")', table,
+                           table.column(PERCENTILES[0]))
+        write_formula(ws, table.row(key), first, render(table.index(key)), array=True, span_to=last)
+        render = g.compile(f'=IF({guard},{stat_formula(values, None)},"")', table, table.column("mean"))
+        write_formula(ws, table.row(key), table.column_number("mean"), render(table.index(key)), array=True)
+        fmt = SMALL if MEASURE_UNITS[measure] == "USD" else NUM
+        for s, _ in STATS:
+            ws[table.cell(s, key)].number_format = fmt
+            if measure in NAMED_MEASURES and s in ("median", "mean"):
+                define(book.wb, f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_{NAMED_MEASURES[measure]}",
+                       table.cell(s, key, sheet=True, absolute=True))
+                ws[table.cell(s, key)].fill = st.result
+    put_text(ws, table.last_row + 2, 1, "cost_usd = electricity_usd + hardware_usd (hardware at the node's saturated "
+                                        "throughput, Eq. 1's assumption; 0 until its price and lifetime are given). "
+                                        "water_ml = E / PUE x WUE + E x the electricity's water intensity (Wh x L/kWh "
+                                        "= mL). Node-seconds come from Eq. 1 solved for L_eff / TPS, which needs "
+                                        "pnode_model = independent.").font = st.note
+
+
+def _capacity(book: StandaloneWorkbook) -> None:
+    ws, st, g = book.sheets["Capacity"], book.styles, book.grid
+    put_text(ws, 2, 1, "The paper's three fleet scenarios (Sec. 4) as nodes, power, energy, cost, carbon and water per "
+                       "day. P5-P95: a two-level Monte Carlo over the Deployments sheet, where each deployment draws "
+                       "its own PUE, electricity price and WUE (and improved alpha); the per-query randomness inside "
+                       "is averaged over the day's queries.").font = st.note
+    per_query = g.table("PerQuery")
+    book._write("PerQuery", {"row": [row.replace("_", ", ").replace("tts", "test-time scaling")
+                                     for row in PER_QUERY_ROWS]})
+    put_text(ws, per_query.header_row - 1, 1, "Per-query means of the baseline").font = st.bold
+    slots = g.table("NodeSlots")
+    book._write("NodeSlots")
+    put_text(ws, slots.header_row - 1, 1, "Nodes per model slot (the baseline serves its models equally)").font = \
+        st.bold
+    cap = g.table("Cap")
+    rows = _capacity_rows()
+    book._write("Cap", {"quantity": [label for label, _, _ in rows.values()],
+                        "unit": [unit for _, unit, _ in rows.values()]})
+    put_text(ws, cap.header_row - 1, 1, "Fleet scenarios").font = st.bold
+    for s, (_, _, _, name) in SCENARIOS.items():
+        for key, part in CAPACITY_NAMES.items():
+            define(book.wb, f"Fleet_{name}_{part}", cap.cell(s, key, sheet=True, absolute=True))
+        for key in ("nodes", "cost_usd_per_day", "carbon_t_per_day"):
+            ws[cap.cell(s, key)].fill = st.result
+        ws[cap.cell(s, "nodes")].number_format = ws[cap.cell(s, "gpus")].number_format = "#,##0"
+        for key in ("electricity_usd_per_day", "hardware_usd_per_day", "cost_usd_per_day", "cost_usd_per_year",
+                    "queries_per_day"):
+            ws[cap.cell(s, key)].number_format = "#,##0"
+    define(book.wb, "Fleet_Nodes", cap.cell("mixed", "nodes", sheet=True, absolute=True))
+    _fleet_chart(book)
+
+    deploy = g.table("Deploy")
+    dws = book.sheets["Deployments"]
+    put_text(dws, 2, 1, f"{deploy.n_rows:,} deployments (deployment_draws, fixed at build): each draws its own PUE, "
+                        "electricity price, WUE and improved alpha from HDR variables "
+                        f"{min(DEPLOYMENT_VARIABLE_IDS.values())}-{max(DEPLOYMENT_VARIABLE_IDS.values())} (the "
+                        "engine's), times the per-query means of the Capacity sheet.").font = st.note
+    book._write("Deploy", {"trial": list(range(1, deploy.n_rows + 1))})
+    dws.freeze_panes = dws.cell(deploy.first_row, 2)
+
+
+def _fleet_chart(book: StandaloneWorkbook) -> None:
+    """Cost and carbon per day of the three scenarios, with P5-P95 error bars (a finance reader's chart)."""
+    from openpyxl.chart import Reference
+
+    from .standalone import _bar, _num
+
+    ws, cap = book.sheets["Capacity"], book.grid.table("Cap")
+    first, last = cap.column_number("baseline"), cap.column_number("mixed_improved")
+
+    def across(key: str) -> Reference:
+        return Reference(ws, min_col=first, max_col=last, min_row=cap.row(key), max_row=cap.row(key))
+
+    anchor_row = cap.last_row + 3
+    for k, (key, title, unit) in enumerate((("cost_usd_per_day", "Fleet cost per day, P5-P95 over deployments",
+                                              "USD/day"),
+                                             ("carbon_t_per_day", "Fleet carbon per day, P5-P95 over deployments",
+                                              "tCO2e/day"))):
+        chart = _bar(title, unit, log=False)
+        chart.y_axis.number_format = "#,##0"
+        chart.add_data(across(key), from_rows=True, titles_from_data=False)
+        chart.series[0].errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
+                                            plus=_num(across(f"{key}_plus")), minus=_num(across(f"{key}_minus")))
+        chart.set_categories(Reference(ws, min_col=first, max_col=last, min_row=cap.header_row,
+                                       max_row=cap.header_row))
+        chart.legend = None
+        ws.add_chart(chart, ws.cell(anchor_row, 1 + 6 * k).coordinate)
+
