@@ -47,6 +47,18 @@ def engine_results(n: int, seed: int) -> tuple[dict[tuple, float | np.ndarray], 
     for name, share, improved in (("Fleet_Baseline_GWh_per_day", 0.0, False), ("Fleet_Mixed_GWh_per_day", 0.1,
                                   False), ("Fleet_Mixed_Improved_GWh_per_day", 0.1, True)):
         out[("name", name)] = iw.fleet(1e9, share, improved, n=n, seed=seed).gwh_per_day
+    from inferwatt_xl.impacts import capacity, impacts
+
+    for regime in ("traditional", "tts"):  # issue 9: per-query impacts and the fleet scenarios
+        result = impacts("baseline", regime, n, seed)
+        for measure, stats in result.stats.items():
+            if stats is not None:
+                out.update({("Impact", s, f"{regime}_{measure}"): stats[s] for s in STATS})
+    for scenario, share, improved in (("baseline", 0.0, False), ("mixed", 0.1, False), ("mixed_improved", 0.1, True)):
+        for key, value in capacity(1e9, share, improved, n=n, seed=seed).to_dict().items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and key not in (
+                    "queries_per_day", "tts_share", "beta"):
+                out[("Cap", scenario, key)] = value
     sim = iw.simulate("baseline", "traditional", n=n, seed=seed)
     for column, key in (("l_out_traditional_tokens", "l_out_tokens"), ("util_frac_of_p_max", "util"),
                         ("pue", "pue")):

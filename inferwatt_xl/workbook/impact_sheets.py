@@ -33,8 +33,6 @@ from .formulas import (
     REGIMES,
     STATS,
     WATER_USED,
-    baseline_mask,
-    energy_block,
     hdr_template,
     measure_values,
     stat_formula,
@@ -49,6 +47,9 @@ NUM = "0.0000"
 SMALL = "0.000E+00"  # dollars per query are millionths
 MEASURES = tuple(MEASURE_UNITS)
 NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # Baseline_<Regime>_<Stat>_<unit>
+# Measures that are the energy times a constant: their percentiles are the energy's, scaled (PERCENTILE.INC
+# interpolates linearly), so they read the Summary's statistics instead of ranking the block again.
+SCALED_ENERGY = {"energy_wh": "{energy}", "carbon_g": "{energy}*" + CARBON_USED + "/" + _WH_PER_KWH}
 # The paper's three fleet scenarios (Sec. 4): key -> (label, share of test-time scaling, improved, name part).
 SCENARIOS = {"baseline": ("all traditional", "0", False, "Baseline"),
              "mixed": ("mix with the test-time-scaling share", "{p.tts_share}", False, "Mixed"),
@@ -242,21 +243,28 @@ def declare(book: StandaloneWorkbook) -> None:
         *per_scenario], 5, m))
 
 
+MEAN_NAMES = {"traditional": "Mean_Traditional_Wh", "tts": "Mean_TTS_Wh",
+              "traditional_improved": "Mean_Traditional_Improved_Wh", "tts_improved": "Mean_TTS_Improved_Wh"}
+
+
 def _per_query(row: str, column: str) -> str:
+    """A per-query mean of the baseline. A mean over trials x baseline models is the sum over trials of each
+    trial's baseline sum (Sim sheets) times the trial's factor, over trials x models: one pass over a column,
+    not over the trials x slots block. What the Fleet sheet or another row has already is referred to."""
     regime, alpha = _regime_alpha(row)
-    e = energy_block(regime)
     if column == "mean_wh":
-        values = measure_values(regime, "energy_wh", alpha)
-    elif column == "it_wh":
-        values = f"IF({baseline_mask(regime)},{e}{'/{all.Draws.' + alpha + '}' if alpha else ''}/{{all.Draws.pue}})"
-    elif column == "base_wh":
-        values = f"IF({baseline_mask(regime)},{e}/{{all.Draws.pue}})"
-    elif column == "electricity_usd":
-        values = measure_values(regime, "electricity_usd", alpha)
-    else:
-        return (f'=IF(ISNUMBER({WATER_USED}),' + stat_formula(measure_values(regime, "water_ml",
-                                                                                              alpha), None) + ',"")')
-    return "=" + stat_formula(values, None)
+        return f"={{n.{MEAN_NAMES[row]}}}"
+    if column == "base_wh" and alpha:  # PUE 1 without alpha: the same as the row without the lever
+        return f"={{PerQuery.base_wh[{regime}]}}"
+    if column == "it_wh" and not alpha:
+        return f"={{PerQuery.base_wh[{regime}]}}"
+    e = f"{{all.{REGIMES[regime][0]}.baseline_sum_wh}}" + (f"/{{all.Draws.{alpha}}}" if alpha else "")
+    count = f"({{p.n_trials}}*SUMPRODUCT(--{{n.BASELINE_FLAGS_{REGIMES[regime][1].upper()}}}))"
+    factor = {"it_wh": "/{all.Draws.pue}", "base_wh": "/{all.Draws.pue}",
+              "electricity_usd": f"*{{all.Draws.price_usd_per_kwh}}/{_WH_PER_KWH}",
+              "water_ml": f"*({{all.Draws.wue_l_per_kwh}}/{{all.Draws.pue}}+{WATER_USED})"}[column]
+    mean = f"SUM({e}{factor})/{count}"
+    return f'=IF(ISNUMBER({WATER_USED}),{mean},"")' if column == "water_ml" else "=" + mean
 
 
 def write(book: StandaloneWorkbook) -> None:
@@ -264,6 +272,24 @@ def write(book: StandaloneWorkbook) -> None:
     _regions(book)
     _impacts(book)
     _capacity(book)
+
+
+def _impact_formulas(table: Table, regime: str, measure: str) -> tuple[str, str]:
+    """(five percentiles, mean) of a measure drawn per trial: percentiles rank the pooled block; means come
+    from the Capacity sheet's per-query means; a row waiting for an input stays empty, and cost is the
+    electricity row until hardware is given (IF does not evaluate the branch it does not take)."""
+    percentiles = f"PERCENTILE.INC({measure_values(regime, measure)},{{n.PERCENTILE_K}})"
+    if measure == "cost_usd":
+        electricity = f"{regime}_electricity_usd"
+        span = (table.cell(PERCENTILES[0], electricity, sheet=True, absolute=True) + ":"
+                + table.cell(PERCENTILES[-1], electricity, absolute=True))
+        return (f"=IF({{n.Hardware_Given}},{percentiles},{span})",
+                f"={{PerQuery.electricity_usd[{regime}]}}+N({{Impact.mean[{regime}_hardware_usd]}})")
+    if measure == "electricity_usd":
+        return "=" + percentiles, f"={{PerQuery.electricity_usd[{regime}]}}"
+    mean = (f"{{PerQuery.water_ml[{regime}]}}" if measure == "water_ml"
+            else stat_formula(measure_values(regime, measure), None))
+    return f'=IF({{status}}="ok",{percentiles},"")', f'=IF({{status}}="ok",{mean},"")'
 
 
 def _regions(book: StandaloneWorkbook) -> None:
@@ -304,14 +330,20 @@ def _impacts(book: StandaloneWorkbook) -> None:
                                           "(each trial's own price, WUE and PUE)").font = st.bold
     for key in keys:
         regime, measure = key.split("_", 1)
-        values = measure_values(regime, measure)
-        first, last = (table.column_number(s) for s in (PERCENTILES[0], PERCENTILES[-1]))
-        guard = '{status}="ok"'
-        render = g.compile(f'=IF({guard},PERCENTILE.INC({values},{{n.PERCENTILE_K}}),"")', table,
-                           table.column(PERCENTILES[0]))
-        write_formula(ws, table.row(key), first, render(table.index(key)), array=True, span_to=last)
-        render = g.compile(f'=IF({guard},{stat_formula(values, None)},"")', table, table.column("mean"))
-        write_formula(ws, table.row(key), table.column_number("mean"), render(table.index(key)), array=True)
+        row = table.row(key)
+        if measure in SCALED_ENERGY:  # the Summary's statistics times a constant: no second pass over the block
+            for stat, _ in STATS:
+                energy = f"{{n.Baseline_{REGIMES[regime][1]}_{stat.capitalize()}_Wh}}"
+                render = g.compile("=" + SCALED_ENERGY[measure].replace("{energy}", energy), table,
+                                   table.column(stat))
+                write_formula(ws, row, table.column_number(stat), render(table.index(key)))
+        else:
+            percentiles, mean = _impact_formulas(table, regime, measure)
+            first, last = (table.column_number(s) for s in (PERCENTILES[0], PERCENTILES[-1]))
+            write_formula(ws, row, first, g.compile(percentiles, table, table.column(PERCENTILES[0]))(
+                table.index(key)), array=True, span_to=last)
+            write_formula(ws, row, table.column_number("mean"), g.compile(mean, table, table.column("mean"))(
+                table.index(key)), array=True)
         fmt = SMALL if MEASURE_UNITS[measure] == "USD" else NUM
         for s, _ in STATS:
             ws[table.cell(s, key)].number_format = fmt

@@ -257,7 +257,10 @@ class StandaloneWorkbook:
                 Column(f"slot_{k}", f"slot {k} (Wh/query)", energy, WH, 16, bind={"Fit": k - 1})
                 for k in slot_range],
                 Column("mean_ln_baseline", "mean ln(Wh) of the baseline models (for variance shares)",
-                       f"=({terms})/SUMPRODUCT(--{flags})", NUM, 18)],
+                       f"=({terms})/SUMPRODUCT(--{flags})", NUM, 18),
+                Column("baseline_sum_wh", "sum of the baseline models' Wh (for means of cost, water)",
+                       "=" + "+".join(f"IF({{headof.slot_{k}.in_baseline}},{{slot_{k}}},0)" for k in slot_range),
+                       NUM, 18)],
                 12, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw",
                                       "mean_ln_e", "p_max_kw", "mean_node_s", "model", "in_baseline")))
 
