@@ -112,7 +112,13 @@ def cmd_impacts(a: argparse.Namespace) -> None:
 def cmd_capacity(a: argparse.Namespace) -> None:
     from .impacts import SPREAD_COLUMNS, capacity
 
-    r = capacity(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node), **_impact_overrides(a))
+    overrides = _impact_overrides(a)
+    r = capacity(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node), **overrides)
+    if a.out:
+        from . import reproduce
+
+        scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, a.n, a.seed, node=_nodes(a.node), **overrides)
+        print(f"wrote {reproduce.write_fleet_costs(scenarios, Path(a.out))}", file=sys.stderr)
     data = r.to_dict()
     lines = [f"{r.queries_per_day:.4g} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
              + (", improved" if r.improved else ""),
@@ -296,6 +302,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
     s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
     impact_options(s)
+    s.add_argument("--out", default=None, help="PNG of cost and carbon per day of the three fleet scenarios (all "
+                                               "traditional, the mix, the mix improved) with P5-P95 bars")
 
     add("regions", cmd_regions, "grid regions: carbon and water intensity of electricity, with year and source")
 

@@ -276,7 +276,49 @@ def write_outputs(rows: list[Row], out_dir: Path) -> list[Path]:
         written.append(_save_figure(out_dir / name, draw))
     tables = [sensitivity("baseline", regime, seed=REPRODUCTION_SEED) for regime in api.REGIMES]
     written.append(write_tornado(tables, out_dir / "tornado_baseline_medians.png"))
+    written.append(write_fleet_costs(fleet_scenarios(), out_dir / "fleet_cost_carbon.png"))
     return written
+
+
+FLEET_LABELS = ("all traditional", "10 % test-time scaling", "10 % TTS, improved")
+
+
+def fleet_scenarios(queries_per_day: float | None = None, tts_share: float | None = None, n: int | None = None,
+                    seed: api.Seed = REPRODUCTION_SEED, **options: object) -> list:
+    """The paper's three fleet scenarios (Sec. 4) as capacity results: all traditional, the mix, the mix
+    improved (the mix's share is the paper's 10 % unless given)."""
+    from .impacts import capacity
+
+    return [capacity(queries_per_day, 0.0 if not mixed else tts_share, improved, n=n, seed=seed, **options)
+            for _, mixed, improved in FLEET_SCENARIOS]
+
+
+def write_fleet_costs(results: list, path: Path) -> Path:
+    """Cost and carbon per day of fleet scenarios, the point estimate with its two-level P5-P95 bars."""
+    labels = [label if r.tts_share in (0.0, 0.1) else label.replace("10 %", f"{r.tts_share:.0%}")
+              for label, r in zip(FLEET_LABELS, results, strict=True)]
+
+    def draw(axes) -> None:
+        for ax, (column, unit, color) in zip(axes, (("cost_usd_per_day", "USD/day", "#4C72B0"),
+                                                    ("carbon_t_per_day", "tCO2e/day", "#55A868")), strict=True):
+            values = np.array([getattr(r, column) for r in results])
+            low = values - [r.spread[column]["p5"] for r in results]
+            high = np.array([r.spread[column]["p95"] for r in results]) - values
+            x = np.arange(len(results))
+            ax.bar(x, values, color=color, alpha=0.85)
+            ax.errorbar(x, values, yerr=[low, high], fmt="none", ecolor="black", capsize=6,
+                        label="P5-P95 over deployments (two-level)")
+            for xi, v in zip(x, values, strict=True):
+                ax.annotate(f"{v:,.0f}", (xi, v), ha="center", textcoords="offset points", xytext=(14, 3),
+                            fontsize=8)
+            ax.set_xticks(x, labels, fontsize=8)
+            ax.set_ylabel(unit)
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+            ax.set_title(f"{unit.split('/')[0]} per day, {results[0].queries_per_day:,.0f} queries/day, "
+                         f"region {results[0].region}", fontsize=10)
+            ax.legend(fontsize=7)
+
+    return _save_figure(path, draw)
 
 
 TORNADO_ROWS = 12

@@ -205,3 +205,12 @@ def test_excel_functions_answer_one_number_a_table_and_the_regions():
     assert overridden == udf.IW_MONTECARLO("baseline", n=500, PUE_P95=1.6)
     assert udf.IW_MONTECARLO("baseline", n=500, PUE_P95=1.5, overrides=[["pue_p95", 1.6]]) == \
         udf.IW_MONTECARLO("baseline", n=500, PUE_P95=1.5)  # the argument's own cell wins
+
+
+def test_capacity_writes_the_fleet_cost_and_carbon_chart(tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "fleet.png"
+    assert main(["capacity", "--region", "FRA", "--n", "500", "--out", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().err
+    assert Image.open(out).size[0] > 1000

@@ -44,7 +44,8 @@ def test_outputs_are_written(tmp_path):
     table = reproduce.reproduction_table()
     paths = reproduce.write_outputs(table, tmp_path)
     assert {p.name for p in paths} == {"reproduction.md", "reproduction.csv", "figure1_models.png",
-                                       "figure2_interventions.png", "figure3_fleet.png", "tornado_baseline_medians.png"}
+                                       "figure2_interventions.png", "figure3_fleet.png", "tornado_baseline_medians.png",
+                                       "fleet_cost_carbon.png"}
     assert all(p.stat().st_size > 1000 for p in paths if p.suffix == ".png")
     assert (tmp_path / "reproduction.md").read_text().count("\n") == len(table) + 2
 
