@@ -19,6 +19,7 @@ import inferwatt_xl as iw
 from inferwatt_xl import udf
 from inferwatt_xl.cli import main as cli_main
 from inferwatt_xl.errors import InferWattError
+from inferwatt_xl.impacts import capacity, impacts
 
 POOL = [None, True, False, 0, 1, -1, 0.5, 0.7, 1.2, 300.0, 5000.0, 1e-320, 1e308, -1e308, math.nan, math.inf,
         -math.inf, 2**63, "", " ", "baseline", "Llama 3.1 405B", "mixtral", "tts", "traditional", "split", "combined",
@@ -27,7 +28,11 @@ RANGES = [[["Llama 3.1 405B"], ["mixtral"]], [[1.0, 2.0]], [[None]], [[[1.0]]], 
 CLI_COMMANDS = [["simulate", "--model", "{}", "--regime", "{}", "--n", "100", "--seed", "{}"],
                 ["tps", "--model", "{}", "--lin", "{}", "--lout", "{}"],
                 ["energy", "--model", "{}", "--lout", "{}", "--util", "{}", "--pue", "{}"],
-                ["fleet", "--queries", "{}", "--tts-share", "{}", "--n", "100"]]
+                ["fleet", "--queries", "{}", "--tts-share", "{}", "--n", "100"],
+                ["impacts", "--model", "{}", "--region", "{}", "--price-usd-per-kwh", "{}", "--n", "100"],
+                ["capacity", "--queries", "{}", "--tts-share", "{}", "--set", "hardware_usd_per_node={}", "--n", "100"]]
+IMPACT_PARAMETERS = ["region", "carbon_intensity_g_per_kwh", "water_intensity_l_per_kwh", "price_usd_per_kwh_median",
+                     "wue_l_per_kwh_p95", "hardware_usd_per_node", "hardware_lifetime_years", "deployment_draws"]
 TRIALS = [None, 0, -5, 1, 100, 2000, 0.5, "10", True, math.nan]
 
 
@@ -51,18 +56,36 @@ def classify_cell(value) -> str:
     return "answer"
 
 
+def overrides(rng: random.Random) -> list[list[object]]:
+    """An overrides range: parameter names with hostile or valid values (sometimes a hostile name or shape)."""
+    rows = [[rng.choice(IMPACT_PARAMETERS), draw(rng, rng.choice([None, "USA", 0.1, 5.0]))]
+            for _ in range(rng.randint(1, 3))]
+    return rows if rng.random() < 0.9 else draw(rng)
+
+
 def classify_api(call) -> str:
     try:
         result = call()
+        if hasattr(result, "to_dict"):  # statistics are computed when first read: read them here
+            values = _numbers(result.to_dict())
+        elif hasattr(result, "stats"):
+            values = list(result.stats.values())
+        else:
+            values = [getattr(result, "gwh_per_day", getattr(result, "beta", result))]
     except InferWattError as err:
         return "clean error" if "\n" not in str(err) else "crash"
     except Exception:
         return "crash"
-    if hasattr(result, "stats"):
-        values = list(result.stats.values())
-    else:
-        values = [getattr(result, "gwh_per_day", getattr(result, "beta", result))]
     return "answer" if all(math.isfinite(v) for v in values) else "non-finite"
+
+
+def _numbers(value: object) -> list[float]:
+    """Every float in a result's JSON shape (nested dicts and lists)."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _numbers(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _numbers(v)]
+    return [float(value)] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
 
 
 def classify_cli(args: list[str]) -> str:
@@ -100,6 +123,19 @@ def main() -> None:
         "IW_FLEET": lambda: classify_cell(udf.IW_FLEET(*args(rng, 1e9, 0.1, True), rng.choice(TRIALS),
                                                        draw(rng, 1.0))),
         "IW_BETA": lambda: classify_cell(udf.IW_BETA(*args(rng, 0.5, 1.0, 1.1, 1.12, "8xH100"))),
+        "IW_STAT": lambda: classify_cell(udf.IW_STAT(*args(rng, "baseline", "carbon_g", "median", "tts"),
+                                                     overrides(rng), rng.choice(TRIALS), draw(rng, 1))),
+        "IW_IMPACTS": lambda: classify_cell(udf.IW_IMPACTS(*args(rng, "mixtral", "traditional"), overrides(rng),
+                                                           rng.choice(TRIALS), draw(rng, 1))),
+        "IW_CAPACITY": lambda: classify_cell(udf.IW_CAPACITY(*args(rng, 1e9, 0.1), overrides(rng),
+                                                             draw(rng, False), rng.choice(TRIALS))),
+        "api.impacts": lambda: classify_api(lambda: impacts(
+            *args(rng, "baseline", "tts"), rng.choice(TRIALS), region=draw(rng, "DEU"),
+            price_usd_per_kwh_median=draw(rng, 0.1), hardware_usd_per_node=draw(rng, 3e5),
+            hardware_lifetime_years=draw(rng, 5.0))),
+        "api.capacity": lambda: classify_api(lambda: capacity(
+            *args(rng, 1e9, 0.1, False), n=200, region=draw(rng, "FRA"), water_intensity_l_per_kwh=draw(rng, 2.0),
+            deployment_draws=draw(rng, 100))),
         "api.simulate": lambda: classify_api(lambda: iw.simulate(
             *args(rng, "baseline", "tts"), rng.choice(TRIALS), draw(rng, 1), lever=draw(rng, "combined"),
             pue_p95=draw(rng, 1.4))),

@@ -70,6 +70,51 @@ def test_iw_fleet_and_beta_never_raise(queries, share, improved, n, seed, a, b, 
     assert is_clean_cell(udf.IW_BETA(a, b, c, d, node))
 
 
+parameter_rows = st.lists(st.tuples(st.sampled_from(["region", "carbon_intensity_g_per_kwh", "price_usd_per_kwh_p95",
+                                                     "water_intensity_l_per_kwh", "hardware_usd_per_node",
+                                                     "hardware_lifetime_years", "wue_l_per_kwh_p5", "n_trials"]),
+                                    cells).map(list), min_size=1, max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(model=anything, measure=anything, stat=anything, regime=anything, rows=st.one_of(parameter_rows, anything),
+       n=st.sampled_from([None, 0, 60, "x", 1e9]), seed=anything)
+def test_iw_stat_impacts_and_capacity_never_raise(model, measure, stat, regime, rows, n, seed):
+    assert is_clean_cell(udf.IW_STAT(model, measure, stat, regime, rows, n, seed))
+    assert is_clean_cell(udf.IW_IMPACTS(model, regime, rows, n, seed))
+    assert is_clean_cell(udf.IW_CAPACITY(1e6, 0.2, rows, None, 60 if n is None else n, seed))
+
+
+def _numbers(value) -> list[float]:
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _numbers(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _numbers(v)]
+    return [float(value)] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+@settings(max_examples=60, deadline=None)
+@given(region=anything, price=anything, carbon=anything, water=anything, hardware=anything, life=anything,
+       queries=anything, share=anything)
+def test_api_impacts_and_capacity_answer_or_raise_our_error(region, price, carbon, water, hardware, life, queries,
+                                                            share):
+    from inferwatt_xl.impacts import capacity, impacts
+
+    overrides = {"region": region, "price_usd_per_kwh_p95": price, "carbon_intensity_g_per_kwh": carbon,
+                 "water_intensity_l_per_kwh": water, "hardware_usd_per_node": hardware,
+                 "hardware_lifetime_years": life}
+    for call in (lambda: impacts("baseline", "tts", 100, 1, **overrides),
+                 lambda: capacity(queries, share, n=100, deployment_draws=50, **overrides)):
+        try:
+            result = call()
+        except InferWattError as err:
+            assert "\n" not in str(err)
+            continue
+        data = result.to_dict()
+        json.dumps(data, allow_nan=False)
+        assert all(math.isfinite(v) for v in _numbers(data))
+
+
 def _api_result_is_finite(call) -> None:
     try:
         result = call()
@@ -110,7 +155,9 @@ def test_cli_gives_strict_json_or_one_line(capsys, data):
         ["fleet", "--queries", "{}", "--tts-share", "{}", "--n", "60", "--node", "{}"],
         ["hardware", "--model", "{}", "--n", "50", "--seed", "{}"],
         ["sensitivity", "--model", "{}", "--regime", "{}", "--target", "{}", "--n", "50"],
-        ["beta"], ["models"], ["nodes"], ["params"],
+        ["impacts", "--model", "{}", "--region", "{}", "--price-usd-per-kwh", "{}", "--n", "50"],
+        ["capacity", "--queries", "{}", "--tts-share", "{}", "--set", "{}", "--n", "50"],
+        ["beta"], ["models"], ["nodes"], ["params"], ["regions"],
     ]))
     args = [data.draw(cli_values) if a == "{}" else a for a in command]
     if "--n" in args and args[args.index("--n") + 1] not in ("50", "60") and args[0] in ("simulate",):
