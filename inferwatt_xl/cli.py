@@ -120,13 +120,13 @@ def cmd_capacity(a: argparse.Namespace) -> None:
         scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, a.n, a.seed, node=_nodes(a.node), **overrides)
         print(f"wrote {reproduce.write_fleet_costs(scenarios, Path(a.out))}", file=sys.stderr)
     data = r.to_dict()
-    lines = [f"{r.queries_per_day:.4g} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
+    lines = [f"{r.queries_per_day:,.0f} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
              + (", improved" if r.improved else ""),
              f"  nodes {r.nodes:,} ({r.gpus:,} GPUs); peak IT power {r.peak_it_mw:.1f} MW; beta {r.beta:.4f}",
              f"  {'':<18}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
     lines += [f"  {c:<18}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
                                      for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
-    lines += [f"  P5-P95: {r.spread_note}", *(f"  missing: {m}" for m in r.missing)]
+    lines += [f"  {r.spread_note}", *(f"  missing: {m} (no sourced default)" for m in r.missing)]
     _print(data, a.json, "\n".join(lines))
 
 
