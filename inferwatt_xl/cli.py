@@ -191,7 +191,10 @@ def cmd_nodes(a: argparse.Namespace) -> None:
 
 def cmd_params(a: argparse.Namespace) -> None:
     rows = [{**p.__dict__, "allowed": p.allowed} for p in catalogue.parameters().values()]
-    _print(rows, a.json, "\n".join(f"{r['name']} = {r['default']} [{r['unit']}]  ({r['allowed']}); "
+    def default(value: object) -> object:
+        return "none (no sourced default: give one)" if value is None else value
+
+    _print(rows, a.json, "\n".join(f"{r['name']} = {default(r['default'])} [{r['unit']}]  ({r['allowed']}); "
                                    f"{r['source']}" for r in rows))
 
 
