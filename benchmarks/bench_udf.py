@@ -64,6 +64,8 @@ def main() -> None:
         ("IW_STAT baseline carbon median, 10,000 draws x 3 models, cold", 5e-3,
          lambda: udf.IW_STAT("baseline", "carbon_g", "median", "traditional", None, 10_000, next(seeds)),
          udf.clear_memo, 30),
+        ("IW_STAT baseline water p95 (its WUE draws too), cold", 5e-3,
+         lambda: udf.IW_STAT("baseline", "water_ml", "p95", "tts", None, 10_000, next(seeds)), udf.clear_memo, 30),
         ("IW_STAT one model cost p95, 10,000 draws, cold", 5e-3,
          lambda: udf.IW_STAT("Llama 3.1 405B", "cost_usd", "p95", "tts", None, 10_000, next(seeds)),
          udf.clear_memo, 30),

@@ -8,7 +8,7 @@ of api.fleet. Computed here once; the faces only format.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,15 +59,27 @@ class ImpactsResult:
     simulation: api.SimulationResult = field(repr=False)
     intensities: Intensities
     missing: list[str]
-    per_query: dict[str, np.ndarray] = field(repr=False)  # measure -> pooled per-trial values
-
+    compute: dict[str, Callable[[], np.ndarray]] = field(repr=False)  # measure -> its pooled per-trial values
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _stats: dict[str, dict[str, float] | None] = field(default_factory=dict, repr=False)
+
+    def values(self, measure: str) -> np.ndarray | None:
+        """A measure's per-trial values (pooled like `energy_wh`), computed when first asked; None if an
+        input is missing. A single statistic in a cell should not pay for the draws of every measure."""
+        if measure not in self._arrays and measure in self.compute:
+            self._arrays[measure] = self.compute[measure]()
+        return self._arrays.get(measure)
+
+    @property
+    def per_query(self) -> dict[str, np.ndarray]:
+        """Every measure that has its inputs: its per-trial values."""
+        return {m: self.values(m) for m in MEASURES if m in self.compute}
 
     def measure_stats(self, measure: str) -> dict[str, float] | None:
         """{median, mean, p5, p25, p75, p95} of one measure (computed when first asked), None if an input is
-        missing. A single statistic in a cell should not pay for the percentiles of every measure."""
+        missing."""
         if measure not in self._stats:
-            values = self.per_query.get(measure)
+            values = self.values(measure)
             self._stats[measure] = None if values is None else {
                 k: api._finite(v, f"{k} {measure}") for k, v in api.summarise(values).items()}
         return self._stats[measure]
@@ -81,8 +93,9 @@ class ImpactsResult:
     def nbytes(self) -> int:
         """Memory held by the per-trial arrays (the Excel functions' memo is bounded by it)."""
         sim = self.simulation
-        arrays = [*self.per_query.values(), *sim.draws.values(), *sim.energy_by_model_wh.values(), sim.energy_wh]
-        return sum(a.nbytes for a in {id(a): a for a in arrays}.values())
+        arrays = [*sim.draws.values(), *sim.energy_by_model_wh.values(), sim.energy_wh]
+        measures = len(self.compute) + 2  # each measure's values when computed, and the price and WUE draws
+        return sum(a.nbytes for a in arrays) + measures * sim.energy_wh.nbytes
 
     def stat(self, measure: object, stat: object) -> float:
         """One number: `measure` (MEASURES) at `stat` (median, mean, p5, p25, p75, p95)."""
@@ -101,7 +114,7 @@ class ImpactsResult:
 
     def needs(self, measure: str) -> list[str]:
         """The missing inputs a measure needs (empty if it was computed)."""
-        if measure in self.per_query:
+        if measure in self.compute:
             return []
         return [m for m in self.missing if m in (HARDWARE_INPUTS if measure == "hardware_usd"
                                                  else ("water_intensity_l_per_kwh",))]
@@ -110,15 +123,15 @@ class ImpactsResult:
     def cost_usd_per_million_output_tokens(self) -> float:
         """The mean cost per query over the mean output tokens, per million tokens."""
         l_out = self.simulation.pooled(self.simulation.draws["l_out_tokens"])
-        return api._finite(float(np.mean(self.per_query["cost_usd"]) / np.mean(l_out) * 1e6), "cost per token")
+        return api._finite(float(np.mean(self.values("cost_usd")) / np.mean(l_out) * 1e6), "cost per token")
 
     @property
     def notes(self) -> list[str]:
         out = []
-        if "hardware_usd" not in self.per_query:
+        if "hardware_usd" not in self.compute:
             out.append("cost_usd is electricity only: give hardware_usd_per_node and hardware_lifetime_years "
                        "to add the amortised hardware")
-        if "water_ml" not in self.per_query:
+        if "water_ml" not in self.compute:
             out.append(f"water_ml needs water_intensity_l_per_kwh: region {self.intensities.region} has no "
                        "sourced value")
         return out
@@ -148,20 +161,34 @@ def impacts(model: str | Iterable[str] = "baseline", regime: str = "traditional"
 
 def _impacts_of(sim: api.SimulationResult, params: Mapping[str, object], seed: api.Seed) -> ImpactsResult:
     intensities = Intensities.of(params)
-    u = api.draw_uniforms(("price", "wue"), sim.n, seed)
-    energy, pue = sim.energy_wh, sim.pooled(sim.draws["pue"])
-    electricity = imp.electricity_cost_usd(energy, sim.pooled(api.price_draws(u["price"], params)))
-    per_query = {"energy_wh": energy, "electricity_usd": electricity, "cost_usd": electricity,
-                 "carbon_g": imp.carbon_g(energy, intensities.carbon_intensity_g_per_kwh)}
+    energy = sim.energy_wh
+    uniforms: dict[str, np.ndarray] = {}
+
+    def draws(name: str) -> np.ndarray:  # the trial's price or WUE, drawn when a measure first needs it
+        if name not in uniforms:
+            uniforms.update(api.draw_uniforms((name,), sim.n, seed))
+        return sim.pooled(api.price_draws(uniforms["price"], params) if name == "price"
+                          else api.wue_draws(uniforms["wue"], params))
+
+    def electricity() -> np.ndarray:
+        return imp.electricity_cost_usd(energy, draws("price"))
+
+    compute: dict[str, Callable[[], np.ndarray]] = {
+        "energy_wh": lambda: energy, "electricity_usd": electricity, "cost_usd": electricity,
+        "carbon_g": lambda: imp.carbon_g(energy, intensities.carbon_intensity_g_per_kwh)}
     if intensities.water_intensity_l_per_kwh is not None:
-        per_query["water_ml"] = imp.water_ml(energy, pue, sim.pooled(api.wue_draws(u["wue"], params)),
-                                             intensities.water_intensity_l_per_kwh)
+        compute["water_ml"] = lambda: imp.water_ml(energy, sim.pooled(sim.draws["pue"]), draws("wue"),
+                                                   intensities.water_intensity_l_per_kwh)
     if all(params[name] is not None for name in HARDWARE_INPUTS):
-        seconds = np.concatenate([sim.node_seconds_by_model[m] for m in sim.models])
-        per_query["hardware_usd"] = imp.hardware_usd(seconds, params["hardware_usd_per_node"],
-                                                     params["hardware_lifetime_years"])
-        per_query["cost_usd"] = electricity + per_query["hardware_usd"]
-    return ImpactsResult(sim, intensities, missing_inputs(params, intensities), per_query)
+        def hardware() -> np.ndarray:
+            seconds = np.concatenate([sim.node_seconds_by_model[m] for m in sim.models])
+            return imp.hardware_usd(seconds, params["hardware_usd_per_node"], params["hardware_lifetime_years"])
+
+        compute["hardware_usd"] = hardware
+        result: ImpactsResult | None = None
+        compute["cost_usd"] = lambda: result.values("electricity_usd") + result.values("hardware_usd")
+    result = ImpactsResult(sim, intensities, missing_inputs(params, intensities), compute)
+    return result
 
 
 # ---------------------------------------------------------------- capacity
@@ -218,7 +245,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
     intensities = next(iter(per_regime.values())).intensities
 
     def day_total(measure: str) -> float:
-        return float(runs.per_day(runs.mix(lambda sim: float(np.mean(per_regime[sim.regime].per_query[measure])))))
+        return float(runs.per_day(runs.mix(lambda sim: float(np.mean(per_regime[sim.regime].values(measure))))))
 
     load_f = (params["load_min_frac"] + params["load_max_frac"]) / 2
     sims = list(runs.simulations.values())
