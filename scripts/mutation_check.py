@@ -1,0 +1,83 @@
+"""Would a one-line wrong change to the engine fail the fast suite (no spreadsheet application)?
+
+Run: .venv/bin/python scripts/mutation_check.py
+Each wrong change below is applied alone to the committed code, the fast suite runs (every test but the
+spreadsheet engines' tests/test_workbook.py), and the file is restored with git. It refuses to run while
+a file it changes has uncommitted edits (restoring would lose them). Issue 9's money, carbon, water,
+capacity and two-level spread; a change the suite does not catch is printed as MISSED.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+M, API = "inferwatt_xl/method/impacts.py", "inferwatt_xl/api.py"
+IMP, UDF = "inferwatt_xl/impacts.py", "inferwatt_xl/udf.py"
+MUTATIONS = [  # (file, the committed line, a wrong one)
+    (M, "return energy_wh / pue * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh",
+     "return energy_wh * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh"),
+    (M, "return np.asarray(energy_wh) / WH_PER_KWH * carbon_intensity_g_per_kwh",
+     "return np.asarray(energy_wh) / 100 * carbon_intensity_g_per_kwh"),
+    (M, "DAYS_PER_YEAR = 365 ", "DAYS_PER_YEAR = 366 "),
+    (M, "return node_redundancy * queries_per_day * mean_node_seconds",
+     "return queries_per_day * mean_node_seconds"),
+    (M, "(p_idle_kw + (p_max_kw - p_idle_kw) * load_max_frac) / (p_idle_kw + (p_max_kw - p_idle_kw) * mean_load_frac)",
+     "(p_idle_kw + (p_max_kw - p_idle_kw) * mean_load_frac) / (p_idle_kw + (p_max_kw - p_idle_kw) * load_max_frac)"),
+    (M, "return np.asarray(gwh_per_day) * 1000 / HOURS_PER_DAY", "return np.asarray(gwh_per_day) * 1000 / 25"),
+    (API, 'DEPLOYMENT_VARIABLE_IDS = {"pue": 10,', 'DEPLOYMENT_VARIABLE_IDS = {"pue": 3,'),
+    (API, 'self.energy_wh * self.pooled(self.draws["alpha"]) / self.pooled(self.draws["pue"])',
+     'self.energy_wh * self.pooled(self.draws["alpha"])'),
+    (API, '"alpha": dist.lognormal_p5_p95_ppf(u["alpha_improved"]',
+     '"alpha": 1 + 0 * dist.lognormal_p5_p95_ppf(u["alpha_improved"]'),
+    (API, "math.sqrt(max(second_moment - mean_wh ** 2, 0.0) * runs.queries_per_day)",
+     "math.sqrt(max(second_moment - mean_wh ** 2, 0.0)) * runs.queries_per_day"),
+    ("inferwatt_xl/method/distributions.py", "sigma = np.where(z < 0, math.log(median / p5) / Z95",
+     "sigma = np.where(z > 0, math.log(median / p5) / Z95"),
+    (IMP, 'return imp.electricity_cost_usd(energy, draws("price"))',
+     'return imp.electricity_cost_usd(energy, params["price_usd_per_kwh_median"])'),
+    (IMP, 'lambda: result.values("electricity_usd") + result.values("hardware_usd")',
+     'lambda: result.values("electricity_usd")'),
+    (IMP, "if all(params[k] is not None for k in HARDWARE_INPUTS) else None)",
+     "if all(params[k] is not None for k in HARDWARE_INPUTS) else 0.0)"),
+    (IMP, "share = 1 / len(sims[0].models)", "share = 1"),
+    (IMP, "region.carbon_intensity_g_per_kwh if carbon is None else carbon,", "region.carbon_intensity_g_per_kwh,"),
+    (IMP, "if intensities.water_intensity_l_per_kwh is None:\n        missing.append",
+     "if intensities.water_intensity_l_per_kwh is not None:\n        missing.append"),
+    (IMP, 'imp.electricity_cost_usd(facility_wh, d["price"]) + (hardware or 0.0),',
+     'imp.electricity_cost_usd(facility_wh, d["price"]),'),
+    (IMP, "nodes_by_model[name] = math.ceil(", "nodes_by_model[name] = math.floor("),
+    (UDF, ".stat(measure, stat)", ".stat(measure, 'median')"),
+]
+
+def main() -> int:
+    files = sorted({path for path, _, _ in MUTATIONS})
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *files], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout
+    if dirty:
+        print(f"uncommitted edits in {dirty.split()}: commit them first (each file is restored from git)")
+        return 2
+    caught = 0
+    for path, old, new in MUTATIONS:
+        file = ROOT / path
+        text = file.read_text()
+        if text.count(old) != 1:
+            print(f"NOT FOUND in {path}: {old[:60]}")
+            continue
+        file.write_text(text.replace(old, new))
+        try:
+            run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "tests",
+                                  "--ignore=tests/test_workbook.py"], cwd=ROOT, capture_output=True, text=True)
+        finally:
+            subprocess.run(["git", "checkout", "--", path], cwd=ROOT, check=True, capture_output=True)
+        caught += run.returncode != 0
+        print(f"{'caught' if run.returncode else 'MISSED'}  {path}: {new.splitlines()[0][:80]}")
+    print(f"{caught} of {len(MUTATIONS)} wrong changes fail the fast suite")
+    return 0 if caught == len(MUTATIONS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
