@@ -109,6 +109,9 @@ def test_capacity_units_agree_with_each_other_and_with_a_hand_computation():
     assert with_hardware.hardware_usd_per_day == pytest.approx(nodes * 300_000 / (4 * 365), rel=1e-12)
     assert with_hardware.cost_usd_per_day == pytest.approx(c.electricity_usd_per_day + with_hardware
                                                            .hardware_usd_per_day, rel=1e-12)
+    for q in ("p5", "p50", "p95"):  # hardware is the same for every deployment: it shifts the spread
+        shift = with_hardware.spread["cost_usd_per_day"][q] - c.spread["cost_usd_per_day"][q]
+        assert shift == pytest.approx(with_hardware.hardware_usd_per_day, rel=1e-9)
 
 
 def test_the_fleet_point_estimate_is_the_papers_and_its_gwh_is_the_capacitys():
