@@ -441,3 +441,33 @@ def test_a_region_without_water_data_leaves_water_empty_not_wrong(small_book, en
     bad = [(ws.title, c.coordinate) for ws in book.wb.worksheets for row in ws.iter_rows() for c in row
            if isinstance(c.value, str) and c.value.startswith(ERRORS)]
     assert bad == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_node_seconds_under_linear_tps_say_what_is_missing_not_a_wrong_number(small_book, engine):
+    """The workbook derives node-seconds from Eq. 1 with P_node drawn (pnode_model = independent); under S.IV
+    nodes and hardware say so, while energy, electricity, carbon and water stay live and equal the engine."""
+    path, folder = small_book
+    overrides = {"pnode_model": "linear_tps", "hardware_usd_per_node": 300_000.0, "hardware_lifetime_years": 4.0}
+
+    def edits(wb):
+        for name, value in overrides.items():
+            set_input(wb, name.upper(), value)
+
+    book = edit_and_recalculate(path, folder / f"linear-{engine}", edits, engine)
+    from inferwatt_xl.impacts import capacity, impacts
+
+    for scenario in ("baseline", "mixed", "mixed_improved"):
+        for key in ("nodes", "gpus", "cost_usd_per_day"):
+            assert book.cell("Cap", scenario, key).startswith("needs pnode_model = independent"), (scenario, key)
+    assert book.cell("Impact", "status", "tts_hardware_usd").startswith("needs pnode_model = independent")
+    result = impacts("baseline", "tts", SMALL_TRIALS, SEED, **overrides)
+    for measure in ("energy_wh", "electricity_usd", "carbon_g", "water_ml"):
+        for s in STATS:
+            assert_close(book.cell("Impact", s, f"tts_{measure}"), result.stats[measure][s], f"{measure} {s}")
+    expected = capacity(1e9, 0.1, n=SMALL_TRIALS, seed=SEED, **overrides)
+    for key in ("gwh_per_day", "electricity_usd_per_day", "carbon_t_per_day", "water_m3_per_day"):
+        assert_close(book.cell("Cap", "mixed", key), getattr(expected, key), key)
+    bad = [(ws.title, c.coordinate) for ws in book.wb.worksheets for row in ws.iter_rows() for c in row
+           if isinstance(c.value, str) and c.value.startswith(ERRORS)]
+    assert bad == []

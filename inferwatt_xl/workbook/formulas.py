@@ -218,12 +218,17 @@ GRID_ROWS: dict[str, tuple[str, str, str]] = {
               "=IF(ISNUMBER({p.water_intensity_l_per_kwh}),{p.water_intensity_l_per_kwh},IF(ISNUMBER(INDEX("
               "{all.Region.water_intensity_l_per_kwh}," + _REGION_ROW + ")),INDEX({all.Region.water_intensity_l_per_"
               'kwh},' + _REGION_ROW + '),"none"))', "Water_Intensity_Used_L_per_kWh"),
+    "node_seconds_known": ("node-seconds per query known here (pnode_model = independent; the engine has all)",
+                           '={p.pnode_model}="independent"', "Node_Seconds_Known"),
     "hardware_given": ("hardware price and lifetime given", "=AND(ISNUMBER({p.hardware_usd_per_node}),"
                        "ISNUMBER({p.hardware_lifetime_years}))", "Hardware_Given"),
     "hardware_rate": ("hardware cost per node-second (USD; 0 until both are given)",
                       "=IF({n.Hardware_Given},{p.hardware_usd_per_node}/({p.hardware_lifetime_years}*"
                       + _DAYS_PER_YEAR + "*" + _SECONDS_PER_DAY + "),0)", "Hardware_USD_per_Node_Second"),
+    "hardware_blocked": ("hardware given but node-seconds unknown here (pnode_model = linear_tps)",
+                         "=AND({n.Hardware_Given},NOT({n.Node_Seconds_Known}))", "Hardware_Blocked"),
 }
+NEEDS_INDEPENDENT = "needs pnode_model = independent (the engine computes it)"
 
 WATER_USED, CARBON_USED = "{n.Water_Intensity_Used_L_per_kWh}", "{n.Carbon_Intensity_Used_g_per_kWh}"
 
@@ -231,8 +236,9 @@ WATER_USED, CARBON_USED = "{n.Water_Intensity_Used_L_per_kWh}", "{n.Carbon_Inten
 MEASURE_UNITS = {"energy_wh": "Wh", "cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL",
                  "electricity_usd": "USD", "hardware_usd": "USD"}
 MEASURE_STATUS = {"water_ml": f'=IF(ISNUMBER({WATER_USED}),"ok","needs water_intensity_l_per_kwh")',
-                  "hardware_usd": '=IF({n.Hardware_Given},"ok","needs hardware_usd_per_node and '
-                                  'hardware_lifetime_years")'}
+                  "hardware_usd": f'=IF(NOT({{n.Node_Seconds_Known}}),"{NEEDS_INDEPENDENT}",IF('
+                                  '{n.Hardware_Given},"ok","needs hardware_usd_per_node and hardware_lifetime_years"))',
+                  "cost_usd": f'=IF({{n.Hardware_Blocked}},"{NEEDS_INDEPENDENT}","ok")'}
 
 
 def node_seconds(regime: str) -> str:

@@ -27,6 +27,7 @@ from .formulas import (
     GRID_ROWS,
     MEASURE_STATUS,
     MEASURE_UNITS,
+    NEEDS_INDEPENDENT,
     PERCENTILES,
     PRICE_DRAW,
     PUE_DRAW,
@@ -73,6 +74,20 @@ def _peak_ratio() -> str:
 ScenarioFormula = Callable[[str, str, bool], str]  # (scenario, its test-time-scaling share, improved) -> formula
 
 
+def known(value: str) -> str:
+    """A quantity from node-seconds, which the workbook knows when pnode_model = independent."""
+    return f'=IF({{n.Node_Seconds_Known}},{value},"{NEEDS_INDEPENDENT}")'
+
+
+def unblocked(value: str, otherwise: str = NEEDS_INDEPENDENT) -> str:
+    """A cost that includes hardware: unknown here when hardware is given but node-seconds are not."""
+    return f'=IF({{n.Hardware_Blocked}},"{otherwise}",{value})'
+
+
+def _nodes_column(scenario: str) -> str:
+    return "baseline" if scenario == "baseline" else "mixed"
+
+
 def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
     """Capacity rows: key -> (quantity, unit, formula of a scenario column)."""
 
@@ -91,10 +106,9 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         "queries_per_day": ("queries per day", "queries/day", lambda s, share, imp: "={p.queries_per_day}"),
         "tts_share": ("share of test-time-scaling queries", "fraction", lambda s, share, imp: f"={share}"),
         "nodes": ("nodes (redundancy x N x node-seconds / 86,400 / mean load, per baseline model)", "nodes",
-                  lambda s, share, imp: f"=SUM({{all.NodeSlots.nodes_{'baseline' if s == 'baseline' else 'mixed'}}})"),
-        "gpus": ("GPUs", "GPUs", lambda s, share, imp: f"=SUMPRODUCT({{all.NodeSlots.nodes_"
-                                                       f"{'baseline' if s == 'baseline' else 'mixed'}}},"
-                                                       "{all.NodeSlots.gpus})"),
+                  lambda s, share, imp: known(f"SUM({{all.NodeSlots.nodes_{_nodes_column(s)}}})")),
+        "gpus": ("GPUs", "GPUs", lambda s, share, imp: known(f"SUMPRODUCT({{all.NodeSlots.nodes_{_nodes_column(s)}}},"
+                                                             "{all.NodeSlots.gpus})")),
         "gwh_per_day": ("energy (GWh/day, the Fleet sheet's)", "GWh/day",
                         lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s][3]}_GWh_per_day}}"),
         "twh_per_year": ("energy per year", "TWh/year",
@@ -107,13 +121,14 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         "electricity_usd_per_day": ("electricity cost", "USD/day",
                                     lambda s, share, imp: "=" + per_day("electricity_usd", imp, share)),
         "hardware_usd_per_day": ("hardware, amortised (empty until its price and lifetime are given)", "USD/day",
-                                 lambda s, share, imp: f'=IF({{n.Hardware_Given}},{row("nodes") % s}*'
-                                 f'{{p.hardware_usd_per_node}}/({{p.hardware_lifetime_years}}*{_DAYS_PER_YEAR}),"")'),
+                                 lambda s, share, imp: f'=IF(AND({{n.Hardware_Given}},{{n.Node_Seconds_Known}}),'
+                                 f'{row("nodes") % s}*{{p.hardware_usd_per_node}}/({{p.hardware_lifetime_years}}*'
+                                 f'{_DAYS_PER_YEAR}),"")'),
         "cost_usd_per_day": ("cost: electricity plus hardware when given", "USD/day",
-                             lambda s, share, imp: f"={row('electricity_usd_per_day') % s}+N("
-                                                   f"{row('hardware_usd_per_day') % s})"),
+                             lambda s, share, imp: unblocked(f"{row('electricity_usd_per_day') % s}+N("
+                                                             f"{row('hardware_usd_per_day') % s})")),
         "cost_usd_per_year": ("cost per year", "USD/year",
-                              lambda s, share, imp: f"={row('cost_usd_per_day') % s}*{_DAYS_PER_YEAR}"),
+                              lambda s, share, imp: unblocked(f"{row('cost_usd_per_day') % s}*{_DAYS_PER_YEAR}")),
         "carbon_t_per_day": ("operational carbon (GWh x gCO2e/kWh = t)", "tCO2e/day",
                              lambda s, share, imp: f"={row('gwh_per_day') % s}*{CARBON_USED}"),
         "water_m3_per_day": ("water: on-site WUE plus the electricity's (empty without a water intensity)",
@@ -130,14 +145,14 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
                 value = f"PERCENTILE.INC({{all.Deploy.{source}_{s}}},{k})" + scaled
                 if column == "water_m3_per_day":
                     return f'=IF(ISNUMBER({WATER_USED}),{value},"")'
-                return "=" + value
+                return unblocked(value, "") if column == "cost_usd_per_day" else "=" + value
             rows[f"{column}_{q}"] = (f"{column.replace('_', ' ')}, {q.upper()} over deployments", units[column],
                                      formula)
     for column in ("cost_usd_per_day", "carbon_t_per_day"):  # the chart's error bars, P5-P95 around the value
         rows[f"{column}_minus"] = (f"{column.replace('_', ' ')}: value - P5 (chart)", units[column],
-                                   lambda s, share, imp, c=column: f"={row(c) % s}-{row(c + '_p5') % s}")
+                                   lambda s, share, imp, c=column: unblocked(f"{row(c) % s}-{row(c + '_p5') % s}", ""))
         rows[f"{column}_plus"] = (f"{column.replace('_', ' ')}: P95 - value (chart)", units[column],
-                                  lambda s, share, imp, c=column: f"={row(c + '_p95') % s}-{row(c) % s}")
+                                  lambda s, share, imp, c=column: unblocked(f"{row(c + '_p95') % s}-{row(c) % s}", ""))
     return rows
 
 
@@ -194,8 +209,9 @@ def declare(book: StandaloneWorkbook) -> None:
     def nodes(share: str) -> str:
         t, tts = "{node_s_traditional}", "{node_s_tts}"
         seconds = t if share == "0" else f"((1-{share})*{t}+{share}*{tts})"
-        return (f"=IF({{in_baseline}},ROUNDUP({{p.node_redundancy}}*{{p.queries_per_day}}/SUMPRODUCT(--"
-                f"{{n.BASELINE_FLAGS_TRADITIONAL}})*{seconds}/{_SECONDS_PER_DAY}/{{n.Mean_Load_Frac}},0),0)")
+        return (f"=IF(AND({{in_baseline}},{{n.Node_Seconds_Known}}),ROUNDUP({{p.node_redundancy}}*"
+                f"{{p.queries_per_day}}/SUMPRODUCT(--{{n.BASELINE_FLAGS_TRADITIONAL}})*{seconds}/{_SECONDS_PER_DAY}/"
+                f"{{n.Mean_Load_Frac}},0),0)")
 
     g.add(Table("NodeSlots", "Capacity", [
         Column("model", "model slot", '=IF({Fit.model}="","",{Fit.model})', width=34),
@@ -226,8 +242,8 @@ def declare(book: StandaloneWorkbook) -> None:
         per_scenario += [
             Column(f"facility_wh_{s}", f"{s}: facility energy (Wh/day)", "=" + facility, "#,##0"),
             Column(f"gwh_{s}", f"{s}: GWh/day", f"={{facility_wh_{s}}}/{_WH_PER_GWH}", NUM),
-            Column(f"cost_{s}", f"{s}: USD/day", f"={{facility_wh_{s}}}/{_WH_PER_KWH}*{{price}}+N("
-                                                 f"{{Cap.{s}[hardware_usd_per_day]}})", "#,##0"),
+            Column(f"cost_{s}", f"{s}: USD/day", unblocked(f"{{facility_wh_{s}}}/{_WH_PER_KWH}*{{price}}+N("
+                                                           f"{{Cap.{s}[hardware_usd_per_day]}})", ""), "#,##0"),
             Column(f"carbon_{s}", f"{s}: tCO2e/day",
                    f"={{facility_wh_{s}}}/{_WH_PER_KWH}*{CARBON_USED}/{_G_PER_T}", NUM),
             Column(f"water_{s}", f"{s}: m3/day", f'=IF(ISNUMBER({WATER_USED}),({{facility_wh_{s}}}/{{pue}}*{{wue}}+'
@@ -283,8 +299,9 @@ def _impact_formulas(table: Table, regime: str, measure: str) -> tuple[str, str]
         electricity = f"{regime}_electricity_usd"
         span = (table.cell(PERCENTILES[0], electricity, sheet=True, absolute=True) + ":"
                 + table.cell(PERCENTILES[-1], electricity, absolute=True))
-        return (f"=IF({{n.Hardware_Given}},{percentiles},{span})",
-                f"={{PerQuery.electricity_usd[{regime}]}}+N({{Impact.mean[{regime}_hardware_usd]}})")
+        return (f'=IF({{status}}<>"ok","",IF({{n.Hardware_Given}},{percentiles},{span}))',
+                f'=IF({{status}}<>"ok","",{{PerQuery.electricity_usd[{regime}]}}+N('
+                f'{{Impact.mean[{regime}_hardware_usd]}}))')
     if measure == "electricity_usd":
         return "=" + percentiles, f"={{PerQuery.electricity_usd[{regime}]}}"
     mean = (f"{{PerQuery.water_ml[{regime}]}}" if measure == "water_ml"

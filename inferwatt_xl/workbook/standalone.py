@@ -521,8 +521,9 @@ class StandaloneWorkbook:
                                          '({head.tps_high}-{head.tps_low})))',
                      "mean_ln_e": '=IF({head.model}="","",AVERAGE(LN({column})))',
                      "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})',
-                     "mean_node_s": '=IF({head.model}="","",AVERAGE(' + SECONDS_PER_KWS + '*{column}/('
-                                    '{all.Draws.pue}*{all.Draws.util_frac_of_p_max}*{head.p_max_kw})))'}
+                     "mean_node_s": '=IF({head.model}="","",IF({n.Node_Seconds_Known},AVERAGE(' + SECONDS_PER_KWS
+                                    + '*{column}/({all.Draws.pue}*{all.Draws.util_frac_of_p_max}*{head.p_max_kw})),'
+                                    '"n/a: pnode_model = linear_tps"))'}
         for key, text in heads.items():
             put_text(ws, table.head_row(key), 1, text).font = st.bold
             for k in range(1, self.slots + 1):
