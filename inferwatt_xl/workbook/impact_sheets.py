@@ -19,6 +19,7 @@ from ..impacts import SPREAD_COLUMNS, regions
 from .formulas import (
     _DAYS_PER_YEAR,
     _G_PER_T,
+    _HOURS,
     _ML_PER_M3,
     _SECONDS_PER_DAY,
     _WH_PER_GWH,
@@ -57,6 +58,7 @@ SCENARIOS = {"baseline": ("all traditional", "0", False, "Baseline"),
              "mixed_improved": ("mix, improved alpha", "{p.tts_share}", True, "Mixed_Improved")}
 PER_QUERY_ROWS = ("traditional", "tts", "traditional_improved", "tts_improved")
 SPREAD_QUANTILES = (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
+GWH_PER_DAY_TO_MW = f"*1000/{_HOURS}"  # 1 GWh/day = 1,000 MWh over 24 h (method/impacts.average_mw)
 
 
 def _regime_alpha(row: str) -> tuple[str, str | None]:
@@ -113,11 +115,13 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
                         lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s][3]}_GWh_per_day}}"),
         "twh_per_year": ("energy per year", "TWh/year",
                          lambda s, share, imp: f"={row('gwh_per_day') % s}*{_DAYS_PER_YEAR}/1000"),
-        "avg_facility_mw": ("average facility power", "MW", lambda s, share, imp: f"={row('gwh_per_day') % s}*1000/24"),
+        "avg_facility_mw": ("average facility power", "MW",
+                            lambda s, share, imp: f"={row('gwh_per_day') % s}{GWH_PER_DAY_TO_MW}"),
         "peak_facility_mw": ("peak facility power (S.V load at its maximum)", "MW",
                              lambda s, share, imp: f"={row('avg_facility_mw') % s}*{_peak_ratio()}"),
         "peak_it_mw": ("peak IT power (facility over PUE, per query)", "MW",
-                       lambda s, share, imp: f"={per_day('it_wh', imp, share)}/{_WH_PER_GWH}*1000/24*{_peak_ratio()}"),
+                       lambda s, share, imp: f"={per_day('it_wh', imp, share)}/{_WH_PER_GWH}{GWH_PER_DAY_TO_MW}*"
+                                             f"{_peak_ratio()}"),
         "electricity_usd_per_day": ("electricity cost", "USD/day",
                                     lambda s, share, imp: "=" + per_day("electricity_usd", imp, share)),
         "hardware_usd_per_day": ("hardware, amortised (empty until its price and lifetime are given)", "USD/day",
@@ -138,7 +142,8 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
     units = {c: rows[c][1] for c in SPREAD_COLUMNS}
     for column in SPREAD_COLUMNS:
         source = "gwh" if column in ("gwh_per_day", "avg_facility_mw", "peak_facility_mw") else column.split("_")[0]
-        scale = {"gwh_per_day": "", "avg_facility_mw": "*1000/24", "peak_facility_mw": "*1000/24*" + _peak_ratio()}
+        scale = {"gwh_per_day": "", "avg_facility_mw": GWH_PER_DAY_TO_MW,
+                 "peak_facility_mw": GWH_PER_DAY_TO_MW + "*" + _peak_ratio()}
         for q, k in SPREAD_QUANTILES:
             def formula(s: str, share: str, imp: bool, source: str = source, k: float = k,
                         column: str = column, scaled: str = scale.get(column, "")) -> str:
