@@ -245,6 +245,8 @@ def test_charts_keep_their_axes_and_readable_formats(built):
         kept = re.findall(r'<(?:c:)?delete val="0"\s*/>', xml)
         assert len(kept) == 2, "both axes kept (Excel hides axes without delete=0)"
         assert 'formatCode="0.0000"' not in xml
+        assert re.search(r"<(?:c:)?cat><(?:c:)?strRef>", xml), "text categories as a string reference"
+        assert not re.search(r"<(?:c:)?cat><(?:c:)?numRef>", xml)
     with_bars = [xml for xml in charts if re.search(r"<(?:c:)?errBars>", xml)]
     assert len(with_bars) == 3  # Figure 1's P25-P75; the fleet cost and carbon charts' P5-P95
     assert sum("'Capacity'!" in xml for xml in with_bars) == 2

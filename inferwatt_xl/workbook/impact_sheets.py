@@ -425,7 +425,7 @@ def _fleet_chart(book: StandaloneWorkbook) -> None:
     """Cost and carbon per day of the three scenarios, with P5-P95 error bars (a finance reader's chart)."""
     from openpyxl.chart import Reference
 
-    from .standalone import _bar, _num
+    from .standalone import _bar, _num, _text_categories
 
     ws, cap = book.sheets["Capacity"], book.grid.table("Cap")
     first, last = cap.column_number("baseline"), cap.column_number("mixed_improved")
@@ -443,7 +443,7 @@ def _fleet_chart(book: StandaloneWorkbook) -> None:
         chart.add_data(across(key), from_rows=True, titles_from_data=False)
         chart.series[0].errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
                                             plus=_num(across(f"{key}_plus")), minus=_num(across(f"{key}_minus")))
-        chart.set_categories(Reference(ws, min_col=first, max_col=last, min_row=cap.header_row,
+        _text_categories(chart, Reference(ws, min_col=first, max_col=last, min_row=cap.header_row,
                                        max_row=cap.header_row))
         chart.legend = None
         ws.add_chart(chart, ws.cell(anchor_row, 1 + 6 * k).coordinate)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.data_source import NumDataSource, NumRef
+from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
 from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
@@ -642,7 +642,7 @@ class StandaloneWorkbook:
             top = min(TORNADO_ROWS, table.n_rows) - 1
             for column in ("change_low", "change_high"):
                 chart.add_data(self._reference(table, column, last=top, header=True), titles_from_data=True)
-            chart.set_categories(self._reference(table, "input", last=top))
+            _text_categories(chart, self._reference(table, "input", last=top))
             chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
             chart.x_axis.tickLblPos = "low"  # input names left of the bars, not across them
             ws.add_chart(chart, ws.cell(table.last_row + 3, table.first_col).coordinate)
@@ -704,18 +704,18 @@ class StandaloneWorkbook:
             series.errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
                                        plus=_num(ref(summary, f"{regime}_plus")),
                                        minus=_num(ref(summary, f"{regime}_minus")))
-        c1.set_categories(ref(summary, "model"))
+        _text_categories(c1, ref(summary, "model"))
         ws.add_chart(c1, "A3")
 
         c2 = _bar("Figure 2: baseline and efficiency levers, median (Wh, log scale)", "Wh/query")
         for regime in REGIMES:
             c2.add_data(ref(levers, f"{regime}_median", header=True), titles_from_data=True)
-        c2.set_categories(ref(levers, "lever"))
+        _text_categories(c2, ref(levers, "lever"))
         ws.add_chart(c2, "L3")
 
         c3 = _bar("Figure 3: fleet energy (GWh/day)", "GWh/day", log=False)
         c3.add_data(ref(fleet, "value", "fleet_baseline", "fleet_mixed_improved"), titles_from_data=False)
-        c3.set_categories(ref(fleet, "quantity", "fleet_baseline", "fleet_mixed_improved"))
+        _text_categories(c3, ref(fleet, "quantity", "fleet_baseline", "fleet_mixed_improved"))
         c3.legend = None
         ws.add_chart(c3, "A24")
 
@@ -723,7 +723,7 @@ class StandaloneWorkbook:
         c4.x_axis.title = "Wh/query (log-spaced bins; first and last bins catch the tails)"
         for regime in REGIMES:
             c4.add_data(ref(hist, regime, header=True), titles_from_data=True)
-        c4.set_categories(ref(hist, "label"))
+        _text_categories(c4, ref(hist, "label"))
         c4.y_axis.number_format = "#,##0"
         ws.add_chart(c4, "L24")
         put_text(ws, hist.header_row - 1, 1, "Histogram data").font = st.bold
@@ -809,6 +809,13 @@ def _used_width(ws: Worksheet) -> float:
         width = ws.column_dimensions[get_column_letter(i)].width
         total += width if width else EXCEL_DEFAULT_WIDTH
     return total
+
+
+def _text_categories(chart: BarChart, reference: Reference) -> None:
+    """Category labels that are text, as Excel expects them: a string reference (openpyxl's set_categories
+    writes a number reference, which Excel may show as 1, 2, 3 instead of the labels)."""
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(reference)))
 
 
 def _num(reference: Reference) -> NumDataSource:
