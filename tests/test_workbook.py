@@ -390,6 +390,8 @@ def impacts_and_capacity_match(book: Book, n: int, seed: int, queries: float = 1
                     assert got in (None, ""), (regime, measure, s, got)
                 else:
                     assert_close(got, stats[s], f"{regime} {measure} {s}")
+        assert_close(book.cell("PerToken", "value", regime), result.cost_usd_per_million_output_tokens,
+                     f"{regime} cost per million output tokens")
     cap = book.grid.table("Cap")
     for scenario, share, improved in (("baseline", 0.0, False), ("mixed", tts_share, False),
                                       ("mixed_improved", tts_share, True)):

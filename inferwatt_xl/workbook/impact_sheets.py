@@ -57,6 +57,8 @@ SCENARIOS = {"baseline": ("all traditional", "0", False, "Baseline"),
              "mixed": ("mix with the test-time-scaling share", "{p.tts_share}", False, "Mixed"),
              "mixed_improved": ("mix, improved alpha", "{p.tts_share}", True, "Mixed_Improved")}
 PER_QUERY_ROWS = ("traditional", "tts", "traditional_improved", "tts_improved")
+REGIMES_ORDER = tuple(REGIMES)
+TOKENS_PER_MILLION = "1000000"
 SPREAD_QUANTILES = (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
 GWH_PER_DAY_TO_MW = f"*1000/{_HOURS}"  # 1 GWh/day = 1,000 MWh over 24 h (method/impacts.average_mw)
 
@@ -191,6 +193,13 @@ def declare(book: StandaloneWorkbook) -> None:
         Column("unit", "unit", width=8),
         Column("status", "status", lambda i: MEASURE_STATUS.get(keys[i].split("_", 1)[1], '="ok"'), width=30),
         *stat_columns], g.table("GridUsed").last_row + 4, keys))
+    g.add(Table("PerToken", "Impacts", [
+        Column("quantity", "cost per million output tokens (the mean cost over the mean output tokens)", width=40),
+        Column("value", "USD per million output tokens",
+               lambda i: (f'=IF(ISNUMBER({{Impact.mean[{REGIMES_ORDER[i]}_cost_usd]}}),{{Impact.mean['
+                          f'{REGIMES_ORDER[i]}_cost_usd]}}/AVERAGE({{all.Draws.{REGIMES[REGIMES_ORDER[i]][2]}}})*'
+                          f'{TOKENS_PER_MILLION},"")'), NUM, 18)],
+        g.table("Impact").last_row + 5, REGIMES_ORDER))
 
     g.add(Table("PerQuery", "Capacity", [
         Column("row", "baseline queries", width=34),
@@ -373,6 +382,11 @@ def _impacts(book: StandaloneWorkbook) -> None:
                 define(book.wb, f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_{NAMED_MEASURES[measure]}",
                        table.cell(s, key, sheet=True, absolute=True))
                 ws[table.cell(s, key)].fill = st.result
+    per_token = g.table("PerToken")
+    book._write("PerToken", {"quantity": [f"baseline, {REGIMES[r][1]}" for r in REGIMES_ORDER]})
+    for regime in REGIMES_ORDER:
+        define(book.wb, f"Baseline_{REGIMES[regime][1]}_USD_per_Million_Output_Tokens",
+               per_token.cell("value", regime, sheet=True, absolute=True))
     put_text(ws, table.last_row + 2, 1, "cost_usd = electricity_usd + hardware_usd (hardware at the node's saturated "
                                         "throughput, Eq. 1's assumption; 0 until its price and lifetime are given). "
                                         "water_ml = E / PUE x WUE + E x the electricity's water intensity (Wh x L/kWh "
