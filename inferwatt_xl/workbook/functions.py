@@ -92,7 +92,7 @@ def build_functions_workbook(path: Path) -> Path:
                                  f"{c['region']}:{c['price_usd_per_kwh_median']},{c['trials']},{c['seed']})",
          udf.IW_STAT("baseline", "carbon_g", "p95", "tts", [["region", "USA"], ["price_usd_per_kwh_median", 0.1]],
                      10000, 1)),
-        ("IW_IMPACTS (spills 7 x 7)", f"=IW_IMPACTS({c['mixture']},{c['other regime']},{c['region']}:"
+        ("IW_IMPACTS (spills 8 x 7)", f"=IW_IMPACTS({c['mixture']},{c['other regime']},{c['region']}:"
                                       f"{c['price_usd_per_kwh_median']},{c['trials']},{c['seed']})",
          udf.IW_IMPACTS("baseline", "traditional", [["region", "USA"], ["price_usd_per_kwh_median", 0.1]], 10000, 1)),
         ("IW_CAPACITY (spills)", f"=IW_CAPACITY({c['queries per day']},{c['test-time-scaling share']},"
