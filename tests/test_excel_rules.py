@@ -231,6 +231,10 @@ def test_key_results_are_numbers_without_a_calculation_engine(built):
     assert values[figures["beta"].quantity] == pytest.approx(iw.beta().beta, rel=1e-12)
     fleet = iw.fleet(1e9, 0.1, n=TRIALS, seed=1).gwh_per_day
     assert values[figures["fleet_mixed_gwh_per_day"].quantity] == pytest.approx(fleet, rel=1e-12)
+    from inferwatt_xl.impacts import impacts
+
+    carbon = impacts("baseline", "traditional", TRIALS, 1).stat("carbon_g", "median")
+    assert values["Baseline, traditional, median carbon per query"] == pytest.approx(carbon, rel=1e-12)
     repro = StandaloneWorkbook(TRIALS, 1).grid.table("Repro")
     for key in repro.rows:
         assert isinstance(wb[repro.sheet][repro.cell("built", key)].value, float), key

@@ -175,7 +175,7 @@ def test_variance_shares_are_live_and_equal_the_engine(book):
 
 def test_key_results_are_audited_against_the_build(book):
     """Untouched, every live key result equals the engine's number stamped at build time."""
-    for table in ("Repro", "Key"):
+    for table in ("Repro", "Key", "KeyImpacts"):
         for key in book.grid.table(table).rows:
             assert book.cell(table, "check", key) == "yes", (table, key)
 

@@ -35,6 +35,7 @@ from .formulas import (
     REGIMES,
     STATS,
     WATER_USED,
+    audit_formula,
     hdr_template,
     measure_values,
     stat_formula,
@@ -173,9 +174,43 @@ CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_yea
                       ("avg_facility_mw", "Avg_MW"), ("peak_facility_mw", "Peak_MW")) for q, _ in SPREAD_QUANTILES}}
 
 
+# Key results beyond the paper on the About sheet: key -> (quantity, unit, defined name, engine value at build).
+def _key_results(trials: int, seed: int) -> dict[str, tuple[str, str, str, float]]:
+    from ..impacts import capacity, impacts
+
+    per_query = {regime: impacts("baseline", regime, trials, seed) for regime in REGIMES}
+    mixed = capacity(None, None, n=trials, seed=seed)
+    label = {regime: REGIMES[regime][1] for regime in REGIMES}  # as in the defined names
+    out = {}
+    for regime, result in per_query.items():
+        for measure, unit in NAMED_MEASURES.items():
+            regime_text = "traditional" if regime == "traditional" else "test-time scaling"
+            out[f"{regime}_{measure}"] = (f"Baseline, {regime_text}, median {measure.split('_')[0]} per query", unit,
+                                          f"Baseline_{label[regime]}_Median_{unit}", result.stat(measure, "median"))
+    for key, text, unit, name in (("nodes", "nodes", "nodes", "Nodes"),
+                                  ("cost_usd_per_day", "cost (electricity, and hardware when given)", "USD/day",
+                                   "USD_per_day"),
+                                  ("carbon_t_per_day", "operational carbon", "tCO2e/day", "tCO2e_per_day"),
+                                  ("water_m3_per_day", "water", "m3/day", "Water_m3_per_day")):
+        out[f"fleet_{key}"] = (f"1 B queries/day, 10 % test-time scaling: {text}", unit,
+                               f"Fleet_Mixed_{name}", float(getattr(mixed, key)))
+    for q in ("p5", "p95"):
+        out[f"fleet_gwh_{q}"] = (f"1 B queries/day, 10 % test-time scaling: GWh/day, {q.upper()} over deployments",
+                                 "GWh/day", f"Fleet_Mixed_GWh_per_day_{q.upper()}", mixed.spread["gwh_per_day"][q])
+    return out
+
+
 def declare(book: StandaloneWorkbook) -> None:
     """The tables of the four sheets (called from StandaloneWorkbook._declare, after the Sim tables)."""
     g = book.grid
+    book.key_impacts = _key_results(book.trials, book.seed)
+    key = g.table("Key")
+    g.add(Table("KeyImpacts", "About", [
+        Column("quantity", "quantity", width=key.columns[0].width), Column("unit", "unit", width=key.columns[1].width),
+        Column("built", key.columns[2].header, number_format=NUM),
+        Column("live", "live value", lambda i: f"={{n.{list(book.key_impacts.values())[i][2]}}}", NUM),
+        Column("check", "live = engine at build?", audit_formula("{live}", "{built}"))],
+        key.last_row + 4, tuple(book.key_impacts)))
     g.add(Table("Region", "Regions", [
         Column("code", "code", width=8), Column("name", "name", width=18),
         Column("carbon_intensity_g_per_kwh", "carbon intensity (gCO2e/kWh)", width=14),
@@ -298,10 +333,16 @@ def _per_query(row: str, column: str) -> str:
 
 
 def write(book: StandaloneWorkbook) -> None:
-    """Fill the four sheets and name their key results."""
+    """Fill the four sheets and name their key results; on About, those results as built beside their live
+    values."""
     _regions(book)
     _impacts(book)
     _capacity(book)
+    rows = list(book.key_impacts.values())
+    table = book._write("KeyImpacts", {"quantity": [r[0] for r in rows], "unit": [r[1] for r in rows],
+                                       "built": [r[3] for r in rows]})
+    put_text(book.sheets["About"], table.header_row - 1, 1, "Beyond the paper: cost, carbon, water and capacity as "
+                                                           "built, beside their live values").font = book.styles.bold
 
 
 def _impact_formulas(table: Table, regime: str, measure: str) -> tuple[str, str]:
