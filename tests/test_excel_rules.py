@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet as XlsxWriterWorksheet
 import inferwatt_xl as iw
 from inferwatt_xl import api, catalogue
 from inferwatt_xl.sensitivity import SensitivityTable
-from inferwatt_xl.workbook import excel, standalone
+from inferwatt_xl.workbook import excel, impact_sheets, standalone
 from inferwatt_xl.workbook.excel import ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from inferwatt_xl.workbook.grid import Column, Grid, Table
 from inferwatt_xl.workbook.standalone import BULK_SHEETS_PRINTED_ROWS, StandaloneWorkbook, build_standalone
@@ -143,6 +143,7 @@ def test_renaming_a_parameter_fails_the_build_with_its_name(monkeypatch):
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: {})
     monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
     monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
+    monkeypatch.setattr(impact_sheets, "_key_results", lambda trials, seed: {})  # engine values stamped at build
     with pytest.raises(ExcelRuleError, match="no declared parameter 'pue_p95'"):
         StandaloneWorkbook(10, 1).build()
 
@@ -165,6 +166,7 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: dict.fromkeys(figures, 1.0))
     monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
     monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
+    monkeypatch.setattr(impact_sheets, "_key_results", lambda trials, seed: {})
     path = StandaloneWorkbook(10, 1).build()
     assert "Mixtral Renamed" in [c.value for row in path["Inputs"].iter_rows() for c in row]
 

@@ -107,9 +107,11 @@ def baseline_values(regime: str, alpha: str | None = None) -> str:
 
 
 def audit_formula(live: str, built: str) -> str:
-    """An audit cell: does the live value still equal the engine's value at build time?"""
-    return (f'=IF(ABS({live}-{built})<={CHECK_TOLERANCE}*MAX(ABS({built}),1E-300),"yes",'
-            '"no: inputs changed since the build")')
+    """An audit cell: does the live value still equal the engine's value at build time? (A live value that
+    is no number, such as a result waiting for an input, has changed too.)"""
+    changed = '"no: inputs changed since the build"'
+    return (f'=IF(NOT(ISNUMBER({live})),{changed},IF(ABS({live}-{built})<={CHECK_TOLERANCE}*'
+            f'MAX(ABS({built}),1E-300),"yes",{changed}))')
 
 
 # Live variance shares: row key -> (label, the engine's row name or None).
