@@ -63,7 +63,7 @@ def test_a_row_cut_short_is_refused(data):
 
 
 @pytest.mark.parametrize(("file", "loader"), [("models.csv", "models"), ("nodes.csv", "nodes"),
-                                              ("parameters.csv", "parameters")])
+                                              ("parameters.csv", "parameters"), ("regions.csv", "regions")])
 def test_duplicate_rows_are_refused_not_last_one_wins(data, file, loader):
     lines = (data / file).read_text().splitlines()
     (data / file).write_text("\n".join([*lines, lines[1]]) + "\n")
@@ -143,3 +143,22 @@ def test_the_price_defaults_are_the_percentiles_of_the_eia_state_prices():
     p = catalogue.parameters()
     for name, q in (("price_usd_per_kwh_p5", 5), ("price_usd_per_kwh_median", 50), ("price_usd_per_kwh_p95", 95)):
         assert p[name].default == pytest.approx(np.percentile(usd, q), rel=1e-12), name
+
+
+@pytest.mark.parametrize(("old", "new", "column"), [
+    ("USA,United States,383.55", "USA,United States,-5", "carbon_intensity_g_per_kwh"),
+    ("USA,United States,383.55", "USA,United States,383550", "carbon_intensity_g_per_kwh"),  # mg typed for g
+    (",3.1321,", ",-1,", "water_intensity_l_per_kwh"),
+    ("DEU,Germany,381,2023", "DEU,Germany,381,twenty", "carbon_year")])
+def test_a_bad_region_row_names_its_file_row_and_column(data, old, new, column):
+    edit(data, "regions.csv", old, new)
+    with pytest.raises(DataError, match=rf"regions.csv, row \d+, column '{column}'"):
+        catalogue.regions()
+
+
+def test_a_water_intensity_without_its_source_is_refused(data):
+    row = next(line for line in (data / "regions.csv").read_text().splitlines() if line.startswith("FRA,"))
+    source = row[row.rindex(',"'):]  # the last column, quoted: the water's source
+    edit(data, "regions.csv", row, row.removesuffix(source) + ",")
+    with pytest.raises(DataError, match="column 'water_source': expected a source"):
+        catalogue.regions()
