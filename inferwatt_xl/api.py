@@ -190,7 +190,7 @@ def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: st
     l_in = declared["l_in_tokens"].check(l_in_tokens)
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
     fit = fit_for(name, resolve_node(name, node), params)
-    return _finite(float(fit.tps(l_in, l_out, params["tps_beyond_range"] == "hold")), "throughput")
+    return finite(float(fit.tps(l_in, l_out, params["tps_beyond_range"] == "hold")), "throughput")
 
 
 # ---------------------------------------------------------------- one configuration
@@ -218,10 +218,10 @@ def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tok
     rate = (fit_for(m.name, node_name, params).tps(params["l_in_tokens"], l_out, hold)
             if tps_tokens_per_s is None else check_number("tps_tokens_per_s", tps_tokens_per_s, (">", 0)))
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
-    return _finite(float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)), "energy per query")
+    return finite(float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)), "energy per query")
 
 
-def _finite(value: float, what: str) -> float:
+def finite(value: float, what: str) -> float:
     """Every result leaves the API finite: a NaN or infinity means inputs at the edge of float range."""
     if not math.isfinite(value):
         raise InputError(what, value, "a finite number: the inputs are too extreme to compute it")
@@ -325,7 +325,7 @@ class SimulationResult:
     @cached_property
     def stats(self) -> dict[str, float]:
         """median, mean, p5, p25, p75, p95 of the pooled energy in Wh/query (PERCENTILE.INC)."""
-        return {k: _finite(v, f"{k} energy per query") for k, v in summarise(self.energy_wh).items()}
+        return {k: finite(v, f"{k} energy per query") for k, v in summarise(self.energy_wh).items()}
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line: identity and statistics with units."""
@@ -476,7 +476,7 @@ def beta(**overrides: object) -> Beta:
     node = catalogue.nodes()[params["beta_node"]]
     result = beta_factor(node.p_max_kw, node.p_idle_kw, params["load_min_frac"], params["load_max_frac"],
                          params["node_redundancy"], params["interconnect_overhead"])
-    _finite(result.beta, "beta")
+    finite(result.beta, "beta")
     return result
 
 
@@ -494,6 +494,7 @@ class FleetRuns:
     shares: dict[str, float]  # regime -> share of the day's queries
     beta: float
     deployments: dict[str, np.ndarray]  # outer draws: pue, price, wue, alpha
+    seed: Seed  # the seed the runs used (the declared default when none was given)
 
     def mix(self, per_query: Callable[[SimulationResult], float]) -> float:
         """A per-query mean over the day's mix of regimes."""
@@ -528,7 +529,7 @@ def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = N
             for regime in REGIMES if regime == "traditional" or shares[regime] > 0}
     b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
                                        "interconnect_overhead")}).beta
-    return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, bool(improved)))
+    return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, bool(improved)), seed)
 
 
 @dataclass(frozen=True)
@@ -565,7 +566,7 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     """
     runs = fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
     means = {regime: sim.stats["mean"] for regime, sim in runs.simulations.items()}
-    gwh = _finite(fleet_gwh_per_day(runs.queries_per_day, means["traditional"], means.get("tts", 0.0),
+    gwh = finite(fleet_gwh_per_day(runs.queries_per_day, means["traditional"], means.get("tts", 0.0),
                                     runs.shares["tts"], runs.beta), "GWh per day")
     spread = np.percentile(runs.per_day(runs.deployment_base_wh) / WH_PER_GWH, [5, 50, 95])
     # One level: the day's total of N independent queries of the mix, mean +/- z95 * sqrt(N * variance).
@@ -573,6 +574,6 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     mean_wh = runs.mix(lambda sim: sim.stats["mean"])
     half_width = dist.Z95 * math.sqrt(max(second_moment - mean_wh ** 2, 0.0) * runs.queries_per_day)
     one_level = [runs.beta * (runs.queries_per_day * mean_wh + sign * half_width) / WH_PER_GWH for sign in (-1, 1)]
-    return FleetResult(gwh, *(_finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,
+    return FleetResult(gwh, *(finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,
                        runs.queries_per_day, runs.shares["tts"], bool(improved), means["traditional"],
                        means.get("tts"), runs.params["deployment_draws"])

@@ -18,8 +18,13 @@ from .errors import InputError
 from .method import impacts as imp
 from .method.fleet import WH_PER_GWH
 
-MEASURES = ("energy_wh", "cost_usd", "carbon_g", "water_ml", "electricity_usd", "hardware_usd")
+MEASURE_UNITS = {"energy_wh": "Wh", "cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL",
+                 "electricity_usd": "USD", "hardware_usd": "USD"}
+MEASURES = tuple(MEASURE_UNITS)
 HARDWARE_INPUTS = ("hardware_usd_per_node", "hardware_lifetime_years")
+# The inputs without a sourced default that a measure needs (cost adds hardware only when it is given).
+NEEDED_INPUTS = {"hardware_usd": HARDWARE_INPUTS, "water_ml": ("water_intensity_l_per_kwh",)}
+TOKENS_PER_MILLION = 1e6
 
 
 def regions() -> list[catalogue.Region]:
@@ -46,10 +51,8 @@ class Intensities:
 
 def missing_inputs(params: Mapping[str, object], intensities: Intensities) -> list[str]:
     """Inputs without a value that some measure needs (no default without a source)."""
-    missing = [name for name in HARDWARE_INPUTS if params[name] is None]
-    if intensities.water_intensity_l_per_kwh is None:
-        missing.append("water_intensity_l_per_kwh")
-    return missing
+    known = {**params, "water_intensity_l_per_kwh": intensities.water_intensity_l_per_kwh}
+    return [name for names in NEEDED_INPUTS.values() for name in names if known[name] is None]
 
 
 @dataclass
@@ -81,7 +84,7 @@ class ImpactsResult:
         if measure not in self._stats:
             values = self.values(measure)
             self._stats[measure] = None if values is None else {
-                k: api._finite(v, f"{k} {measure}") for k, v in api.summarise(values).items()}
+                k: api.finite(v, f"{k} {measure}") for k, v in api.summarise(values).items()}
         return self._stats[measure]
 
     @property
@@ -114,16 +117,14 @@ class ImpactsResult:
 
     def needs(self, measure: str) -> list[str]:
         """The missing inputs a measure needs (empty if it was computed)."""
-        if measure in self.compute:
-            return []
-        return [m for m in self.missing if m in (HARDWARE_INPUTS if measure == "hardware_usd"
-                                                 else ("water_intensity_l_per_kwh",))]
+        return [] if measure in self.compute else [m for m in self.missing if m in NEEDED_INPUTS.get(measure, ())]
 
     @property
     def cost_usd_per_million_output_tokens(self) -> float:
         """The mean cost per query over the mean output tokens, per million tokens."""
-        l_out = self.simulation.pooled(self.simulation.draws["l_out_tokens"])
-        return api._finite(float(np.mean(self.values("cost_usd")) / np.mean(l_out) * 1e6), "cost per token")
+        l_out = self.simulation.draws["l_out_tokens"]  # shared by the models: its mean is the pooled mean
+        return api.finite(float(np.mean(self.values("cost_usd")) / np.mean(l_out) * TOKENS_PER_MILLION),
+                          "cost per token")
 
     @property
     def notes(self) -> list[str]:
@@ -179,7 +180,7 @@ def _impacts_of(sim: api.SimulationResult, params: Mapping[str, object], seed: a
     if intensities.water_intensity_l_per_kwh is not None:
         compute["water_ml"] = lambda: imp.water_ml(energy, sim.pooled(sim.draws["pue"]), draws("wue"),
                                                    intensities.water_intensity_l_per_kwh)
-    if all(params[name] is not None for name in HARDWARE_INPUTS):
+    if all(params[name] is not None for name in NEEDED_INPUTS["hardware_usd"]):
         def hardware() -> np.ndarray:
             seconds = np.concatenate([sim.node_seconds_by_model[m] for m in sim.models])
             return imp.hardware_usd(seconds, params["hardware_usd_per_node"], params["hardware_lifetime_years"])
@@ -193,8 +194,9 @@ def _impacts_of(sim: api.SimulationResult, params: Mapping[str, object], seed: a
 
 # ---------------------------------------------------------------- capacity
 
-SPREAD_COLUMNS = ("gwh_per_day", "avg_facility_mw", "peak_facility_mw", "cost_usd_per_day", "carbon_t_per_day",
-                  "water_m3_per_day")
+SPREAD_UNITS = {"gwh_per_day": "GWh/day", "avg_facility_mw": "MW", "peak_facility_mw": "MW",
+                "cost_usd_per_day": "USD/day", "carbon_t_per_day": "tCO2e/day", "water_m3_per_day": "m3/day"}
+SPREAD_COLUMNS = tuple(SPREAD_UNITS)
 
 
 @dataclass(frozen=True)
@@ -240,8 +242,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
     load profile and redundancy), facility MW, GWh, USD, tCO2e and m3 of water per day."""
     runs = api.fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
     params = runs.params
-    seed = params["seed"] if seed is None else seed
-    per_regime = {regime: _impacts_of(sim, params, seed) for regime, sim in runs.simulations.items()}
+    per_regime = {regime: _impacts_of(sim, params, runs.seed) for regime, sim in runs.simulations.items()}
     intensities = next(iter(per_regime.values())).intensities
 
     def day_total(measure: str) -> float:
@@ -264,7 +265,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
                                 )) / WH_PER_GWH
     hardware = (sum(nodes_by_model.values()) * params["hardware_usd_per_node"]
                 / (params["hardware_lifetime_years"] * imp.DAYS_PER_YEAR)
-                if all(params[k] is not None for k in HARDWARE_INPUTS) else None)
+                if all(params[k] is not None for k in NEEDED_INPUTS["hardware_usd"]) else None)
     electricity = day_total("electricity_usd")
     water = day_total("water_ml") / imp.ML_PER_M3 if intensities.water_intensity_l_per_kwh is not None else None
 
@@ -292,5 +293,5 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
         day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities))
     for name, value in result.to_dict().items():
         if isinstance(value, float):
-            api._finite(value, name)
+            api.finite(value, name)
     return result

@@ -22,7 +22,7 @@ import xlwings as xw
 
 from . import __version__, api, catalogue
 from .errors import InferWattError, InputError
-from .impacts import MEASURES, SPREAD_COLUMNS, CapacityResult, ImpactsResult, capacity, impacts, regions
+from .impacts import MEASURES, SPREAD_COLUMNS, SPREAD_UNITS, CapacityResult, ImpactsResult, capacity, impacts, regions
 from .sensitivity import SensitivityRow, sensitivity
 
 ERROR_PREFIX = "#IW!"
@@ -244,6 +244,14 @@ def _overrides(value: Any) -> dict[str, Any]:
     return out
 
 
+def _n(n: Any) -> int:
+    return _number("n", n, _P["n_trials"].allowed, _P["n_trials"].default)
+
+
+def _seed(seed: Any) -> int:
+    return _number("seed", seed, _P["seed"].allowed, _P["seed"].default)
+
+
 def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: Any, pue_p95: Any,
                 pnode_reading: Any, lin: Any, lout_median: Any, node: Any = None,
                 more: Any = None) -> api.SimulationResult:
@@ -255,8 +263,7 @@ def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: 
     overrides = {**_overrides(more), **{k: v for k, v in named.items() if v is not None}}
     return api.simulate(
         _model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
-        n=_number("n", n, _P["n_trials"].allowed, _P["n_trials"].default),
-        seed=_number("seed", seed, _P["seed"].allowed, _P["seed"].default),
+        n=_n(n), seed=_seed(seed),
         lever=None if _blank(lever) else _text("lever", lever, "one of " + ", ".join(api.LEVERS)),
         l_out_median_tokens=None if _blank(lout_median) else _number("Lout_median", lout_median, "a number > 0"),
         node=_node(node), **overrides)
@@ -278,14 +285,6 @@ def _samples(*args: Any) -> np.ndarray:
     column = result.energy_wh.reshape(-1, 1).copy()
     column.flags.writeable = False
     return column
-
-
-def _n(n: Any) -> int:
-    return _number("n", n, _P["n_trials"].allowed, _P["n_trials"].default)
-
-
-def _seed(seed: Any) -> int:
-    return _number("seed", seed, _P["seed"].allowed, _P["seed"].default)
 
 
 @Memo
@@ -323,10 +322,6 @@ def _stat(model: Any, measure: Any, stat: Any, regime: Any, overrides: Any, n: A
     return _impacts(model, regime, overrides, n, seed).stat(measure, stat)
 
 
-CAPACITY_UNITS = {"gwh_per_day": "GWh/day", "avg_facility_mw": "MW", "peak_facility_mw": "MW",
-                  "cost_usd_per_day": "USD/day", "carbon_t_per_day": "tCO2e/day", "water_m3_per_day": "m3/day"}
-
-
 @Memo
 def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: Any,
               seed: Any) -> tuple[tuple[Any, ...], ...]:
@@ -341,7 +336,7 @@ def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: An
         value, spread = getattr(r, column), r.spread[column]
         rows.append((column, "" if value is None else value,
                      *(("", "", "") if spread is None else (spread["p5"], spread["p50"], spread["p95"])),
-                     CAPACITY_UNITS[column]))
+                     SPREAD_UNITS[column]))
     rows += [("missing", ", ".join(r.missing) or "none", "", "", "", ""), ("P5-P95", r.spread_note, "", "", "", "")]
     return (("quantity", "value", "p5", "p50", "p95", "unit"), *rows)
 

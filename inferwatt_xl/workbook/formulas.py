@@ -234,9 +234,7 @@ NEEDS_INDEPENDENT = "needs pnode_model = independent (the engine computes it)"
 
 WATER_USED, CARBON_USED = "{n.Water_Intensity_Used_L_per_kWh}", "{n.Carbon_Intensity_Used_g_per_kWh}"
 
-# Per-query measures: unit, the suffix of their defined names, and what a missing input leaves them.
-MEASURE_UNITS = {"energy_wh": "Wh", "cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL",
-                 "electricity_usd": "USD", "hardware_usd": "USD"}
+# What a per-query measure's row says when an input it needs is missing.
 MEASURE_STATUS = {"water_ml": f'=IF(ISNUMBER({WATER_USED}),"ok","needs water_intensity_l_per_kwh")',
                   "hardware_usd": f'=IF(NOT({{n.Node_Seconds_Known}}),"{NEEDS_INDEPENDENT}",IF('
                                   '{n.Hardware_Given},"ok","needs hardware_usd_per_node and hardware_lifetime_years"))',
@@ -261,12 +259,3 @@ def measure_values(regime: str, measure: str, alpha: str | None = None) -> str:
                  "carbon_g": f"{e}*{CARBON_USED}/{_WH_PER_KWH}",
                  "water_ml": f"{e}/{{all.Draws.pue}}*{{all.Draws.wue_l_per_kwh}}+{e}*{WATER_USED}"}
     return f"IF({baseline_mask(regime)},{per_trial[measure]})"
-
-
-# Per-query means of the baseline behind the fleet figures (rows: regime, with the improved alpha or not).
-PER_QUERY_COLUMNS = {
-    "mean_wh": ("mean energy (Wh/query)", "energy_wh"),
-    "it_wh": ("mean IT energy, E / PUE (Wh/query)", None),
-    "electricity_usd": ("mean electricity cost (USD/query)", "electricity_usd"),
-    "water_ml": ("mean water (mL/query)", "water_ml"),
-}

@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import catalogue
 from ..api import DEPLOYMENT_VARIABLE_IDS
-from ..impacts import SPREAD_COLUMNS, regions
+from ..impacts import MEASURE_UNITS, MEASURES, SPREAD_COLUMNS, SPREAD_UNITS, regions
 from .formulas import (
     _DAYS_PER_YEAR,
     _G_PER_T,
@@ -25,9 +25,9 @@ from .formulas import (
     _WH_PER_GWH,
     _WH_PER_KWH,
     CARBON_USED,
+    FLEET_ROWS,
     GRID_ROWS,
     MEASURE_STATUS,
-    MEASURE_UNITS,
     NEEDS_INDEPENDENT,
     PERCENTILES,
     PRICE_DRAW,
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
 NUM = "0.0000"
 SMALL = "0.000E+00"  # dollars per query are millionths
-MEASURES = tuple(MEASURE_UNITS)
 NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # Baseline_<Regime>_<Stat>_<unit>
 # Measures that are the energy times a constant: their percentiles are the energy's, scaled (PERCENTILE.INC
 # interpolates linearly), so they read the Summary's statistics instead of ranking the block again.
@@ -114,13 +113,13 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
                   lambda s, share, imp: known(f"SUM({{all.NodeSlots.nodes_{_nodes_column(s)}}})")),
         "gpus": ("GPUs", "GPUs", lambda s, share, imp: known(f"SUMPRODUCT({{all.NodeSlots.nodes_{_nodes_column(s)}}},"
                                                              "{all.NodeSlots.gpus})")),
-        "gwh_per_day": ("energy (GWh/day, the Fleet sheet's)", "GWh/day",
+        "gwh_per_day": ("energy (the Fleet sheet's)", SPREAD_UNITS["gwh_per_day"],
                         lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s][3]}_GWh_per_day}}"),
         "twh_per_year": ("energy per year", "TWh/year",
                          lambda s, share, imp: f"={row('gwh_per_day') % s}*{_DAYS_PER_YEAR}/1000"),
-        "avg_facility_mw": ("average facility power", "MW",
+        "avg_facility_mw": ("average facility power", SPREAD_UNITS["avg_facility_mw"],
                             lambda s, share, imp: f"={row('gwh_per_day') % s}{GWH_PER_DAY_TO_MW}"),
-        "peak_facility_mw": ("peak facility power (S.V load at its maximum)", "MW",
+        "peak_facility_mw": ("peak facility power (S.V load at its maximum)", SPREAD_UNITS["peak_facility_mw"],
                              lambda s, share, imp: f"={row('avg_facility_mw') % s}*{_peak_ratio()}"),
         "peak_it_mw": ("peak IT power (facility over PUE, per query)", "MW",
                        lambda s, share, imp: f"={per_day('it_wh', imp, share)}/{_WH_PER_GWH}{GWH_PER_DAY_TO_MW}*"
@@ -131,18 +130,17 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
                                  lambda s, share, imp: f'=IF(AND({{n.Hardware_Given}},{{n.Node_Seconds_Known}}),'
                                  f'{row("nodes") % s}*{{p.hardware_usd_per_node}}/({{p.hardware_lifetime_years}}*'
                                  f'{_DAYS_PER_YEAR}),"")'),
-        "cost_usd_per_day": ("cost: electricity plus hardware when given", "USD/day",
+        "cost_usd_per_day": ("cost: electricity plus hardware when given", SPREAD_UNITS["cost_usd_per_day"],
                              lambda s, share, imp: unblocked(f"{row('electricity_usd_per_day') % s}+N("
                                                              f"{row('hardware_usd_per_day') % s})")),
         "cost_usd_per_year": ("cost per year", "USD/year",
                               lambda s, share, imp: unblocked(f"{row('cost_usd_per_day') % s}*{_DAYS_PER_YEAR}")),
-        "carbon_t_per_day": ("operational carbon (GWh x gCO2e/kWh = t)", "tCO2e/day",
+        "carbon_t_per_day": ("operational carbon (GWh x gCO2e/kWh = t)", SPREAD_UNITS["carbon_t_per_day"],
                              lambda s, share, imp: f"={row('gwh_per_day') % s}*{CARBON_USED}"),
         "water_m3_per_day": ("water: on-site WUE plus the electricity's (empty without a water intensity)",
-                             "m3/day", lambda s, share, imp: f'=IF(ISNUMBER({WATER_USED}),'
+                             SPREAD_UNITS["water_m3_per_day"], lambda s, share, imp: f'=IF(ISNUMBER({WATER_USED}),'
                              + per_day("water_ml", imp, share) + f'/{_ML_PER_M3},"")'),
     }
-    units = {c: rows[c][1] for c in SPREAD_COLUMNS}
     for column in SPREAD_COLUMNS:
         source = "gwh" if column in ("gwh_per_day", "avg_facility_mw", "peak_facility_mw") else column.split("_")[0]
         scale = {"gwh_per_day": "", "avg_facility_mw": GWH_PER_DAY_TO_MW,
@@ -154,12 +152,12 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
                 if column == "water_m3_per_day":
                     return f'=IF(ISNUMBER({WATER_USED}),{value},"")'
                 return unblocked(value, "") if column == "cost_usd_per_day" else "=" + value
-            rows[f"{column}_{q}"] = (f"{column.replace('_', ' ')}, {q.upper()} over deployments", units[column],
+            rows[f"{column}_{q}"] = (f"{column.replace('_', ' ')}, {q.upper()} over deployments", SPREAD_UNITS[column],
                                      formula)
     for column in ("cost_usd_per_day", "carbon_t_per_day"):  # the chart's error bars, P5-P95 around the value
-        rows[f"{column}_minus"] = (f"{column.replace('_', ' ')}: value - P5 (chart)", units[column],
+        rows[f"{column}_minus"] = (f"{column.replace('_', ' ')}: value - P5 (chart)", SPREAD_UNITS[column],
                                    lambda s, share, imp, c=column: unblocked(f"{row(c) % s}-{row(c + '_p5') % s}", ""))
-        rows[f"{column}_plus"] = (f"{column.replace('_', ' ')}: P95 - value (chart)", units[column],
+        rows[f"{column}_plus"] = (f"{column.replace('_', ' ')}: P95 - value (chart)", SPREAD_UNITS[column],
                                   lambda s, share, imp, c=column: unblocked(f"{row(c + '_p95') % s}-{row(c) % s}", ""))
     return rows
 
@@ -308,8 +306,7 @@ def declare(book: StandaloneWorkbook) -> None:
         *per_scenario], 5, m))
 
 
-MEAN_NAMES = {"traditional": "Mean_Traditional_Wh", "tts": "Mean_TTS_Wh",
-              "traditional_improved": "Mean_Traditional_Improved_Wh", "tts_improved": "Mean_TTS_Improved_Wh"}
+MEAN_NAMES = {row: FLEET_ROWS[f"mean_{row}"][2] for row in PER_QUERY_ROWS}  # the Fleet sheet's baseline means
 
 
 def _per_query(row: str, column: str) -> str:
