@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -18,9 +18,12 @@ from . import catalogue
 from .catalogue import check_number, find_model
 from .errors import InputError
 from .method import distributions as dist
-from .method.energy import effective_tokens, energy_per_query_wh, power_linear_in_tps_kw
+from .method.energy import (effective_tokens, energy_per_query_wh, power_linear_in_tps_kw,
+                            power_proportional_to_tps_kw)
 from .method.fleet import WH_PER_GWH, Beta, beta_factor, fleet_gwh_per_day
+from .method.legacy_stream import LegacyStream
 from .method.throughput import ThroughputFit, fit_throughput
+from .method.trimming import two_stage_mask, within_percentiles
 from .method.uniforms import hdr_uniforms, numpy_uniforms
 
 REGIMES = ("traditional", "tts")
@@ -51,13 +54,19 @@ Seed = int | np.random.Generator | None
 
 
 def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, float | int | str]:
-    """Defaults with the given overrides, each validated against its declaration and each other."""
+    """Defaults, then the values of the preset named in `overrides` (if any), then the other overrides, each
+    validated against its declaration and each other."""
     declared = catalogue.parameters()
     params = catalogue.defaults()
-    for name, value in (overrides or {}).items():
+    overrides = dict(overrides or {})
+    for name in overrides:
         if name not in declared:
             raise InputError("parameter name", name, "one of " + ", ".join(declared))
-        if value is not None:
+    if overrides.get("preset") is not None:
+        params["preset"] = declared["preset"].check(overrides["preset"])
+        params.update({name: v.value for name, v in catalogue.presets()[params["preset"]].items()})
+    for name, value in overrides.items():
+        if value is not None and name != "preset":
             params[name] = declared[name].check(value)
     for names in ORDERED_PARAMETERS:
         _check_order(params, *names)
@@ -87,15 +96,27 @@ def normalise_regime(regime: object) -> str:
     return _REGIME_ALIASES[key]
 
 
-def resolve_models(model: str | Iterable[str]) -> list[str]:
+def is_baseline(name: object) -> bool:
+    return isinstance(name, str) and name.strip().lower() == "baseline"
+
+
+def baseline_candidates(params: Mapping[str, object]) -> list[str]:
+    """The models 'baseline' stands for before any selection: the declared set, or (top3_by_median) the models
+    of the paper's H100 throughput data, among which the run picks the three with the highest median."""
+    if params["baseline_rule"] == "top3_by_median":
+        return [m for m in catalogue.paper_models(params["paper_h100_rows"]) if m in catalogue.models()]
+    return catalogue.baseline_models()
+
+
+def resolve_models(model: str | Iterable[str], params: Mapping[str, object] | None = None) -> list[str]:
     """Canonical model names: one name, 'baseline' (the >200B mixture) or a list of names."""
     names = [model] if isinstance(model, str) else list(model) if isinstance(model, (list, tuple)) else [model]
     if not names:
         raise InputError("model", model, "a model name, 'baseline' or a non-empty list of model names")
     out: list[str] = []
     for name in names:
-        if isinstance(name, str) and name.strip().lower() == "baseline":
-            out.extend(catalogue.baseline_models())
+        if is_baseline(name):
+            out.extend(baseline_candidates(params or resolve_params()))
         else:
             out.append(find_model(name).name)
     return list(dict.fromkeys(out))
@@ -112,6 +133,23 @@ def check_n(n: object) -> int:
 FitKey = tuple[str, str]  # (model, node)
 
 
+def node_spec(node: str, params: Mapping[str, object]) -> catalogue.Node:
+    """A node of the catalogue with the P_max a parameter gives it (the paper's H100 nodes, see presets)."""
+    spec = catalogue.nodes()[node]
+    p_max = params.get(catalogue.NODE_POWER_PARAMETERS.get(node, ""))
+    if p_max is None:
+        return spec
+    if p_max <= spec.p_idle_kw:
+        raise InputError(catalogue.NODE_POWER_PARAMETERS[node], p_max, f"a power above the node's P_idle "
+                                                                      f"({spec.p_idle_kw} kW)")
+    return replace(spec, p_max_kw=p_max)
+
+
+def shipped_benchmarks(params: Mapping[str, object] | None = None) -> catalogue.Benchmarks:
+    """The shipped throughput rows, with the paper's H100 rows the parameters choose."""
+    return catalogue.benchmarks(params["paper_h100_rows"] if params else "code")
+
+
 def _fit(b: catalogue.Benchmarks, strategy: str, min_rows: int) -> dict[FitKey, ThroughputFit]:
     """One fit per (model, node); sparse ones borrow the slopes of rich ones on the same GPU type."""
     keys = list(zip(b.model.tolist(), b.nodes().tolist(), strict=True))
@@ -124,14 +162,15 @@ def _fit(b: catalogue.Benchmarks, strategy: str, min_rows: int) -> dict[FitKey, 
 
 
 @lru_cache(maxsize=32)
-def _shipped_fits(strategy: str, min_rows_own_fit: int) -> dict[FitKey, ThroughputFit]:
-    return _fit(catalogue.benchmarks(), strategy, min_rows_own_fit)
+def _shipped_fits(strategy: str, min_rows_own_fit: int, paper_h100_rows: str) -> dict[FitKey, ThroughputFit]:
+    return _fit(catalogue.benchmarks(paper_h100_rows), strategy, min_rows_own_fit)
 
 
 def throughput_fits(sparse_strategy: str | None = None, min_rows_own_fit: int | None = None,
-                    benchmarks: catalogue.Benchmarks | None = None) -> dict[FitKey, ThroughputFit]:
+                    benchmarks: catalogue.Benchmarks | None = None, **overrides: object
+                    ) -> dict[FitKey, ThroughputFit]:
     """Fitted throughput of every (model, node) in the benchmarks (the shipped ones unless given)."""
-    params = resolve_params({"sparse_strategy": sparse_strategy, "min_rows_own_fit": min_rows_own_fit})
+    params = resolve_params({"sparse_strategy": sparse_strategy, "min_rows_own_fit": min_rows_own_fit, **overrides})
     return dict(_fits(params, benchmarks))  # a copy: the cache is never handed out
 
 
@@ -139,23 +178,25 @@ def _fits(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None 
           ) -> Mapping[FitKey, ThroughputFit]:
     """The fits for already validated parameters: the shipped ones from the cache, a user's set fitted."""
     if benchmarks is None:
-        return _shipped_fits(params["sparse_strategy"], params["min_rows_own_fit"])
+        return _shipped_fits(params["sparse_strategy"], params["min_rows_own_fit"], params["paper_h100_rows"])
     return _fit(benchmarks, params["sparse_strategy"], params["min_rows_own_fit"])
 
 
-def nodes_with_data(model: str, benchmarks: catalogue.Benchmarks | None = None) -> list[str]:
+def nodes_with_data(model: str, benchmarks: catalogue.Benchmarks | None = None,
+                    params: Mapping[str, object] | None = None) -> list[str]:
     """The nodes that have throughput rows for `model`, in catalogue order."""
-    b = benchmarks or catalogue.benchmarks()
+    b = benchmarks or shipped_benchmarks(params)
     have = set(b.nodes()[b.model == model].tolist())
     return [n for n in catalogue.nodes() if n in have]
 
 
-def resolve_node(model: str, node: object = None, benchmarks: catalogue.Benchmarks | None = None) -> str:
+def resolve_node(model: str, node: object = None, benchmarks: catalogue.Benchmarks | None = None,
+                 params: Mapping[str, object] | None = None) -> str:
     """The node a model runs on: its catalogue node, or the one asked for if it has throughput data."""
     if node is None or (isinstance(node, str) and not node.strip()):
         return catalogue.models()[model].node if model in catalogue.models() else ""
     name = catalogue.find_node(node).name
-    available = nodes_with_data(model, benchmarks)
+    available = nodes_with_data(model, benchmarks, params)
     if name not in available:
         raise InputError("node", node, f"a node with throughput data for {model}: {', '.join(available) or 'none'}")
     return name
@@ -168,7 +209,7 @@ def fit_for(model: str, node: str, params: Mapping[str, object], benchmarks: cat
     fits = _fits(params, benchmarks) if fits is None else fits
     if (model, node) in fits:
         return fits[(model, node)]
-    b = benchmarks or catalogue.benchmarks()
+    b = benchmarks or shipped_benchmarks(params)
     nodes = b.nodes()
     if not ((b.model == model) & (nodes == node)).any():
         raise InputError("model", model, f"a model with throughput benchmarks on {node or 'its node'}")
@@ -189,7 +230,7 @@ def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: st
     declared = catalogue.parameters()
     l_in = declared["l_in_tokens"].check(l_in_tokens)
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
-    fit = fit_for(name, resolve_node(name, node), params)
+    fit = fit_for(name, resolve_node(name, node, params=params), params)
     return finite(float(fit.tps(l_in, l_out, params["tps_beyond_range"] == "hold")), "throughput")
 
 
@@ -212,8 +253,8 @@ def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tok
     util = check_number("util", util, (">", 0), ("<=", 1))
     pue = check_number("pue", pue, (">=", 1), declared["pue_p95"].upper)
     alpha = check_number("alpha", alpha, (">", 0), declared["alpha_model_p95"].upper)
-    node_name = resolve_node(m.name, node)
-    p_node_kw = util * catalogue.nodes()[node_name].p_max_kw
+    node_name = resolve_node(m.name, node, params=params)
+    p_node_kw = util * node_spec(node_name, params).p_max_kw
     hold = params["tps_beyond_range"] == "hold"
     rate = (fit_for(m.name, node_name, params).tps(params["l_in_tokens"], l_out, hold)
             if tps_tokens_per_s is None else check_number("tps_tokens_per_s", tps_tokens_per_s, (">", 0)))
@@ -228,11 +269,21 @@ def finite(value: float, what: str) -> float:
     return value
 
 
+def require_hdr(params: Mapping[str, object], what: str) -> None:
+    """rng = paper reproduces what the authors' scripts compute (energy per query and the fleet); other results
+    rest on common random numbers and the HDR draws the workbook shares."""
+    if params["rng"] != "hdr":
+        raise InputError("rng", params["rng"], f"'hdr' for {what} (rng = paper reproduces the authors' scripts: "
+                                               "simulate, fleet and reproduce)")
+
+
 def default_configuration() -> dict[str, float]:
     """The single configuration a deterministic energy uses when the user gives none: the median
     P_node / P_max and the median of the PUE range (the middle of each declared distribution)."""
     params = resolve_params()
-    return {"util": params["util_median"], "pue": dist.lognormal_median(params["pue_p5"], params["pue_p95"])}
+    util = dist.util_ppf(np.array([0.5]), params["pnode_reading"], params["util_median"], params["util_p5"],
+                         params["util_p95"], params["util_above_one"] == "cap")
+    return {"util": float(util[0]), "pue": dist.lognormal_median(params["pue_p5"], params["pue_p95"])}
 
 
 def clear_caches() -> None:
@@ -279,15 +330,25 @@ def deployment_draws(params: Mapping[str, object], seed: Seed, improved: bool) -
     m = params["deployment_draws"]
     names = ("pue", "price", "wue", *(("alpha_improved",) if improved else ()))
     u = draw_uniforms(names, m, seed, DEPLOYMENT_VARIABLE_IDS)
+    alphas = {regime: dist.lognormal_p5_p95_ppf(u["alpha_improved"], *alpha_range("improved", regime, params))
+              if improved else np.ones(m) for regime in REGIMES}  # one uniform: a deployment is better or worse
     return {"pue": dist.pue_ppf(u["pue"], params["pue_p5"], params["pue_p95"], params["pue_below_one"]),
             "price": price_draws(u["price"], params), "wue": wue_draws(u["wue"], params),
-            "alpha": dist.lognormal_p5_p95_ppf(u["alpha_improved"], params["alpha_improved_p5"],
-                                               params["alpha_improved_p95"]) if improved else np.ones(m)}
+            "alpha": alphas["traditional"], "alpha_tts": alphas["tts"]}
+
+
+Draw = np.ndarray | dict[str, np.ndarray]  # shared by the models (HDR), or one array per model (rng = paper)
+
+
+def model_draw(draw: Draw, model: str) -> np.ndarray:
+    """A model's values of a draw: the shared array, or its own under rng = paper."""
+    return draw[model] if isinstance(draw, dict) else draw
 
 
 @dataclass
 class SimulationResult:
-    """Draws and energy of a Monte Carlo run; `energy_wh` pools the models (equal mixture)."""
+    """Draws and energy of a Monte Carlo run; `energy_wh` pools the models (equal mixture), `sample_wh` is what
+    the statistics are of (all draws, or the authors' trimmed sample when trim = paper)."""
 
     models: list[str]
     regime: str
@@ -295,26 +356,32 @@ class SimulationResult:
     seed: int | str
     lever: str | None
     params: dict[str, float | int | str]
-    draws: dict[str, np.ndarray]  # shared inputs: l_out_tokens, util, pue, alpha
+    draws: dict[str, Draw]  # l_out_tokens, util, pue, alpha: shared (HDR) or per model (rng = paper)
     energy_by_model_wh: dict[str, np.ndarray]
     energy_wh: np.ndarray = field(repr=False)
     nodes: dict[str, str] = field(default_factory=dict)  # the node each model was served on
     benchmarks: catalogue.Benchmarks | None = field(default=None, repr=False)  # a user's set, None: shipped
+    sample_wh: np.ndarray | None = field(default=None, repr=False)
+    trimmed_sample_wh: np.ndarray | None = field(default=None, repr=False)  # the authors' trimmed sample
 
-    def pooled(self, draw: np.ndarray) -> np.ndarray:
-        """A per-trial draw shared by all models, aligned with the pooled `energy_wh` (models one after another)."""
+    def pooled(self, draw: Draw) -> np.ndarray:
+        """A per-trial draw aligned with the pooled `energy_wh` (models one after another)."""
+        if isinstance(draw, dict):
+            return np.concatenate([draw[m] for m in self.models])
         return np.tile(draw, len(self.models))
 
     @cached_property
     def node_seconds_by_model(self) -> dict[str, np.ndarray]:
         """Seconds of a whole node each query occupies at the node's saturated throughput: L_eff / TPS."""
         d, params = self.draws, self.params
-        l_eff_tokens = effective_tokens(params["l_in_tokens"], d["l_out_tokens"], params["l_eff"])
         fits = _fits(params, self.benchmarks)
         hold = params["tps_beyond_range"] == "hold"
-        return {m: l_eff_tokens / fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"],
-                                                                                    d["l_out_tokens"], hold)
-                for m, nd in self.nodes.items()}
+        out = {}
+        for m, nd in self.nodes.items():
+            l_out = model_draw(d["l_out_tokens"], m)
+            rate = fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"], l_out, hold)
+            out[m] = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"]) / rate
+        return out
 
     @cached_property
     def base_mean_wh(self) -> float:
@@ -324,14 +391,30 @@ class SimulationResult:
 
     @cached_property
     def stats(self) -> dict[str, float]:
-        """median, mean, p5, p25, p75, p95 of the pooled energy in Wh/query (PERCENTILE.INC)."""
-        return {k: finite(v, f"{k} energy per query") for k, v in summarise(self.energy_wh).items()}
+        """median, mean, p5, p25, p75, p95 in Wh/query (PERCENTILE.INC) of the statistics' sample."""
+        sample = self.energy_wh if self.sample_wh is None else self.sample_wh
+        return {k: finite(v, f"{k} energy per query") for k, v in summarise(sample).items()}
+
+    @cached_property
+    def trimmed_stats(self) -> dict[str, float] | None:
+        """The same statistics of the authors' trimmed sample (what the paper prints), beside ours."""
+        if self.trimmed_sample_wh is None:
+            return None
+        return {k: finite(v, f"{k} energy per query") for k, v in summarise(self.trimmed_sample_wh).items()}
+
+    @property
+    def mean_all_draws_wh(self) -> float:
+        """Mean of every draw: what a fleet's total scales (the authors' fleet uses untrimmed draws)."""
+        return finite(float(np.mean(self.energy_wh)), "mean energy per query")
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line: identity and statistics with units."""
+        trimmed = self.trimmed_stats
         return {"model": self.models[0] if len(self.models) == 1 else self.models, "regime": self.regime,
                 "n": self.n, "seed": self.seed, "lever": self.lever, "nodes": self.nodes,
-                **{f"{k}_wh": v for k, v in self.stats.items()}}
+                "preset": self.params["preset"], "rng": self.params["rng"], "trim": self.params["trim"],
+                **{f"{k}_wh": v for k, v in self.stats.items()},
+                "paper_trimmed": None if trimmed is None else {f"{k}_wh": v for k, v in trimmed.items()}}
 
 
 def summarise(values: np.ndarray) -> dict[str, float]:
@@ -341,28 +424,49 @@ def summarise(values: np.ndarray) -> dict[str, float]:
             "p75": float(q[3]), "p95": float(q[4])}
 
 
+def alpha_range(lever: str, regime: str, params: Mapping[str, object]) -> tuple[float, float]:
+    """P5 and P95 of a lever's alpha (the improved scenario has its own P95 for test-time scaling, as the
+    authors' 1B scripts)."""
+    p95 = "alpha_improved_tts_p95" if lever == "improved" and regime == "tts" else f"alpha_{lever}_p95"
+    return params[f"alpha_{lever}_p5"], params[p95]
+
+
+PAPER_STREAM_LEVERS = ("hardware", "model", "serving")  # the order the authors' scripts draw the levers
+
+
+def paper_stream_order(params: Mapping[str, object], names: Iterable[str]) -> list[str]:
+    """The order the authors' scripts draw models in: those of their data with >= 3 rows in the file's order,
+    then the others (their dict {**regression_models, **max_tps_models}); models beyond it after them."""
+    rows = shipped_benchmarks(params)
+    paper = catalogue.paper_models(params["paper_h100_rows"])
+    counts = {m: int((rows.model == m).sum()) for m in paper}
+    order = [m for m in paper if counts[m] >= 3] + [m for m in paper if counts[m] < 3]
+    return order + [m for m in names if m not in order]
+
+
 def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional", n: int | None = None,
              seed: Seed = None, *, lever: str | None = None, l_out_median_tokens: float | None = None,
              benchmarks: catalogue.Benchmarks | None = None, node: str | Mapping[str, str] | None = None,
              **overrides: object) -> SimulationResult:
     """Monte Carlo of the energy per query of one or more models in one regime.
 
-    The same trial's draws of L_out, P_node/P_max, PUE and alpha are shared by all
-    models (common random numbers); a list of models (or 'baseline') pools their
-    draws as an equal mixture. `seed` is an int (HDR generator, same numbers as the
-    workbook) or a numpy Generator. `node` serves every model on that node, or each model on the node a
-    mapping {model: node} gives (each model's own node where none is given). `overrides` are parameters
-    of data/parameters.csv.
+    With rng = hdr the same trial's draws of L_out, P_node/P_max, PUE and alpha are shared by all models
+    (common random numbers); with rng = paper each model draws its own from numpy's legacy generator in the
+    authors' order. A list of models (or 'baseline') pools their draws as an equal mixture. `seed` is an int
+    or a numpy Generator (HDR only). `node` serves every model on that node, or each model on the node a
+    mapping {model: node} gives. `overrides` are parameters of data/parameters.csv (a `preset` first).
     """
-    names = resolve_models(model)
+    params = resolve_params(overrides)
+    requested = [model] if isinstance(model, str) else list(model) if isinstance(model, (list, tuple)) else [model]
+    top3 = params["baseline_rule"] == "top3_by_median" and any(is_baseline(x) for x in requested)
+    names = resolve_models(model, params)
     per_model = {find_model(k).name: v for k, v in node.items()} if isinstance(node, Mapping) else None
     for name in per_model or ():
         if name not in names:
             raise InputError("node", f"{name}={per_model[name]}", "a node for a model of this run: " + ", ".join(names))
-    nodes = {name: resolve_node(name, per_model.get(name) if per_model is not None else node, benchmarks)
+    nodes = {name: resolve_node(name, per_model.get(name) if per_model is not None else node, benchmarks, params)
              for name in names}
     regime = normalise_regime(regime)
-    params = resolve_params(overrides)
     n = params["n_trials"] if n is None else check_n(n)
     if seed is None:
         seed = params["seed"]
@@ -373,43 +477,107 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     if l_out_median_tokens is not None:
         declared = catalogue.parameters()[_REGIME_MEDIAN[regime]]
         median = check_number("l_out_median_tokens", l_out_median_tokens, declared.lower, declared.upper)
+    paper_rng = params["rng"] == "paper"
+    if paper_rng and isinstance(seed, np.random.Generator):
+        raise InputError("seed", "a numpy Generator", "an int seed with rng = paper (numpy's legacy generator)")
 
-    alpha_names = LEVER_ALPHAS[lever] if lever else ()
-    u = draw_uniforms(("l_out", "util", "pue", *alpha_names), n, seed)
-    l_out = dist.exponential_ppf_from_median(u["l_out"], median)
-    util = dist.util_ppf(u["util"], params["pnode_reading"], params["util_median"], params["util_p5"],
-                         params["util_p95"])
-    pue = dist.pue_ppf(u["pue"], params["pue_p5"], params["pue_p95"], params["pue_below_one"])
-    alpha = np.ones(n)
-    for name in alpha_names:
-        lever_name = name.removeprefix("alpha_")
-        alpha = alpha * dist.lognormal_p5_p95_ppf(u[name], params[f"alpha_{lever_name}_p5"],
-                                                  params[f"alpha_{lever_name}_p95"])
+    stream = LegacyStream(catalogue.parameters()["seed"].check(seed)) if paper_rng else None
+    if paper_rng:  # every model the authors' scripts draw, in their order, so the stream is theirs
+        order = paper_stream_order(params, names)
+        drawn = {m: (stream.exponential_from_median(median, n), stream.lognormal(params["util_p5"], params["util_p95"], n),
+                     stream.lognormal(params["pue_p5"], params["pue_p95"], n)) for m in order}
+        l_out = {m: drawn[m][0] for m in names}
+        util = {m: _util_bound(drawn[m][1], params) for m in names}
+        pue = {m: drawn[m][2] for m in names}
+    else:
+        u = draw_uniforms(("l_out", "util", "pue"), n, seed)
+        l_out = dist.exponential_ppf_from_median(u["l_out"], median)
+        util = dist.util_ppf(u["util"], params["pnode_reading"], params["util_median"], params["util_p5"],
+                             params["util_p95"], params["util_above_one"] == "cap")
+        pue = dist.pue_ppf(u["pue"], params["pue_p5"], params["pue_p95"], params["pue_below_one"])
+    if params["l_out_rounding"] == "nearest":
+        l_out = {m: np.round(v) for m, v in l_out.items()} if paper_rng else np.round(l_out)
 
-    energy = energy_by_model(nodes, params, l_out, util, pue, alpha, benchmarks)
-    pooled = np.concatenate(list(energy.values())) if len(names) > 1 else energy[names[0]]
+    base = energy_by_model(nodes, params, l_out, util, pue, 1.0, benchmarks)
+    if top3:  # the code's rule: the three candidates with the highest median energy, most energy-hungry first
+        candidates = baseline_candidates(params)
+        chosen = sorted(candidates, key=lambda m: -float(np.median(base[m])))[:3]
+        names = list(dict.fromkeys([*chosen, *(m for m in names if m not in candidates or
+                                               any(not is_baseline(x) and find_model(x).name == m
+                                                   for x in requested))]))
+        nodes = {m: nodes[m] for m in names}
+        base = {m: base[m] for m in names}
+        l_out, util, pue = ({m: d[m] for m in names} if isinstance(d, dict) else d for d in (l_out, util, pue))
+
+    pooled_base = np.concatenate([base[m] for m in names])
+    kept = np.concatenate([two_stage_mask(base[m]) for m in names])  # the authors' trimming, per model
+    alpha_pooled, alpha_kept = _lever_alphas(lever, regime, params, n, seed, len(names), stream, kept)
+    energy_pooled = pooled_base if alpha_pooled is None else pooled_base / alpha_pooled
+    energy = dict(zip(names, np.split(energy_pooled, len(names)), strict=True)) if alpha_pooled is not None else base
+
+    trimmed = pooled_base[kept] / (alpha_pooled[kept] if alpha_pooled is not None else alpha_kept)
+    if lever:  # a lever's divided sample is trimmed to P5-P95 again (simulation_traditional_queries.py 549-556)
+        trimmed = trimmed[within_percentiles(trimmed, 5, 95)]
+    if alpha_pooled is None and paper_rng and lever:
+        alpha_draw: Draw = {m: np.ones(n) for m in names}  # the lever acts on the trimmed sample only, as the code
+    elif alpha_pooled is None:
+        alpha_draw = np.ones(n)
+    else:
+        alpha_draw = dict(zip(names, np.split(alpha_pooled, len(names)), strict=True)) if paper_rng else \
+            alpha_pooled[:n]
     seed_out = "generator" if isinstance(seed, np.random.Generator) else catalogue.parameters()["seed"].check(seed)
     return SimulationResult(names, regime, n, seed_out, lever, params,
-                            {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha},
-                            energy, pooled, nodes, benchmarks)
+                            {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha_draw},
+                            energy, np.concatenate([energy[m] for m in names]), nodes, benchmarks,
+                            trimmed if params["trim"] == "paper" else None, trimmed)
 
 
-def energy_by_model(nodes: Mapping[str, str], params: Mapping[str, object], l_out: np.ndarray, util: np.ndarray,
-                    pue: np.ndarray, alpha: np.ndarray,
+def _util_bound(util: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
+    return np.minimum(util, 1.0) if params["util_above_one"] == "cap" else util
+
+
+def _lever_alphas(lever: str | None, regime: str, params: Mapping[str, object], n: int, seed: Seed, models: int,
+                  stream: LegacyStream | None, kept: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | float]:
+    """A lever's alphas: aligned with every pooled draw (first), or (rng = paper, trim = paper, a per-query
+    lever) with the trimmed sample only, as the authors' scripts draw them (second)."""
+    if not lever:
+        return None, 1.0
+    if stream is None:  # HDR: one alpha per trial, shared by the models
+        alpha = np.ones(n)
+        for name in LEVER_ALPHAS[lever]:
+            u = draw_uniforms((name,), n, seed)[name]
+            alpha = alpha * dist.lognormal_p5_p95_ppf(u, *alpha_range(name.removeprefix("alpha_"), regime, params))
+        return np.tile(alpha, models), 1.0
+    if lever == "improved":  # the 1B scripts reseed, redraw the L_out sample of Figure 3, then draw this alpha
+        fleet_stream = LegacyStream(stream.seed)
+        fleet_stream.exponential_from_median(params[_REGIME_MEDIAN[regime]], n)
+        return fleet_stream.lognormal(*alpha_range("improved", regime, params), models * n), 1.0
+    size = int(kept.sum()) if params["trim"] == "paper" else models * n
+    alphas = {lv: stream.lognormal(*alpha_range(lv, regime, params), size) for lv in PAPER_STREAM_LEVERS}
+    alpha = np.prod([alphas[name.removeprefix("alpha_")] for name in LEVER_ALPHAS[lever]], axis=0)
+    return (None, alpha) if params["trim"] == "paper" else (alpha, 1.0)
+
+
+def energy_by_model(nodes: Mapping[str, str], params: Mapping[str, object], l_out: Draw, util: Draw,
+                    pue: Draw, alpha: np.ndarray | float,
                     benchmarks: catalogue.Benchmarks | None = None) -> dict[str, np.ndarray]:
     """Eq. 1 for every trial's draws and each model on its node (S.IV power when pnode_model asks)."""
-    l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
     fits = _fits(params, benchmarks)  # once for all models: a user's benchmark set is fitted once
     energy = {}
     for name, node in nodes.items():
-        spec = catalogue.nodes()[node]
-        rate = fit_for(name, node, params, benchmarks, fits).tps(params["l_in_tokens"], l_out,
-                                                                 params["tps_beyond_range"] == "hold")
+        spec = node_spec(node, params)
+        lo = model_draw(l_out, name)
+        fit = fit_for(name, node, params, benchmarks, fits)
+        rate = fit.tps(params["l_in_tokens"], lo, params["tps_beyond_range"] == "hold")
         if params["pnode_model"] == "linear_tps":
             p_node_kw = power_linear_in_tps_kw(rate, spec.p_idle_kw, params["util_linear_max"] * spec.p_max_kw)
+        elif params["pnode_model"] == "proportional_tps":
+            p_node_kw = power_proportional_to_tps_kw(rate, fit.tps_max, spec.p_max_kw, params["util_at_zero_tps"],
+                                                     params["util_span_to_tps_max"])
         else:
-            p_node_kw = util * spec.p_max_kw
-        energy[name] = energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)
+            p_node_kw = model_draw(util, name) * spec.p_max_kw
+        l_eff_tokens = effective_tokens(params["l_in_tokens"], lo, params["l_eff"])
+        energy[name] = energy_per_query_wh(model_draw(pue, name), p_node_kw, l_eff_tokens, rate, alpha)
     return energy
 
 
@@ -441,10 +609,11 @@ def hardware(model: str, n: int | None = None, seed: Seed = None, **overrides: o
     """Every node with throughput data for `model`: median Wh/query in both regimes and the ratio to H100."""
     name = find_model(model).name
     params = resolve_params(overrides)
-    nodes = nodes_with_data(name)
+    require_hdr(params, "the hardware comparison")
+    nodes = nodes_with_data(name, params=params)
     h100 = next((nd for nd in [catalogue.models()[name].node, *nodes]
                  if nd in nodes and catalogue.nodes()[nd].gpu.startswith("H100")), None)
-    b = catalogue.benchmarks()
+    b = shipped_benchmarks(params)
     medians = {nd: {regime: simulate(name, regime, n, seed, node=nd, **overrides).stats["median"]
                     for regime in REGIMES} for nd in nodes}
     l_in, l_out = params["l_in_tokens"], params["l_out_median_traditional_tokens"]
@@ -473,9 +642,9 @@ def hardware(model: str, n: int | None = None, seed: Seed = None, **overrides: o
 def beta(**overrides: object) -> Beta:
     """The fleet factor beta of Supplement S.V from its inputs (parameters of the 'fleet' group)."""
     params = resolve_params(overrides)
-    node = catalogue.nodes()[params["beta_node"]]
+    node = node_spec(params["beta_node"], params)
     result = beta_factor(node.p_max_kw, node.p_idle_kw, params["load_min_frac"], params["load_max_frac"],
-                         params["node_redundancy"], params["interconnect_overhead"])
+                         params["node_redundancy"], params["interconnect_overhead"], params["beta_util_fixed"])
     finite(result.beta, "beta")
     return result
 
@@ -512,7 +681,9 @@ class FleetRuns:
     def deployment_base_wh(self) -> np.ndarray:
         """Each deployment's mean Wh/query: the mix's energy at PUE 1 without alpha, times its PUE over its alpha."""
         d = self.deployments
-        return d["pue"] / d["alpha"] * self.mix(lambda sim: sim.base_mean_wh)
+        alpha = {"traditional": d["alpha"], "tts": d["alpha_tts"]}
+        return d["pue"] * sum(share * self.simulations[r].base_mean_wh / alpha[r]
+                              for r, share in self.shares.items() if share)
 
 
 def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
@@ -565,13 +736,13 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     the paper's conservative improved scenario (1.5-3x). The P5-P95 is InferWatt's two-level spread.
     """
     runs = fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
-    means = {regime: sim.stats["mean"] for regime, sim in runs.simulations.items()}
+    means = {regime: sim.mean_all_draws_wh for regime, sim in runs.simulations.items()}
     gwh = finite(fleet_gwh_per_day(runs.queries_per_day, means["traditional"], means.get("tts", 0.0),
                                     runs.shares["tts"], runs.beta), "GWh per day")
     spread = np.percentile(runs.per_day(runs.deployment_base_wh) / WH_PER_GWH, [5, 50, 95])
     # One level: the day's total of N independent queries of the mix, mean +/- z95 * sqrt(N * variance).
     second_moment = runs.mix(lambda sim: float(np.mean(sim.energy_wh ** 2)))
-    mean_wh = runs.mix(lambda sim: sim.stats["mean"])
+    mean_wh = runs.mix(lambda sim: sim.mean_all_draws_wh)
     half_width = dist.Z95 * math.sqrt(max(second_moment - mean_wh ** 2, 0.0) * runs.queries_per_day)
     one_level = [runs.beta * (runs.queries_per_day * mean_wh + sign * half_width) / WH_PER_GWH for sign in (-1, 1)]
     return FleetResult(gwh, *(finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,

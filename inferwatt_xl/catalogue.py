@@ -71,7 +71,7 @@ class Parameter:
     group: str
     label: str
     unit: str
-    kind: str  # number | integer | choice | node | region
+    kind: str  # number | integer | choice | node | region | preset
     default: float | int | str | None  # None: no sourced default, the user must give one
     lower: tuple[str, float] | None
     upper: tuple[str, float] | None
@@ -188,7 +188,9 @@ REQUIRED_PARAMETERS = (
     "alpha_improved_p95", "queries_per_day", "tts_share", "node_redundancy", "interconnect_overhead",
     "load_min_frac", "load_max_frac", "beta_node", "region", "carbon_intensity_g_per_kwh",
     "water_intensity_l_per_kwh", "price_usd_per_kwh_median", "price_usd_per_kwh_p5", "price_usd_per_kwh_p95",
-    "wue_l_per_kwh_p5", "wue_l_per_kwh_p95", "hardware_usd_per_node", "hardware_lifetime_years", "deployment_draws")
+    "wue_l_per_kwh_p5", "wue_l_per_kwh_p95", "hardware_usd_per_node", "hardware_lifetime_years", "deployment_draws",
+    "preset", "util_above_one", "util_at_zero_tps", "util_span_to_tps_max", "p_max_8xh100_kw", "p_max_10xh100_kw",
+    "l_out_rounding", "paper_h100_rows", "alpha_improved_tts_p95", "beta_util_fixed", "rng", "trim", "baseline_rule")
 PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower", "upper", "choices",
                      "description", "source")
 
@@ -197,14 +199,14 @@ PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower
 def parameters() -> dict[str, Parameter]:
     """All parameters by name, in file order."""
     file = "parameters.csv"
-    choices_of_kind = {"node": tuple(nodes()), "region": tuple(regions())}
+    choices_of_kind = {"node": tuple(nodes()), "region": tuple(regions()), "preset": preset_names()}
     out: dict[str, Parameter] = {}
     seen: dict[str, int] = {}
     for i, row in enumerate(_read_csv(file, PARAMETER_COLUMNS), start=2):
         _unique(file, i, row["name"], seen)
         kind = row["kind"].strip()
-        if kind not in ("number", "integer", "choice", "node", "region"):
-            raise DataError(file, i, "kind", "number, integer, choice, node or region", kind)
+        if kind not in ("number", "integer", "choice", "node", "region", "preset"):
+            raise DataError(file, i, "kind", "number, integer, choice, node, region or preset", kind)
         choices = choices_of_kind.get(kind) or tuple(c for c in row["choices"].split("|") if c)
         if kind == "choice" and not choices:
             raise DataError(file, i, "choices", "choices separated by |", row["choices"])
@@ -239,6 +241,57 @@ def _number_or_text(raw: str) -> float | str:
 def defaults() -> dict[str, float | int | str]:
     """Every parameter's default value by name."""
     return {name: p.default for name, p in parameters().items()}
+
+
+# ---------------------------------------------------------------- presets
+
+DEFAULT_PRESET = "inferwatt"  # the defaults of parameters.csv: no rows of its own in presets.csv
+PRESET_COLUMNS = ("preset", "parameter", "value", "source")
+
+
+# Numeric parameters with a sourced default whose empty value still means something: computed by the method.
+EMPTY_MEANS_COMPUTED = ("beta_util_fixed", "p_max_8xh100_kw", "p_max_10xh100_kw")
+
+
+@dataclass(frozen=True)
+class PresetValue:
+    """One value a preset gives a parameter (None: the parameter's 'empty', e.g. computed), with its source."""
+
+    value: float | int | str | None
+    source: str
+
+
+@cache
+def preset_names() -> tuple[str, ...]:
+    """The presets, the default first (read without validating values: parameters() needs the names)."""
+    rows = _read_csv("presets.csv", PRESET_COLUMNS)
+    return (DEFAULT_PRESET, *dict.fromkeys(r["preset"].strip() for r in rows if r["preset"].strip() != DEFAULT_PRESET))
+
+
+@cache
+def presets() -> dict[str, dict[str, PresetValue]]:
+    """Every preset's values by parameter, each validated against the parameter's declaration."""
+    file = "presets.csv"
+    declared = parameters()
+    out: dict[str, dict[str, PresetValue]] = {name: {} for name in preset_names()}
+    for i, row in enumerate(_read_csv(file, PRESET_COLUMNS), start=2):
+        preset, name, raw = row["preset"].strip(), row["parameter"].strip(), row["value"].strip()
+        if preset == DEFAULT_PRESET:
+            raise DataError(file, i, "preset", f"a preset other than {DEFAULT_PRESET} (its values are the defaults)",
+                            preset)
+        if name not in declared or name == "preset":
+            raise DataError(file, i, "parameter", "a parameter of parameters.csv other than preset", name)
+        if name in out[preset]:
+            raise DataError(file, i, "parameter", f"a parameter not set before in preset {preset}", name)
+        p = declared[name]
+        if not raw and not (p.default is None or name in EMPTY_MEANS_COMPUTED):
+            raise DataError(file, i, "value", p.allowed, raw)
+        try:
+            value = None if not raw else p.check(raw if p.choices else _number_or_text(raw))
+        except InputError as err:
+            raise DataError(file, i, "value", p.allowed, raw) from err
+        out[preset][name] = PresetValue(value, _field(file, i, row, "source", _text, "a source"))
+    return out
 
 
 # ---------------------------------------------------------------- regions
@@ -378,6 +431,8 @@ def find_node(name: object, argument: str = "node") -> Node:
 # A serving node draws watts to a few hundred kW (a GB200 NVL72 rack is about 120 kW); a value above
 # this bound is almost surely watts typed into a kW column.
 MAX_NODE_KW = 2000.0
+# Nodes whose P_max a parameter can set (the paper's two readings of its H100 nodes, see presets.csv).
+NODE_POWER_PARAMETERS = {"8xH100": "p_max_8xh100_kw", "10xH100": "p_max_10xh100_kw"}
 KW_EXPECTED = f"a power in kW, > 0 and <= {MAX_NODE_KW:g} (a value in W would be 1000x too large)"
 
 
@@ -526,15 +581,29 @@ def read_benchmarks(text: str, file: str = "tps_benchmarks.csv", known_models_on
                       tuple(precision))
 
 
-BENCHMARK_FILES = ("tps_benchmarks.csv", "tps_benchmarks_trtllm.csv")
+# The paper's H100 rows (parameter paper_h100_rows: the authors' code's table or the v1 Supplement S.I), then
+# NVIDIA TensorRT-LLM's published rows for newer nodes (scripts/import_trtllm.py).
+PAPER_H100_FILES = {"code": "tps_benchmarks_oviedo_code.csv", "s1": "tps_benchmarks.csv"}
+NEWER_NODE_FILES = ("tps_benchmarks_trtllm.csv",)
 
 
 @cache
-def benchmarks() -> Benchmarks:
-    """The shipped throughput rows: the paper's 38 (Supplement S.I, the H100 data) and NVIDIA
-    TensorRT-LLM's published rows for newer nodes (scripts/import_trtllm.py)."""
-    parts = [read_benchmarks(_decode(f, files(DATA_PACKAGE).joinpath(f).read_bytes()), f) for f in BENCHMARK_FILES]
+def benchmarks(paper_h100_rows: str = "code") -> Benchmarks:
+    """The shipped throughput rows: the paper's H100 data as `paper_h100_rows` says, and the newer nodes'."""
+    if paper_h100_rows not in PAPER_H100_FILES:
+        raise InputError("paper_h100_rows", paper_h100_rows, "one of " + ", ".join(map(repr, PAPER_H100_FILES)))
+    parts = [read_benchmarks(_decode(f, files(DATA_PACKAGE).joinpath(f).read_bytes()), f)
+             for f in (PAPER_H100_FILES[paper_h100_rows], *NEWER_NODE_FILES)]
     return functools.reduce(operator.add, parts)
+
+
+def paper_models(paper_h100_rows: str = "code") -> list[str]:
+    """The models of the paper's H100 throughput data, in the order of their first row (the authors' code
+    draws them in this order, those with at least 3 rows first; see api.paper_stream_order)."""
+    b = read_benchmarks(_decode(PAPER_H100_FILES[paper_h100_rows],
+                                files(DATA_PACKAGE).joinpath(PAPER_H100_FILES[paper_h100_rows]).read_bytes()),
+                        PAPER_H100_FILES[paper_h100_rows])
+    return list(dict.fromkeys(b.model.tolist()))
 
 
 def read_benchmarks_file(path: str | Path) -> Benchmarks:

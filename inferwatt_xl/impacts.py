@@ -155,6 +155,7 @@ def impacts(model: str | Iterable[str] = "baseline", regime: str = "traditional"
     """Energy, cost, carbon and water per query, from one Monte Carlo (each trial also draws a price and
     a WUE). `region=` and every other parameter of data/parameters.csv go in `overrides`."""
     params = api.resolve_params(overrides)
+    api.require_hdr(params, "cost, carbon and water")
     seed = params["seed"] if seed is None else seed
     sim = api.simulate(model, regime, n, seed, lever=lever, node=node, benchmarks=benchmarks, **overrides)
     return _impacts_of(sim, params, seed)
@@ -242,6 +243,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
     load profile and redundancy), facility MW, GWh, USD, tCO2e and m3 of water per day."""
     runs = api.fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
     params = runs.params
+    api.require_hdr(params, "capacity")
     per_regime = {regime: _impacts_of(sim, params, runs.seed) for regime, sim in runs.simulations.items()}
     intensities = next(iter(per_regime.values())).intensities
 
@@ -256,8 +258,8 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
         share = 1 / len(sims[0].models)  # the mixture serves its models equally (the paper's baseline)
         nodes_by_model[name] = math.ceil(imp.nodes_needed(runs.queries_per_day * share, seconds, load_f,
                                                           params["node_redundancy"]))
-    node_specs = {name: catalogue.nodes()[sims[0].nodes[name]] for name in nodes_by_model}
-    beta_node = catalogue.nodes()[params["beta_node"]]
+    node_specs = {name: api.node_spec(sims[0].nodes[name], params) for name in nodes_by_model}
+    beta_node = api.node_spec(params["beta_node"], params)
     peak_ratio = imp.peak_to_mean_power(beta_node.p_max_kw, beta_node.p_idle_kw, load_f, params["load_max_frac"])
 
     gwh = day_total("energy_wh") / WH_PER_GWH

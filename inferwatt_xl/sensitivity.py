@@ -71,6 +71,7 @@ def sensitivity(model: str | Iterable[str] = "baseline", regime: str = "traditio
     target = target.strip().lower()
     regime = api.normalise_regime(regime)
     params = api.resolve_params(overrides)
+    api.require_hdr(params, "sensitivity")
     n = params["n_trials"] if n is None else api.check_n(n)
     seed = params["seed"] if seed is None else seed
 

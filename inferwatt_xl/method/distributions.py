@@ -45,8 +45,8 @@ def exponential_ppf_from_median(u: np.ndarray, median: float) -> np.ndarray:
     return -np.log(1 - u) * median / math.log(2)
 
 
-def util_ppf(u: np.ndarray, reading: str, median: float, p5: float, p95: float) -> np.ndarray:
-    """Node power as a fraction of P_max, capped at 1, under one of three readings.
+def util_ppf(u: np.ndarray, reading: str, median: float, p5: float, p95: float, cap: bool = True) -> np.ndarray:
+    """Node power as a fraction of P_max (capped at 1 when `cap`), under one of three readings.
 
     The paper's "log-normal centred at 0.7 with P5-P95 of 0.4-0.9" fits no single
     log-normal, hence: `split` (two half-log-normals joined at the median, meets all
@@ -63,7 +63,7 @@ def util_ppf(u: np.ndarray, reading: str, median: float, p5: float, p95: float) 
         util = median * np.exp(z * (math.log(p95) - math.log(p5)) / (2 * Z95))
     else:
         raise ValueError(f"unknown P_node reading {reading!r}")
-    return np.minimum(util, 1.0)
+    return np.minimum(util, 1.0) if cap else util
 
 
 def split_lognormal_ppf(u: np.ndarray, median: float, p5: float, p95: float) -> np.ndarray:

@@ -13,12 +13,19 @@ def energy_per_query_wh(pue: np.ndarray | float, p_node_kw: np.ndarray | float, 
     return np.asarray(pue) / SECONDS_PER_HOUR_OVER_1000 * p_node_kw * l_eff_tokens / tps_tokens_per_s / alpha
 
 
+# The authors' S.III code weighs an input token one thirtieth of an output token (L_out + L_in / 30).
+INPUT_TOKEN_WEIGHT_S3_CODE = 1 / 30
+
+
 def effective_tokens(l_in_tokens: float, l_out_tokens: np.ndarray, l_eff: str) -> np.ndarray:
-    """L_eff: the output tokens (main analysis) or input plus output tokens (S.III)."""
+    """L_eff: the output tokens (main analysis), input plus output tokens (the v1 text's S.III), or output
+    tokens plus a thirtieth of the input tokens (the authors' S.III code)."""
     if l_eff == "out":
         return np.asarray(l_out_tokens)
     if l_eff == "in_plus_out":
         return l_in_tokens + np.asarray(l_out_tokens)
+    if l_eff == "out_plus_in_over_30":
+        return np.asarray(l_out_tokens) + l_in_tokens * INPUT_TOKEN_WEIGHT_S3_CODE
     raise ValueError(f"unknown L_eff {l_eff!r}")
 
 
@@ -28,3 +35,9 @@ def power_linear_in_tps_kw(tps_tokens_per_s: np.ndarray, p_idle_kw: float, p_hig
     if hi == lo:
         return np.full_like(tps_tokens_per_s, p_high_kw, dtype=float)
     return p_idle_kw + (p_high_kw - p_idle_kw) * (tps_tokens_per_s - lo) / (hi - lo)
+
+
+def power_proportional_to_tps_kw(tps_tokens_per_s: np.ndarray, tps_max: float, p_max_kw: float,
+                                 util_at_zero: float, util_span: float) -> np.ndarray:
+    """The authors' S.IV code: P_node / P_max = base + span x TPS / TPS_max (clipped to [0, 1]), not drawn."""
+    return p_max_kw * (util_at_zero + util_span * np.clip(np.asarray(tps_tokens_per_s) / tps_max, 0.0, 1.0))

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STRATEGIES = ("shared_slopes", "pooled", "per_model")
+STRATEGIES = ("max_tps_below_3_rows", "shared_slopes", "pooled", "per_model")
+ROWS_FOR_OWN_OLS = 3  # max_tps_below_3_rows: the authors' code fits a model with >= 3 rows, else its largest TPS
+# The authors' code evaluates log(max(L_out, 1e-6)) so that a draw rounded to 0 tokens has a throughput (and 0 Wh).
+MIN_LOG_TOKENS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class ThroughputFit:
         paper's main text: "for longer outputs, we hold TPS at the plateau") instead of extrapolating.
         """
         l_out = np.minimum(l_out_tokens, self.l_out_max) if hold_beyond_range else l_out_tokens
+        l_out = np.maximum(l_out, MIN_LOG_TOKENS)
         log_tps = self.b0 + self.b1_log_lin * np.log(l_in_tokens) + self.b2_log_lout * np.log(l_out)
         return np.minimum(np.exp(log_tps), self.tps_max)
 
@@ -63,6 +67,7 @@ def fit_throughput(models: np.ndarray, l_in_tokens: np.ndarray, l_out_tokens: np
     fixed-effects slopes of the rich groups of the same pool (the same GPU type) and their own intercept.
     pooled: all groups of a pool share fixed-effects slopes fitted on all its rows.
     per_model: OLS on each group's own rows (minimum-norm when under-determined).
+    max_tps_below_3_rows (the authors' code): own OLS with >= 3 rows, else the largest observed TPS as a constant.
     A sparse group whose pool has no rich group gets no fit (the caller says what is missing).
     """
     if strategy not in STRATEGIES:
@@ -75,6 +80,8 @@ def fit_throughput(models: np.ndarray, l_in_tokens: np.ndarray, l_out_tokens: np
     y = np.log(tps)
     names = list(dict.fromkeys(models.tolist()))
     counts = {name: int((models == name).sum()) for name in names}
+    if strategy == "max_tps_below_3_rows":
+        return {name: _own_or_constant(models == name, x, y, tps, l_out_tokens) for name in names}
     rich = np.ones(len(models), dtype=bool) if strategy == "pooled" else np.array(
         [counts[m] >= min_rows_own_fit for m in models])
 
@@ -107,3 +114,14 @@ def fit_throughput(models: np.ndarray, l_in_tokens: np.ndarray, l_out_tokens: np
         fits[name] = ThroughputFit(b0, float(slopes[0]), float(slopes[1]), tps_max, counts[name], method,
                                    max(l_out_max, trained_to))
     return fits
+
+
+def _own_or_constant(m: np.ndarray, x: np.ndarray, y: np.ndarray, tps: np.ndarray,
+                     l_out_tokens: np.ndarray) -> ThroughputFit:
+    """The authors' rule for one group: OLS on its rows when it has at least 3, else its largest TPS."""
+    rows, tps_max, l_out_max = int(m.sum()), float(tps[m].max()), float(l_out_tokens[m].max())
+    if rows < ROWS_FOR_OWN_OLS:
+        return ThroughputFit(float(np.log(tps_max)), 0.0, 0.0, tps_max, rows,
+                             f"largest observed TPS (fewer than {ROWS_FOR_OWN_OLS} rows)", l_out_max)
+    coef = np.linalg.lstsq(np.column_stack([np.ones(rows), x[m]]), y[m], rcond=None)[0]
+    return ThroughputFit(*map(float, coef), tps_max, rows, "own OLS", l_out_max)
