@@ -18,8 +18,7 @@ from . import catalogue
 from .catalogue import check_number, find_model
 from .errors import InputError
 from .method import distributions as dist
-from .method.energy import (effective_tokens, energy_per_query_wh, power_linear_in_tps_kw,
-                            power_proportional_to_tps_kw)
+from .method.energy import effective_tokens, energy_per_query_wh, power_linear_in_tps_kw, power_proportional_to_tps_kw
 from .method.fleet import WH_PER_GWH, Beta, beta_factor, fleet_gwh_per_day
 from .method.legacy_stream import LegacyStream
 from .method.throughput import ThroughputFit, fit_throughput
@@ -223,10 +222,10 @@ def fit_for(model: str, node: str, params: Mapping[str, object], benchmarks: cat
 
 
 def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None,
-        tps_beyond_range: str | None = None, node: str | None = None) -> float:
+        tps_beyond_range: str | None = None, node: str | None = None, **overrides: object) -> float:
     """Fitted output tokens per second of a saturated node serving `model` (its own node unless given)."""
     name = find_model(model).name
-    params = resolve_params({"tps_beyond_range": tps_beyond_range, "sparse_strategy": sparse_strategy})
+    params = resolve_params({**overrides, "tps_beyond_range": tps_beyond_range, "sparse_strategy": sparse_strategy})
     declared = catalogue.parameters()
     l_in = declared["l_in_tokens"].check(l_in_tokens)
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
@@ -240,14 +239,14 @@ def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: st
 def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tokens: float | None = None,
               l_eff: str | None = None, alpha: float = 1.0, sparse_strategy: str | None = None,
               tps_tokens_per_s: float | None = None, tps_beyond_range: str | None = None,
-              node: str | None = None) -> float:
+              node: str | None = None, **overrides: object) -> float:
     """Wh of one query of one configuration (Eq. 1): util = P_node / P_max, no randomness.
 
     The throughput is the model's fit at (L_in, L_out) unless `tps_tokens_per_s` is given.
     """
     m = find_model(model)
-    params = resolve_params({"l_in_tokens": l_in_tokens, "l_eff": l_eff, "sparse_strategy": sparse_strategy,
-                             "tps_beyond_range": tps_beyond_range})
+    params = resolve_params({**overrides, "l_in_tokens": l_in_tokens, "l_eff": l_eff,
+                             "sparse_strategy": sparse_strategy, "tps_beyond_range": tps_beyond_range})
     declared = catalogue.parameters()
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
     util = check_number("util", util, (">", 0), ("<=", 1))
@@ -277,10 +276,10 @@ def require_hdr(params: Mapping[str, object], what: str) -> None:
                                                "simulate, fleet and reproduce)")
 
 
-def default_configuration() -> dict[str, float]:
+def default_configuration(**overrides: object) -> dict[str, float]:
     """The single configuration a deterministic energy uses when the user gives none: the median
     P_node / P_max and the median of the PUE range (the middle of each declared distribution)."""
-    params = resolve_params()
+    params = resolve_params(overrides)
     util = dist.util_ppf(np.array([0.5]), params["pnode_reading"], params["util_median"], params["util_p5"],
                          params["util_p95"], params["util_above_one"] == "cap")
     return {"util": float(util[0]), "pue": dist.lognormal_median(params["pue_p5"], params["pue_p95"])}
@@ -484,7 +483,8 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     stream = LegacyStream(catalogue.parameters()["seed"].check(seed)) if paper_rng else None
     if paper_rng:  # every model the authors' scripts draw, in their order, so the stream is theirs
         order = paper_stream_order(params, names)
-        drawn = {m: (stream.exponential_from_median(median, n), stream.lognormal(params["util_p5"], params["util_p95"], n),
+        drawn = {m: (stream.exponential_from_median(median, n),
+                     stream.lognormal(params["util_p5"], params["util_p95"], n),
                      stream.lognormal(params["pue_p5"], params["pue_p95"], n)) for m in order}
         l_out = {m: drawn[m][0] for m in names}
         util = {m: _util_bound(drawn[m][1], params) for m in names}

@@ -40,10 +40,23 @@ def _nodes(values: list[str] | None) -> str | dict[str, str] | None:
     return {model.strip(): node.strip() for model, node in pairs}
 
 
+def _overrides(a: argparse.Namespace) -> dict[str, object]:
+    """--preset, --rng, --trim and --set NAME=VALUE of any subcommand that computes: one route to the parameters."""
+    overrides: dict[str, object] = {}
+    for pair in getattr(a, "set", None) or ():
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError("--set", pair, "NAME=VALUE with NAME a parameter (inferwatt params lists them)")
+        overrides[name.strip()] = _number_or_text(value.strip())
+    named = {name: getattr(a, name, None) for name in ("preset", "rng", "trim")}
+    return {**overrides, **{k: v for k, v in named.items() if v is not None}}
+
+
 def cmd_simulate(a: argparse.Namespace) -> None:
     overrides = {k: v for k, v in (("l_in_tokens", a.lin), ("pnode_reading", a.pnode_reading),
                                    ("pue_below_one", a.pue_below_one), ("sparse_strategy", a.sparse_strategy),
                                    ("l_eff", a.l_eff), ("pnode_model", a.pnode_model)) if v is not None}
+    overrides = {**_overrides(a), **overrides}
     benchmarks = catalogue.benchmarks() + catalogue.read_benchmarks_file(a.benchmarks) if a.benchmarks else None
     result = api.simulate(a.model, a.regime, a.n, a.seed, lever=a.lever, l_out_median_tokens=a.lout_median,
                           node=_nodes(a.node), benchmarks=benchmarks, **overrides)
@@ -51,33 +64,28 @@ def cmd_simulate(a: argparse.Namespace) -> None:
 
 
 def cmd_tps(a: argparse.Namespace) -> None:
-    value = api.tps(a.model, a.lin, a.lout, a.sparse_strategy, node=a.node)
+    value = api.tps(a.model, a.lin, a.lout, a.sparse_strategy, node=a.node, **_overrides(a))
     _print({"model": catalogue.find_model(a.model).name, "lin": a.lin, "lout": a.lout, "tps": value}, a.json,
            f"{value:.1f} tokens/s")
 
 
 def cmd_energy(a: argparse.Namespace) -> None:
-    default = api.default_configuration()
+    default = api.default_configuration(**_overrides(a))
     util = default["util"] if a.util is None else a.util
     pue = default["pue"] if a.pue is None else a.pue
-    value = api.energy_wh(a.model, a.lout, util, pue, a.lin, node=a.node)
+    value = api.energy_wh(a.model, a.lout, util, pue, a.lin, node=a.node, **_overrides(a))
     _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
 
 
 def cmd_fleet(a: argparse.Namespace) -> None:
-    result = api.fleet(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node))
+    result = api.fleet(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node), **_overrides(a))
     _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 "
                                      f"{result.gwh_per_day_p5:.3f}-{result.gwh_per_day_p95:.3f} over deployments")
 
 
 def _impact_overrides(a: argparse.Namespace) -> dict[str, object]:
-    """--region, --price-usd-per-kwh (a fixed price), the intensities, hardware and --set NAME=VALUE."""
-    overrides: dict[str, object] = {}
-    for pair in a.set or ():
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise InputError("--set", pair, "NAME=VALUE with NAME a parameter (inferwatt params lists them)")
-        overrides[name.strip()] = _number_or_text(value.strip())
+    """--region, --price-usd-per-kwh (a fixed price), the intensities, hardware, and the common options."""
+    overrides = _overrides(a)
     if a.price_usd_per_kwh is not None:
         price = catalogue.parameters()["price_usd_per_kwh_median"].check(a.price_usd_per_kwh, "--price-usd-per-kwh")
         overrides.update({f"price_usd_per_kwh_{q}": price for q in ("p5", "median", "p95")})
@@ -142,13 +150,13 @@ def cmd_regions(a: argparse.Namespace) -> None:
 
 
 def cmd_beta(a: argparse.Namespace) -> None:
-    b = api.beta()
+    b = api.beta(**_overrides(a))
     _print(b.__dict__, a.json, f"beta = {b.beta:.4f} (beta_util {b.beta_util:.4f}; "
                                f"{b.e_node_sin_kwh_per_day:.1f} / {b.e_node_uniform_kwh_per_day:.1f} kWh/day)")
 
 
 def cmd_hardware(a: argparse.Namespace) -> None:
-    rows = api.hardware(a.model, a.n, a.seed)
+    rows = api.hardware(a.model, a.n, a.seed, **_overrides(a))
 
     def ratio(x: float | None) -> str:
         return "-" if x is None else f"{x:.2f}x"
@@ -163,7 +171,7 @@ def cmd_sensitivity(a: argparse.Namespace) -> None:
     from . import reproduce
     from .sensitivity import SensitivityRow, sensitivity
 
-    table = sensitivity(a.model, a.regime, a.target, a.n, a.seed, lever=a.lever)
+    table = sensitivity(a.model, a.regime, a.target, a.n, a.seed, lever=a.lever, **_overrides(a))
     if a.out:
         print(f"wrote {reproduce.write_tornado([table], Path(a.out))}", file=sys.stderr)
 
@@ -201,7 +209,7 @@ def cmd_params(a: argparse.Namespace) -> None:
 def cmd_reproduce(a: argparse.Namespace) -> None:
     from . import reproduce
 
-    rows = reproduce.reproduction_table()
+    rows = reproduce.reproduction_table(**_overrides(a))
     if a.out:
         for path in reproduce.write_outputs(rows, Path(a.out)):
             print(f"wrote {path}", file=sys.stderr)
@@ -211,7 +219,7 @@ def cmd_reproduce(a: argparse.Namespace) -> None:
 def cmd_build(a: argparse.Namespace) -> None:
     from .workbook import build_all
 
-    paths = build_all(Path(a.out_dir), trials=a.trials, seed=a.seed)
+    paths = build_all(Path(a.out_dir), trials=a.trials, seed=a.seed, preset=a.preset)
     _print({"written": [str(p) for p in paths]}, a.json, "\n".join(f"wrote {p}" for p in paths))
 
 
@@ -229,13 +237,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"inferwatt {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, func, help_text: str, computes: bool = False) -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=help_text, description=help_text)
         s.add_argument("--json", action="store_true", help="print JSON")
         s.set_defaults(func=func)
+        if computes:
+            s.add_argument("--preset", default=None, help="a reading of the paper (data/presets.csv): inferwatt "
+                           "(default), paper_v2, paper_v1 or text_v1")
+            s.add_argument("--rng", default=None, help="hdr (default; shared with the workbook) or paper (the "
+                                                       "authors' legacy numpy stream: simulate, fleet, reproduce)")
+            s.add_argument("--trim", default=None, help="none (default: statistics of all draws) or paper (the "
+                                                        "authors' trimmed draws)")
+            if name not in ("impacts", "capacity"):  # those two add --set with their other options
+                s.add_argument("--set", action="append", default=None, metavar="NAME=VALUE",
+                               help="any parameter of inferwatt params (repeatable)")
         return s
 
-    s = add("simulate", cmd_simulate, "Monte Carlo statistics of Wh per query")
+    s = add("simulate", cmd_simulate, "Monte Carlo statistics of Wh per query", computes=True)
     s.add_argument("--model", default="baseline", help="model name, alias, or 'baseline' (the >200B mixture)")
     s.add_argument("--regime", default="traditional", help="traditional or tts (test-time scaling)")
     s.add_argument("--n", type=int, default=None, help="trials (default 10000)")
@@ -254,14 +272,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--benchmarks", default=None, help="CSV of your own throughput rows, added to the shipped ones "
                                                       "(columns as data/tps_benchmarks.csv)")
 
-    s = add("tps", cmd_tps, "fitted throughput in output tokens/s")
+    s = add("tps", cmd_tps, "fitted throughput in output tokens/s", computes=True)
     s.add_argument("--model", required=True)
     s.add_argument("--lin", type=float, default=500.0)
     s.add_argument("--lout", type=float, required=True)
     s.add_argument("--sparse-strategy", default=None)
     s.add_argument("--node", default=None, help="node (default: the model's own)")
 
-    s = add("energy", cmd_energy, "Wh of one query of one configuration (Eq. 1)")
+    s = add("energy", cmd_energy, "Wh of one query of one configuration (Eq. 1)", computes=True)
     s.add_argument("--model", required=True)
     s.add_argument("--lout", type=float, required=True, help="output tokens")
     s.add_argument("--util", type=float, default=None, help="P_node / P_max (default: the median, 0.7)")
@@ -269,7 +287,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lin", type=float, default=None)
     s.add_argument("--node", default=None, help="node (default: the model's own)")
 
-    s = add("fleet", cmd_fleet, "GWh/day of a fleet, including beta")
+    s = add("fleet", cmd_fleet, "GWh/day of a fleet, including beta", computes=True)
     s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
     s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
     s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
@@ -293,14 +311,14 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--n", type=int, default=None)
         s.add_argument("--seed", type=int, default=None)
 
-    s = add("impacts", cmd_impacts, "energy, cost, carbon and water per query (percentiles from the same trials)")
+    s = add("impacts", cmd_impacts, "energy, cost, carbon and water per query (percentiles from the same trials)", computes=True)
     s.add_argument("--model", default="baseline")
     s.add_argument("--regime", default="traditional")
     s.add_argument("--lever", default=None)
     impact_options(s)
 
     s = add("capacity", cmd_capacity, "what a fleet needs: nodes, GPUs, MW, GWh, cost, carbon and water per day, "
-                                      "with a two-level P5-P95 over deployments")
+                                      "with a two-level P5-P95 over deployments", computes=True)
     s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
     s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
     s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
@@ -311,7 +329,7 @@ def parser() -> argparse.ArgumentParser:
     add("regions", cmd_regions, "grid regions: carbon and water intensity of electricity, with year and source")
 
     s = add("sensitivity", cmd_sensitivity, "what drives a result: every random input, assumption and choice, "
-                                            "sorted by swing (a tornado PNG with --out)")
+                                            "sorted by swing (a tornado PNG with --out)", computes=True)
     s.add_argument("--model", default="baseline")
     s.add_argument("--regime", default="traditional")
     s.add_argument("--target", default="median", help="median or mean Wh/query, or fleet GWh/day")
@@ -320,18 +338,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--out", default=None, help="PNG file for the tornado chart")
 
-    add("beta", cmd_beta, "the fleet factor beta (Supplement S.V)")
+    add("beta", cmd_beta, "the fleet factor beta (Supplement S.V)", computes=True)
     add("models", cmd_models, "the model catalogue")
     add("nodes", cmd_nodes, "the serving nodes: GPUs, P_max and P_idle in kW, sources")
     s = add("hardware", cmd_hardware, "the measured hardware lever: median Wh/query of a model on every node with "
-                                      "throughput data, and the ratio to H100")
+                                      "throughput data, and the ratio to H100", computes=True)
     s.add_argument("--model", required=True)
     s.add_argument("--n", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)
     add("params", cmd_params, "every parameter with unit, default, range and source")
-    s = add("reproduce", cmd_reproduce, "the paper's figures beside ours, with every gap explained")
+    s = add("reproduce", cmd_reproduce, "the paper's figures beside ours, with every gap explained", computes=True)
     s.add_argument("--out", default=None, help="folder for reproduction.md, .csv and the figures")
     s = add("build", cmd_build, "write the workbooks and the xlwings Lite folder")
+    s.add_argument("--preset", default=None, help="the preset the standalone workbook is built under (default "
+                                                  "inferwatt)")
     s.add_argument("--out-dir", default="dist")
     s.add_argument("--trials", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)

@@ -27,6 +27,7 @@ TARGETS = ("median", "mean", "fleet")
 ASSUMPTION_KINDS = ("number", "choice")
 # Inputs that do not change the energy (price, carbon, water, hardware): swinging them would only add zero rows.
 NOT_ENERGY_GROUPS = ("impacts",)
+NOT_SWUNG = ("rng",)  # the random generator is no assumption: switching it redraws every number
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,10 @@ def _random_rows(sim: api.SimulationResult, target: str, lever: str | None) -> l
         inputs["node power (P_node / P_max)"] = (d["util"], 1.0)
     if lever:
         inputs[f"alpha ({lever} lever)"] = (d["alpha"], -1.0)
-    log_terms = {name: power * np.log(values) for name, (values, power) in inputs.items()}
-    log_energy = np.log(energy)
+    # ln E of trials with energy in every model: a draw rounded to 0 output tokens (l_out_rounding) has none
+    positive = (energy > 0).all(axis=0)
+    log_terms = {name: power * np.log(values[positive]) for name, (values, power) in inputs.items()}
+    log_energy = np.log(energy[:, positive])
     shares = log_variance_shares(log_energy, log_terms, log_energy - sum(log_terms.values()))
 
     rows = []
@@ -142,8 +145,8 @@ def _assumption_rows(params: Mapping[str, object], result, base: float) -> list[
     rows = []
     declared = catalogue.parameters()
     for name, p in declared.items():
-        if p.kind not in ASSUMPTION_KINDS or p.group in NOT_ENERGY_GROUPS:
-            continue
+        if p.kind not in ASSUMPTION_KINDS or p.group in NOT_ENERGY_GROUPS or params[name] is None or name in NOT_SWUNG:
+            continue  # (an empty value, such as a node's P_max taken from data/nodes.csv, has nothing to swing)
         if p.kind == "choice":
             for alternative in p.choices:
                 if alternative != params[name]:

@@ -13,15 +13,18 @@ from inferwatt_xl.errors import DataError, InputError
 def test_shipped_data_loads_and_is_consistent():
     params = catalogue.parameters()
     assert len(params) >= 30 and all(p.source and p.unit for p in params.values())
-    assert catalogue.nodes()["8xH100"].p_max_kw == 11.3
-    assert catalogue.nodes()["10xH100"].p_max_kw == 14.1
+    assert catalogue.nodes()["8xH100"].p_max_kw == 10.2  # the authors' Joule code (v1's text: 11.3, a preset)
+    assert catalogue.nodes()["10xH100"].p_max_kw == 12.8
     assert set(catalogue.baseline_models()) == {"DeepSeek-R1", "Llama 3.1 405B", "Llama-3.1 Nemotron Ultra 253B"}
-    b = catalogue.benchmarks()
-    paper = b.nodes() == np.array([catalogue.models()[m].node for m in b.model])  # the paper's S.I rows
-    assert paper.sum() == 38 and all(b.source)
-    assert {m: int((b.model[paper] == m).sum()) for m in catalogue.models()} == {
-        "DeepSeek-R1": 3, "Llama 3.1 405B": 13, "Llama-3.1 Nemotron Ultra 253B": 2, "Mixtral 8x22B": 9,
-        "Llama 3.1 70B": 11}
+    for rows, counts in (("s1", {"DeepSeek-R1": 3, "Llama 3.1 405B": 13, "Llama-3.1 Nemotron Ultra 253B": 2,
+                                 "Mixtral 8x22B": 9, "Llama 3.1 70B": 11}),  # the v1 Supplement S.I as tabulated
+                         ("code", {"DeepSeek-R1": 3, "Llama 3.1 405B": 7, "Llama-3.1 Nemotron Ultra 253B": 2,
+                                   "Mixtral 8x22B": 5, "Llama 3.1 70B": 5})):  # the authors' FP8 rows
+        b = catalogue.benchmarks(rows)
+        paper = b.nodes() == np.array([catalogue.models()[m].node for m in b.model])
+        assert paper.sum() == sum(counts.values()) and all(b.source)
+        assert {m: int((b.model[paper] == m).sum()) for m in catalogue.models()} == counts
+    assert catalogue.benchmarks().tps_tokens_per_s.tolist() == catalogue.benchmarks("code").tps_tokens_per_s.tolist()
     assert (~paper).sum() == 78 and set(b.nodes()[~paper]) == {"8xH200", "8xB200", "4xGB200"}
     assert len(catalogue.paper_figures()) == 20
 
@@ -67,7 +70,8 @@ def test_energy_rises_with_tokens_power_and_pue_and_falls_with_alpha():
     base = median()
     assert median(l_out_median_tokens=600) > base
     assert median(l_in_tokens=400) < base  # fewer input tokens: higher throughput
-    assert median(util_median=0.8) > base
+    assert median(util_p95=0.95) > base  # P_node's log-normal through P5 and P95 (the code's reading)
+    assert median(util_median=0.8, pnode_reading="split") > median(pnode_reading="split")
     assert median(pue_p5=1.2, pue_p95=1.6) > base
     assert median(lever="hardware") < base
     assert median(lever="combined") < median(lever="model")
@@ -77,7 +81,7 @@ def test_energy_rises_with_tokens_power_and_pue_and_falls_with_alpha():
 def test_energy_wh_matches_hand_computation():
     fit = iw.throughput_fits()[("Llama 3.1 405B", "8xH100")]
     rate = math.exp(fit.b0 + fit.b1_log_lin * math.log(500) + fit.b2_log_lout * math.log(300))
-    expected = 1.2 / 3.6 * 0.7 * 11.3 * 300 / rate
+    expected = 1.2 / 3.6 * 0.7 * 10.2 * 300 / rate
     assert iw.energy_wh("llama-3.1-405b", 300, 0.7, 1.2) == pytest.approx(expected, rel=1e-12)
     assert iw.tps("llama-3.1-405b", 500, 300) == pytest.approx(rate, rel=1e-12)
     assert iw.tps("llama-3.1-405b", 128, 1e6) == pytest.approx(4572.23, rel=1e-9)  # the plateau
@@ -96,9 +100,9 @@ def test_energy_wh_matches_hand_computation():
     (lambda: iw.simulate(n=10, seed=-1), "seed must be a whole number >= 0"),
     (lambda: iw.simulate(regime="fast"), "regime must be 'traditional' or 'tts'"),
     (lambda: iw.simulate(n=10, pue_p5=0.9), "pue_p5 must be a number >= 1 and <= 5, got 0.9"),
-    (lambda: iw.simulate(n=10, pue_p5=1.5), "pue_p95 must be a number >= pue_p5"),
+    (lambda: iw.simulate(n=10, pue_p5=1.7), "pue_p95 must be a number >= pue_p5"),
     (lambda: iw.simulate(n=10, pnode_reading="mean"), "pnode_reading must be one of 'split', 'p5p95', 'median'"),
-    (lambda: iw.simulate(n=10, colour="red"), "parameter name must be one of l_in_tokens"),
+    (lambda: iw.simulate(n=10, colour="red"), "parameter name must be one of preset, l_in_tokens"),
     (lambda: iw.simulate(n=10, lever="magic"), "lever must be one of 'model'"),
     (lambda: iw.simulate([], n=10), "model must be a model name"),
     (lambda: iw.simulate(None, n=10), "model must be one of"),

@@ -23,10 +23,14 @@ def test_simulate_json(capsys):
                        "--seed", "1", "--json")
     data = json.loads(out)
     assert code == 0
-    stats = iw.simulate("baseline", "traditional", n=1000, seed=1).stats
+    result = iw.simulate("baseline", "traditional", n=1000, seed=1)
+    trimmed = result.trimmed_stats
     assert data == {"model": catalogue.baseline_models(), "regime": "traditional", "n": 1000, "seed": 1,
                     "lever": None, "nodes": {m: catalogue.models()[m].node for m in catalogue.baseline_models()},
-                    **{f"{k}_wh": v for k, v in stats.items()}}
+                    "preset": "inferwatt", "rng": "hdr", "trim": "none",
+                    **{f"{k}_wh": v for k, v in result.stats.items()},
+                    "paper_trimmed": {f"{k}_wh": v for k, v in trimmed.items()}}
+    assert trimmed["p25"] > result.stats["p25"] and trimmed["p75"] < result.stats["p75"]  # trimming narrows
 
 
 def test_tps_fleet_beta_json(capsys):
@@ -34,8 +38,10 @@ def test_tps_fleet_beta_json(capsys):
     assert tps["tps"] == iw.tps("Mixtral 8x22B", 500, 300)
     fleet = json.loads(run(capsys, "fleet", "--queries", "1e9", "--tts-share", "0.1", "--n", "1000", "--json")[1])
     assert fleet == iw.fleet(1e9, 0.1, n=1000).to_dict()
-    assert fleet["beta"] == pytest.approx(1.33, abs=0.005)  # the paper's beta (Sec. 4)
-    assert json.loads(run(capsys, "beta", "--json")[1])["beta_util"] == pytest.approx(1.0796, abs=1e-4)
+    assert fleet["beta"] == pytest.approx(1.10 * 1.076 * 1.12, rel=1e-12)  # the authors' code (1B scripts)
+    assert json.loads(run(capsys, "beta", "--json")[1])["beta_util"] == 1.076
+    v1 = json.loads(run(capsys, "beta", "--preset", "text_v1", "--json")[1])  # the v1 text's S.V, computed
+    assert v1["beta_util"] == pytest.approx(1.0796, abs=1e-4) and v1["e_node_sin_kwh_per_day"] == pytest.approx(219.6)
 
 
 def test_reproduce_json_keys(capsys):
@@ -57,7 +63,7 @@ def test_bad_input_is_one_line_exit_2(capsys, args, message):
 def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "inferwatt_xl.cli", "beta"], capture_output=True, text=True,
                             check=True)
-    assert "beta = 1.33" in result.stdout
+    assert "beta = 1.3256" in result.stdout
 
 
 def test_energy_defaults_are_the_declared_medians(capsys):
@@ -66,7 +72,8 @@ def test_energy_defaults_are_the_declared_medians(capsys):
     import inferwatt_xl as iw
 
     data = json.loads(run(capsys, "energy", "--model", "mixtral", "--lout", "300", "--json")[1])
-    assert data["energy_wh"] == pytest.approx(iw.energy_wh("mixtral", 300, 0.7, math.sqrt(1.05 * 1.40)), rel=1e-12)
+    assert data["energy_wh"] == pytest.approx(iw.energy_wh("mixtral", 300, math.sqrt(0.4 * 0.9),
+                                                                         math.sqrt(1.05 * 1.6)), rel=1e-12)
 
 
 # ---------------------------------------------------------------- hardening (issue 8)

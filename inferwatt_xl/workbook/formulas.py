@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..method import uniforms as hdr
-from ..method.energy import SECONDS_PER_HOUR_OVER_1000
+from ..method.energy import INPUT_TOKEN_WEIGHT_S3_CODE, SECONDS_PER_HOUR_OVER_1000
 from ..method.fleet import HOURS_PER_DAY, WH_PER_GWH
+from ..method.throughput import MIN_LOG_TOKENS
 from ..method.impacts import DAYS_PER_YEAR, G_PER_T, ML_PER_M3, SECONDS_PER_DAY, WH_PER_KWH
 from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 
@@ -25,8 +26,11 @@ CHECK_TOLERANCE = 1e-9  # live values within this relative difference of the eng
 
 
 def input_name(param: str) -> str:
-    """Defined name of a parameter's input cell, e.g. PUE_P95."""
-    return param.upper()
+    """Defined name of a parameter's input cell, e.g. PUE_P95 (TRIM_INPUT: TRIM is an Excel function)."""
+    from .excel import FUNCTIONS
+
+    name = param.upper()
+    return f"{name}_INPUT" if name in FUNCTIONS else name
 
 
 def _counter(trial: str, variable: int, multipliers: tuple[int, ...], modulus: int) -> str:
@@ -55,16 +59,18 @@ def tps_of(lout: str) -> str:
     """Fitted, capped TPS at output length `lout` for the Fit row bound to this column; with
     tps_beyond_range = hold, lengths past the fit's training range count as its end."""
     held = f'IF({{p.tps_beyond_range}}="hold",MIN({lout},{{Fit.l_out_max_tokens}}),{lout})'
-    return "MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(" + held + ")),{Fit.tps_max_tokens_per_s})"
+    return ("MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(MAX(" + held + f",{MIN_LOG_TOKENS:.0E}))),"
+            "{Fit.tps_max_tokens_per_s})")
 
 
 # P_node / P_max under the three readings of the paper's "log-normal centred at 0.7 with P5-P95 0.4-0.9",
-# capped at 1 (distributions.util_ppf); {z_util} is the standard normal of the draw.
-UTIL_DRAW = ('=MIN(1,IF({p.pnode_reading}="split",{p.util_median}*EXP(IF({z_util}<0,LN({p.util_median}/'
-             '{p.util_p5}),LN({p.util_p95}/{p.util_median}))/{Const.z_p95}*{z_util}),IF({p.pnode_reading}='
-             '"p5p95",EXP((LN({p.util_p5})+LN({p.util_p95}))/2+(LN({p.util_p95})-LN({p.util_p5}))/'
-             '(2*{Const.z_p95})*{z_util}),{p.util_median}*EXP({z_util}*(LN({p.util_p95})-LN({p.util_p5}))/'
-             '(2*{Const.z_p95})))))')
+# capped at 1 when util_above_one = cap (distributions.util_ppf); {z_util} is the standard normal of the draw.
+_UTIL = ('IF({p.pnode_reading}="split",{p.util_median}*EXP(IF({z_util}<0,LN({p.util_median}/'
+         '{p.util_p5}),LN({p.util_p95}/{p.util_median}))/{Const.z_p95}*{z_util}),IF({p.pnode_reading}='
+         '"p5p95",EXP((LN({p.util_p5})+LN({p.util_p95}))/2+(LN({p.util_p95})-LN({p.util_p5}))/'
+         '(2*{Const.z_p95})*{z_util}),{p.util_median}*EXP({z_util}*(LN({p.util_p95})-LN({p.util_p5}))/'
+         '(2*{Const.z_p95}))))')
+UTIL_DRAW = '=IF({p.util_above_one}="cap",MIN(1,' + _UTIL + '),' + _UTIL + ')'
 # PUE from its log-normal, truncated at 1, clipped at 1 or kept (distributions.pue_ppf).
 PUE_DRAW = ('=IF({Const.pue_sigma}=0,EXP({Const.pue_mu}),IF({p.pue_below_one}="truncate",LOGNORM.INV('
             '{Const.pue_f1}+{u_pue}*(1-{Const.pue_f1}),{Const.pue_mu},{Const.pue_sigma}),IF({p.pue_below_one}='
@@ -76,9 +82,14 @@ def energy_formula(lout: str) -> str:
     """Eq. 1 for one Sim cell: PUE / 3.6 * P_node[kW] * L_eff / TPS, with P_node drawn or linear in TPS (S.IV)
     and L_eff = L_out or L_in + L_out (S.III); `lout` names the Draws column of the regime's output length."""
     tps = tps_of("{Draws." + lout + "}")
+    proportional = (f"({{p.util_at_zero_tps}}+{{p.util_span_to_tps_max}}*MIN(1,MAX(0,{tps}/"
+                    "{Fit.tps_max_tokens_per_s})))*{Fit.p_max_kw}")
     power = ('IF({p.pnode_model}="linear_tps",{head.power_at_lowest_tps_kw}+{head.power_per_tps_kw}*('
-             f'{tps}-{{head.tps_low}}),{{Draws.util_frac_of_p_max}}*{{Fit.p_max_kw}})')
-    tokens = f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},{{Draws.{lout}}})'
+             f'{tps}-{{head.tps_low}}),IF({{p.pnode_model}}="proportional_tps",{proportional},'
+             '{Draws.util_frac_of_p_max}*{Fit.p_max_kw}))')
+    tokens = (f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},IF({{p.l_eff}}='
+              f'"out_plus_in_over_30",{{Draws.{lout}}}+{{p.l_in_tokens}}*{INPUT_TOKEN_WEIGHT_S3_CODE!r},'
+              f'{{Draws.{lout}}}))')
     return f'=IF({{head.model}}="","",{{Draws.pue}}/{SECONDS_PER_HOUR_OVER_1000:g}*{power}*{tokens}/{tps})'
 
 
@@ -132,11 +143,13 @@ def share_formula(regime: str) -> Callable[[int], str]:
     independent = '({p.pnode_model}="independent")'
     total = f"{{Shares.live_{regime}[total]}}"
     rest = f"{{all.{sheet}.mean_ln_baseline}}-{ln_pue}-{ln_util}*{independent}"
+    # only trials with energy in every baseline model (a draw rounded to 0 tokens has no log), as the engine
+    positive, mask = f"({{all.{sheet}.positive}}=1)", f"{mask}*{{all.{sheet}.positive}}"
     formulas = {
         "total": f"=VARP(IF({mask},LN({energy})))",
-        "pue": f"=VARP({ln_pue})/{total}",
-        "node_power": f'=IF({independent},VARP({ln_util})/{total},0)',
-        "output_length": f"=VARP({rest})/{total}",
+        "pue": f"=VARP(IF({positive},{ln_pue}))/{total}",
+        "node_power": f'=IF({independent},VARP(IF({positive},{ln_util}))/{total},0)',
+        "output_length": f"=VARP(IF({positive},{rest}))/{total}",
         "model": f"=VARP(IF({{n.BASELINE_FLAGS_{label.upper()}}},{{n.MEAN_LN_E_{label.upper()}}}))/{total}",
         "interaction": f"=MAX(VARP(IF({mask},LN({energy})-{ln_pue}-{ln_util}*{independent}))/{total}"
                        f"-{{Shares.live_{regime}[output_length]}}-{{Shares.live_{regime}[model]}},0)",
@@ -164,8 +177,9 @@ FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
               + "*{n.Mean_Load_Frac}",
               "E_Node_Sin_kWh_per_day"),
     "e_uniform": ("node energy, full load (kWh/day)", "={n.Fleet_P_max_kW}*" + _HOURS, "E_Node_Uniform_kWh_per_day"),
-    "beta_util": ("beta_util = (1/f) * E_sin / E_uniform",
-                  "={n.E_Node_Sin_kWh_per_day}/{n.E_Node_Uniform_kWh_per_day}/{n.Mean_Load_Frac}", "Beta_Util"),
+    "beta_util": ("beta_util: beta_util_fixed if given, else (1/f) * E_sin / E_uniform",
+                  "=IF(ISNUMBER({p.beta_util_fixed}),{p.beta_util_fixed},{n.E_Node_Sin_kWh_per_day}/"
+                  "{n.E_Node_Uniform_kWh_per_day}/{n.Mean_Load_Frac})", "Beta_Util"),
     "beta": ("beta = redundancy * beta_util * interconnect",
              "={p.node_redundancy}*{n.Beta_Util}*{p.interconnect_overhead}", "Beta"),
     "mean_traditional": ("baseline mean, traditional (Wh/query)",
@@ -176,7 +190,8 @@ FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
                                   "=" + stat_formula(baseline_values("traditional", "alpha_improved"), None),
                                   "Mean_Traditional_Improved_Wh"),
     "mean_tts_improved": ("baseline mean, test-time scaling, improved alpha (Wh/query)",
-                          "=" + stat_formula(baseline_values("tts", "alpha_improved"), None), "Mean_TTS_Improved_Wh"),
+                          "=" + stat_formula(baseline_values("tts", "alpha_improved_tts"), None),
+                          "Mean_TTS_Improved_Wh"),
     "queries": ("queries per day (input)", "={p.queries_per_day}", None),
     "tts_share": ("share of test-time-scaling queries (input)", "={p.tts_share}", None),
     "fleet_baseline": ("all traditional (GWh/day)",

@@ -65,7 +65,9 @@ GWH_PER_DAY_TO_MW = f"*1000/{_HOURS}"  # 1 GWh/day = 1,000 MWh over 24 h (method
 
 def _regime_alpha(row: str) -> tuple[str, str | None]:
     regime = row.removesuffix("_improved")
-    return regime, "alpha_improved" if row.endswith("_improved") else None
+    if not row.endswith("_improved"):
+        return regime, None
+    return regime, "alpha_improved_tts" if regime == "tts" else "alpha_improved"
 
 
 def _peak_ratio() -> str:
@@ -283,9 +285,10 @@ def declare(book: StandaloneWorkbook) -> None:
                 for v, var in DEPLOYMENT_VARIABLE_IDS.items()]
     per_scenario = []
     for s, (_, share, imp, _) in SCENARIOS.items():
-        base = ("((1-" + share + ")*{PerQuery.base_wh[traditional]}+" + share + "*{PerQuery.base_wh[tts]})")
-        alpha = "/{alpha_improved}" if imp else ""
-        facility = f"{{n.Beta}}*{{p.queries_per_day}}*{{pue}}{alpha}*{base}"
+        trad, tts = ("/{alpha_improved}", "/{alpha_improved_tts}") if imp else ("", "")  # each regime its alpha
+        base = ("((1-" + share + ")*{PerQuery.base_wh[traditional]}" + trad + "+" + share + "*{PerQuery.base_wh[tts]}"
+                + tts + ")")
+        facility = f"{{n.Beta}}*{{p.queries_per_day}}*{{pue}}*{base}"
         per_scenario += [
             Column(f"facility_wh_{s}", f"{s}: facility energy (Wh/day)", "=" + facility, "#,##0"),
             Column(f"gwh_{s}", f"{s}: GWh/day", f"={{facility_wh_{s}}}/{_WH_PER_GWH}", NUM),
@@ -303,6 +306,8 @@ def declare(book: StandaloneWorkbook) -> None:
         Column("wue", "WUE (L/kWh)", "=LOGNORM.INV({u_wue},{Const.wue_mu},{Const.wue_sigma})", NUM),
         Column("alpha_improved", "alpha improved",
                "=LOGNORM.INV({u_alpha_improved},{Const.a_improved_mu},{Const.a_improved_sigma})", NUM),
+        Column("alpha_improved_tts", "alpha improved (test-time scaling)",
+               "=LOGNORM.INV({u_alpha_improved},{Const.a_improved_tts_mu},{Const.a_improved_tts_sigma})", NUM),
         *per_scenario], 5, m))
 
 

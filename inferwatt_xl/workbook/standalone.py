@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, api, catalogue, reproduce
 from ..method.energy import SECONDS_PER_HOUR_OVER_1000
+from ..method.throughput import ROWS_FOR_OWN_OLS
 from ..reproduce import TORNADO_ROWS
 from ..sensitivity import ASSUMPTION_SWING, sensitivity
 from . import impact_sheets
@@ -64,10 +65,15 @@ LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
           ("serving", "serving", "alpha_serving"), ("hardware", "hardware", "alpha_hardware"),
           ("combined", "all three combined (InferWatt's product of the three)", "alpha_combined"),
           ("improved", "improved (fleet scenario, alpha 1.5-3)", "alpha_improved"))
-# The choices the workbook's formulas implement (per_model's minimum-norm fit is engine-only).
-WORKBOOK_CHOICES = {"sparse_strategy": ("shared_slopes", "pooled")}
+# The choices the workbook's formulas implement (per_model's minimum-norm fit is engine-only; the workbook's
+# random numbers are HDR's).
+WORKBOOK_CHOICES = {"sparse_strategy": ("max_tps_below_3_rows", "shared_slopes", "pooled"), "rng": ("hdr",)}
 FIXED_AT_BUILD = {"n_trials": "fixed at build time (python build.py --trials N)",
-                  "deployment_draws": "fixed at build time (rows of the Deployments sheet)"}
+                  "deployment_draws": "fixed at build time (rows of the Deployments sheet)",
+                  "preset": "fixed at build time (python build.py --preset NAME); its values are the inputs here",
+                  "paper_h100_rows": "fixed at build time (the rows of the Benchmarks sheet, which you can edit)",
+                  "rng": "hdr in the workbook (rng = paper is the engine's exact reproduction of the authors' "
+                         "scripts)"}
 FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
@@ -80,10 +86,14 @@ SECONDS_PER_KWS = f"{SECONDS_PER_HOUR_OVER_1000:g}"  # Eq. 1's 3.6, turning Wh b
 class StandaloneWorkbook:
     """Declares the tables, then writes them sheet by sheet; `build()` returns the openpyxl Workbook."""
 
-    def __init__(self, trials: int, seed: int) -> None:
+    def __init__(self, trials: int, seed: int, preset: str = catalogue.DEFAULT_PRESET) -> None:
         self.spec = template("standalone.json")
         self.styles = Styles(self.spec["styles"])
-        self.trials, self.seed = trials, seed
+        self.trials, self.seed, self.preset = trials, seed, preset
+        # every engine value stamped at build, and every input's value, under the preset
+        self.overrides = {"preset": preset, "n_trials": trials}
+        self.values = api.resolve_params({**self.overrides, "seed": seed})
+        self.bench_rows = api.shipped_benchmarks(self.values)
         self.slots = self.spec["model_slots"]
         self.params = catalogue.parameters()
         self.models = list(catalogue.models().values())
@@ -97,14 +107,14 @@ class StandaloneWorkbook:
             ws = self.wb.create_sheet(name)
             put_text(ws, 1, 1, sheet["title"]).font = self.styles.title
             self.sheets[name] = ws
-        self.built = reproduce.quantities(reproduce.Choices(overrides=(("n_trials", trials),), seed=seed))
+        self.built = reproduce.quantities(reproduce.Choices(overrides=tuple(self.overrides.items()), seed=seed))
         self._declare()
 
     # ------------------------------------------------------------ the tables
 
     def _declare(self) -> None:
         """Every table of the workbook, by name; the writers below fill them in."""
-        g, slots, n_bench = self.grid, self.slots, len(catalogue.benchmarks().model)
+        g, slots, n_bench = self.grid, self.slots, len(self.bench_rows.model)
         slot_range = range(1, slots + 1)
         g.add(Table("Param", "Inputs", [
             Column("group", "group", width=12), Column("name", "name", width=30),
@@ -176,19 +186,22 @@ class StandaloneWorkbook:
             Column("gpu", "GPU", node_lookup("gpu")),
             Column("benchmark_rows", "benchmark rows (this model on this node)",
                    '=IF({model}="",0,SUMPRODUCT(' + same_group + '))'),
-            Column("own_fit", "own fit", '=IF({model}="",FALSE,AND({p.sparse_strategy}="shared_slopes",'
-                                         '{benchmark_rows}>={p.min_rows_own_fit}))'),
+            Column("own_fit", "own fit", '=IF({model}="",FALSE,OR(AND({p.sparse_strategy}="shared_slopes",'
+                                         '{benchmark_rows}>={p.min_rows_own_fit}),AND({p.sparse_strategy}='
+                                         f'"max_tps_below_3_rows",{{benchmark_rows}}>={ROWS_FOR_OWN_OLS})))'),
+            Column("constant_tps", "constant TPS (max_tps_below_3_rows, fewer rows)",
+                   '=AND({model}<>"",{p.sparse_strategy}="max_tps_below_3_rows",NOT({own_fit}))'),
             *[Column(f"S_{k}", f"S_{k}", own_sum(a, b)) for k, a, b in pairs],
             *[Column(f"SH_{k}", f"shared S_{k} (same GPU)", shared_sum(a, b)) for k, a, b in pairs],
             Column("b1_ln_input", "b1 (ln input)",
-                   '=IF({model}="","",IF({own_fit},' + own_b1 + "," + shared_b1 + "))", NUM),
+                   '=IF({model}="","",IF({own_fit},' + own_b1 + ",IF({constant_tps},0," + shared_b1 + ")))", NUM),
             Column("b2_ln_output", "b2 (ln output)",
-                   '=IF({model}="","",IF({own_fit},' + own_b2 + "," + shared_b2 + "))", NUM),
+                   '=IF({model}="","",IF({own_fit},' + own_b2 + ",IF({constant_tps},0," + shared_b2 + ")))", NUM),
             Column("mean_ln_input", "mean ln input", model_mean("ln_input")),
             Column("mean_ln_output", "mean ln output", model_mean("ln_output")),
             Column("mean_ln_tps", "mean ln TPS", model_mean("ln_tps")),
-            Column("b0", "b0", '=IF({benchmark_rows}=0,"",{mean_ln_tps}-{b1_ln_input}*{mean_ln_input}-'
-                               '{b2_ln_output}*{mean_ln_output})', NUM),
+            Column("b0", "b0", '=IF({benchmark_rows}=0,"",IF({constant_tps},LN({tps_max_tokens_per_s}),'
+                               '{mean_ln_tps}-{b1_ln_input}*{mean_ln_input}-{b2_ln_output}*{mean_ln_output}))', NUM),
             Column("tps_max_tokens_per_s", "TPS_max (tokens/s)",
                    '=IF({benchmark_rows}=0,"",MAX(IF(' + same_group + '=1,{all.Bench.tps_tokens_per_s})))',
                    "0.0", array=True),
@@ -205,8 +218,9 @@ class StandaloneWorkbook:
             Column("ln_tps_at_l_in", "b0 + b1 ln L_in", '=IF({benchmark_rows}=0,"",{b0}+{b1_ln_input}*'
                                                         'LN({p.l_in_tokens}))', NUM),
             Column("in_baseline", "in baseline", '=AND({model}<>"",' + truthy("{Model.in_baseline}") + ")"),
-            Column("method", "method", '=IF({model}="","",IF({own_fit},"own OLS",IF({p.sparse_strategy}="pooled",'
-                                       '"pooled slopes","slopes of the data-rich models, own intercept")))', width=44),
+            Column("method", "method", '=IF({model}="","",IF({own_fit},"own OLS",IF({constant_tps},"largest '
+                                       'observed TPS (fewer than 3 rows)",IF({p.sparse_strategy}="pooled","pooled '
+                                       'slopes","slopes of the data-rich models, own intercept"))))', width=44),
             Column("status", "status", '=IF({model}="","empty slot",IF(ISNA(MATCH({node},{all.Node.name},0)),'
                                        '"unknown node",IF({benchmark_rows}=0,"no benchmark rows for this model on '
                                        'this node",IF(ISNUMBER({b1_ln_input}),"ok","no data-rich model on this GPU '
@@ -218,8 +232,8 @@ class StandaloneWorkbook:
                   Column("pue_mu", "PUE mu", "=(LN({p.pue_p5})+LN({p.pue_p95}))/2", NUM),
                   Column("pue_sigma", "PUE sigma", "=(LN({p.pue_p95})-LN({p.pue_p5}))/(2*{z_p95})", NUM),
                   Column("pue_f1", "PUE CDF at 1", "=IF({pue_sigma}=0,0,NORMSDIST(-{pue_mu}/{pue_sigma}))", NUM)]
-        for lever in api.ALPHA_LEVERS:
-            p5, p95 = f"{{p.alpha_{lever}_p5}}", f"{{p.alpha_{lever}_p95}}"
+        for lever, p5, p95 in [(lv, f"{{p.alpha_{lv}_p5}}", f"{{p.alpha_{lv}_p95}}") for lv in api.ALPHA_LEVERS] + [
+                ("improved_tts", "{p.alpha_improved_p5}", "{p.alpha_improved_tts_p95}")]:
             consts += [Column(f"a_{lever}_mu", f"alpha {lever} mu", f"=(LN({p5})+LN({p95}))/2", NUM),
                        Column(f"a_{lever}_sigma", f"alpha {lever} sigma",
                               f"=(LN({p95})-LN({p5}))/(2*{{z_p95}})", NUM)]
@@ -232,16 +246,17 @@ class StandaloneWorkbook:
                     for v in api.VARIABLE_IDS]
         g.add(Table("Draws", "Draws", [
             Column("trial", "trial"), *uniforms,
-            Column("l_out_traditional_tokens", "L_out traditional (tokens)",
-                   "=-LN(1-{u_l_out})*{p.l_out_median_traditional_tokens}/LN(2)", "0.0"),
-            Column("l_out_tts_tokens", "L_out test-time scaling (tokens)",
-                   "=-LN(1-{u_l_out})*{p.l_out_median_tts_tokens}/LN(2)", "0.0"),
+            *[Column(f"l_out_{regime}_tokens", f"L_out {label} (tokens)", _rounded(
+                f"-LN(1-{{u_l_out}})*{{p.l_out_median_{regime}_tokens}}/LN(2)"), "0.0")
+              for regime, label in (("traditional", "traditional"), ("tts", "test-time scaling"))],
             Column("z_util", "z of P_node", "=NORM.S.INV({u_util})", NUM),
             Column("util_frac_of_p_max", "P_node / P_max", UTIL_DRAW, NUM),
             Column("pue", "PUE", PUE_DRAW, NUM),
             *[Column(f"alpha_{lever}", f"alpha {lever}",
                      f"=LOGNORM.INV({{u_alpha_{lever}}},{{Const.a_{lever}_mu}},{{Const.a_{lever}_sigma}})", NUM)
               for lever in api.ALPHA_LEVERS],
+            Column("alpha_improved_tts", "alpha improved (test-time scaling)",
+                   "=LOGNORM.INV({u_alpha_improved},{Const.a_improved_tts_mu},{Const.a_improved_tts_sigma})", NUM),
             Column("alpha_combined", "alpha combined (product)",
                    "=" + "*".join(f"{{{alpha}}}" for alpha in api.LEVER_ALPHAS["combined"]), NUM),
             Column("z_price", "z of the price", "=NORM.S.INV({u_price})", NUM),
@@ -256,8 +271,12 @@ class StandaloneWorkbook:
             g.add(Table(sheet, sheet, [Column("trial", "trial"), *[
                 Column(f"slot_{k}", f"slot {k} (Wh/query)", energy, WH, 16, bind={"Fit": k - 1})
                 for k in slot_range],
+                # 1 where every baseline model has energy: a draw rounded to 0 output tokens has 0 Wh and no log
+                Column("positive", "every baseline model above 0 Wh (1/0, for variance shares of ln E)",
+                       "=" + "*".join(f"IF({{headof.slot_{k}.in_baseline}},({{slot_{k}}}>0)*1,1)" for k in slot_range),
+                       "0", 14),
                 Column("mean_ln_baseline", "mean ln(Wh) of the baseline models (for variance shares)",
-                       f"=({terms})/SUMPRODUCT(--{flags})", NUM, 18),
+                       f"=IF({{positive}}=1,({terms})/SUMPRODUCT(--{flags}),0)", NUM, 18),
                 Column("baseline_sum_wh", "sum of the baseline models' Wh (for means of cost, water)",
                        "=" + "+".join(f"IF({{headof.slot_{k}.in_baseline}},{{slot_{k}}},0)" for k in slot_range),
                        NUM, 18)],
@@ -317,7 +336,8 @@ class StandaloneWorkbook:
 
         impact_sheets.declare(self)
 
-        self.hardware = [r for m in self.models for r in api.hardware(m.name, n=self.trials, seed=self.seed)]
+        self.hardware = [r for m in self.models
+                         for r in api.hardware(m.name, n=self.trials, seed=self.seed, preset=self.preset)]
         g.add(Table("Hardware", "Hardware", [
             Column("model", "model", width=30), Column("node", "node", width=10), Column("gpus", "GPUs"),
             Column("precision", "precision of the benchmark rows"),
@@ -331,7 +351,7 @@ class StandaloneWorkbook:
             Column("tps_per_gpu_vs_h100", "TPS per GPU / H100's (x)", number_format="0.00", width=14)],
             5, len(self.hardware)))
 
-        self.sensitivity = {regime: sensitivity("baseline", regime, n=self.trials, seed=self.seed)
+        self.sensitivity = {regime: sensitivity("baseline", regime, n=self.trials, seed=self.seed, preset=self.preset)
                             for regime in REGIMES}
         width = len(SENSITIVITY_COLUMNS) + 1
         for k, regime in enumerate(REGIMES):
@@ -389,8 +409,7 @@ class StandaloneWorkbook:
         table = self._write("Param", {
             "group": [p.group for p in params], "name": [p.name for p in params],
             "label": [p.label for p in params], "unit": [p.unit for p in params],
-            "value": [self.seed if p.name == "seed" else self.trials if p.name == "n_trials" else p.default
-                      for p in params],
+            "value": [self.values[p.name] for p in params],
             "default": ["none (no sourced default)" if p.default is None else p.default for p in params],
             "allowed": [FIXED_AT_BUILD.get(p.name, _allowed(p)) for p in params],
             "description": [p.description for p in params], "source": [p.source for p in params]})
@@ -414,6 +433,9 @@ class StandaloneWorkbook:
         self._write("Node", {"name": [n.name for n in nodes], "gpus": [n.gpus for n in nodes],
                              "gpu": [n.gpu for n in nodes], "p_max_kw": [n.p_max_kw for n in nodes],
                              "p_idle_kw": [n.p_idle_kw for n in nodes], "source": [n.source for n in nodes]})
+        for i, n in enumerate(nodes):
+            if n.name in catalogue.NODE_POWER_PARAMETERS:  # the parameter's value when one is given (presets)
+                write_formula(ws, node_table.row(i), node_table.column_number("p_max_kw"), _p_max_formula(n))
         for i in range(node_table.n_rows):
             for column in ("name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source"):
                 st.as_input(ws[node_table.cell(column, i)])
@@ -468,7 +490,7 @@ class StandaloneWorkbook:
 
     def _benchmarks(self) -> None:
         ws, st = self.sheets["Benchmarks"], self.styles
-        b, models = catalogue.benchmarks(), catalogue.models()
+        b, models = self.bench_rows, catalogue.models()
         table = self.grid.table("Bench")
         put_text(ws, 2, 1, "Edit or append rows in the yellow columns; the helper columns (logs, and deviations "
                            "from each model's mean for the least-squares fit) follow.").font = st.note
@@ -504,7 +526,8 @@ class StandaloneWorkbook:
         ws, st, table = self.sheets[sheet], self.styles, self.grid.table(sheet)
         heads = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the sample",
                  "power_at_lowest_tps_kw": "S.IV power at the lowest TPS (kW)",
-                 "power_per_tps_kw": "S.IV power per token/s (kW)", "mean_ln_e": "mean ln(Wh) over the trials",
+                 "power_per_tps_kw": "S.IV power per token/s (kW)",
+                 "mean_ln_e": "mean ln(Wh) over the trials with energy in every baseline model",
                  "p_max_kw": "P_max of the slot's node (kW)",
                  "mean_node_s": "mean node-seconds per query, 3.6 E / (PUE P_node)",
                  "model": "model", "in_baseline": "in_baseline"}
@@ -519,7 +542,7 @@ class StandaloneWorkbook:
                      "power_per_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},0,'
                                          '({p.util_linear_max}*{Fit.p_max_kw}-{Fit.p_idle_kw})/'
                                          '({head.tps_high}-{head.tps_low})))',
-                     "mean_ln_e": '=IF({head.model}="","",AVERAGE(LN({column})))',
+                     "mean_ln_e": '=IF({head.model}="","",AVERAGE(IF({all.' + sheet + '.positive}=1,LN({column}))))',
                      "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})',
                      "mean_node_s": '=IF({head.model}="","",IF({n.Node_Seconds_Known},AVERAGE(' + SECONDS_PER_KWS
                                     + '*{column}/({all.Draws.pue}*{all.Draws.util_frac_of_p_max}*{head.p_max_kw})),'
@@ -570,7 +593,8 @@ class StandaloneWorkbook:
                     render = self.grid.compile(f"={{p.alpha_{lever}_{end}}}", table, column)
                     write_formula(ws, table.row(key), table.column_number(column.name), render(0))
             for regime in REGIMES:
-                self._statistics_row(ws, table, key, regime, alpha)
+                self._statistics_row(ws, table, key, regime, "alpha_improved_tts" if regime == "tts" and
+                                     key == "improved" else alpha)
         note = ("Each lever divides every query's energy by its own log-normal alpha (P5-P95 above). 'All three "
                 "combined' multiplies the model, serving and hardware alphas: InferWatt's reading of the paper's "
                 "8-20x for combined levers (Sec. 3), not a scenario the paper defines.")
@@ -772,10 +796,21 @@ class StandaloneWorkbook:
                 ws.print_title_rows = f"{table.header_row}:{table.header_row}"
             if ws.title == "Benchmarks":  # the data a reader checks, not the helper columns or empty rows
                 bench = self.grid.table("Bench")
-                last = bench.row(len(catalogue.benchmarks().model) - 1)
+                last = bench.row(len(self.bench_rows.model) - 1)
                 ws.print_area = f"A1:{bench.letter('source')}{last}"
                 ws.print_title_rows = f"{bench.header_row}:{bench.header_row}"
             ws.page_setup.fitToWidth = max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS))
+
+
+def _rounded(expression: str) -> str:
+    """A drawn L_out, rounded to whole tokens when l_out_rounding = nearest (the authors' np.round)."""
+    return f'=IF({{p.l_out_rounding}}="nearest",ROUND({expression},0),{expression})'
+
+
+def _p_max_formula(node: catalogue.Node) -> str:
+    """P_max of one of the paper's H100 nodes: the parameter's value when one is given, else data/nodes.csv's."""
+    param = catalogue.NODE_POWER_PARAMETERS[node.name]
+    return f"=IF(ISNUMBER({input_name(param)}),{input_name(param)},{node.p_max_kw!r})"
 
 
 def _columns_of(rows: Sequence[object], table: Table) -> dict[str, list[object]]:
@@ -863,8 +898,9 @@ KEY_RESULTS = ("baseline_traditional_median_wh", "baseline_traditional_p25_wh", 
                "fleet_baseline_gwh_per_day", "fleet_mixed_gwh_per_day", "fleet_mixed_improved_gwh_per_day")
 
 
-def build_standalone(path: Path, trials: int | None = None, seed: int | None = None) -> Path:
-    """Write the standalone workbook atomically; trials and seed default to the declared defaults."""
-    params = api.resolve_params({"n_trials": trials, "seed": seed})
-    wb = StandaloneWorkbook(params["n_trials"], params["seed"]).build()
+def build_standalone(path: Path, trials: int | None = None, seed: int | None = None,
+                     preset: str | None = None) -> Path:
+    """Write the standalone workbook atomically under a preset; trials and seed default to the preset's."""
+    params = api.resolve_params({"preset": preset, "n_trials": trials, "seed": seed})
+    wb = StandaloneWorkbook(params["n_trials"], params["seed"], params["preset"]).build()
     return save_atomically(wb, path)
