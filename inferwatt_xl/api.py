@@ -63,7 +63,8 @@ def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, f
             raise InputError("parameter name", name, "one of " + ", ".join(declared))
     if overrides.get("preset") is not None:
         params["preset"] = declared["preset"].check(overrides["preset"])
-        params.update({name: v.value for name, v in catalogue.presets()[params["preset"]].items()})
+        if params["preset"] != catalogue.DEFAULT_PRESET:  # the default preset is the declared defaults
+            params.update({name: v.value for name, v in catalogue.presets()[params["preset"]].items()})
     for name, value in overrides.items():
         if value is not None and name != "preset":
             params[name] = declared[name].check(value)
@@ -83,7 +84,7 @@ ORDERED_PARAMETERS = (("util_p5", "util_median", "util_p95"), ("pue_p5", "pue_p9
 def _check_order(params: Mapping[str, object], *names: str) -> None:
     """Percentiles must not decrease (P5 <= median <= P95, min <= max)."""
     for lo, hi in itertools.pairwise(names):
-        if params[lo] > params[hi]:
+        if lo in params and hi in params and params[lo] > params[hi]:  # (a missing one is the catalogue's error)
             raise InputError(hi, params[hi], f"a number >= {lo} ({params[lo]})")
 
 
@@ -641,7 +642,11 @@ def hardware(model: str, n: int | None = None, seed: Seed = None, **overrides: o
 
 def beta(**overrides: object) -> Beta:
     """The fleet factor beta of Supplement S.V from its inputs (parameters of the 'fleet' group)."""
-    params = resolve_params(overrides)
+    return beta_of(resolve_params(overrides))
+
+
+def beta_of(params: Mapping[str, object]) -> Beta:
+    """beta from already resolved parameters (a run's own, preset included)."""
     node = node_spec(params["beta_node"], params)
     result = beta_factor(node.p_max_kw, node.p_idle_kw, params["load_min_frac"], params["load_max_frac"],
                          params["node_redundancy"], params["interconnect_overhead"], params["beta_util_fixed"])
@@ -698,8 +703,7 @@ def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = N
     shares = {"traditional": 1 - params["tts_share"], "tts": params["tts_share"]}
     sims = {regime: simulate(model, regime, n, seed, lever=lever, node=node, **overrides)
             for regime in REGIMES if regime == "traditional" or shares[regime] > 0}
-    b = beta(**{k: params[k] for k in ("beta_node", "load_min_frac", "load_max_frac", "node_redundancy",
-                                       "interconnect_overhead")}).beta
+    b = beta_of(params).beta
     return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, bool(improved)), seed)
 
 

@@ -23,6 +23,7 @@ from inferwatt_xl import api, catalogue
 from inferwatt_xl.sensitivity import SensitivityTable
 from inferwatt_xl.workbook import excel, impact_sheets, standalone
 from inferwatt_xl.workbook.excel import ExcelRuleError, add_prefixes, check_defined_name, check_formula
+from inferwatt_xl.workbook.formulas import input_name
 from inferwatt_xl.workbook.grid import Column, Grid, Table
 from inferwatt_xl.workbook.standalone import BULK_SHEETS_PRINTED_ROWS, StandaloneWorkbook, build_standalone
 
@@ -143,7 +144,7 @@ def test_renaming_a_parameter_fails_the_build_with_its_name(monkeypatch):
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: {})
     monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
     monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
-    monkeypatch.setattr(impact_sheets, "_key_results", lambda trials, seed: {})  # engine values stamped at build
+    monkeypatch.setattr(impact_sheets, "_key_results", lambda *args: {})  # engine values stamped at build
     with pytest.raises(ExcelRuleError, match="no declared parameter 'pue_p95'"):
         StandaloneWorkbook(10, 1).build()
 
@@ -161,12 +162,12 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     figures = {k: catalogue.PaperFigure(f.key, f.quantity, f.unit, f.paper_value, renames.get(f.model, f.model),
                                         f.source) for k, f in catalogue.paper_figures().items()}
     monkeypatch.setattr(catalogue, "models", lambda: models)
-    monkeypatch.setattr(catalogue, "benchmarks", lambda: bench)
+    monkeypatch.setattr(catalogue, "benchmarks", lambda paper_h100_rows="code": bench)
     monkeypatch.setattr(catalogue, "paper_figures", lambda: figures)
     monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: dict.fromkeys(figures, 1.0))
     monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
     monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
-    monkeypatch.setattr(impact_sheets, "_key_results", lambda trials, seed: {})
+    monkeypatch.setattr(impact_sheets, "_key_results", lambda *args: {})
     path = StandaloneWorkbook(10, 1).build()
     assert "Mixtral Renamed" in [c.value for row in path["Inputs"].iter_rows() for c in row]
 
@@ -179,7 +180,8 @@ def test_every_defined_name_is_valid_and_unique(built):
     excel.check_defined_names(names)
     assert {"Baseline_Traditional_Median_Wh", "Baseline_TTS_Median_Wh", "Fleet_Baseline_GWh_per_day",
             "Fleet_Mixed_GWh_per_day", "Fleet_Mixed_Improved_GWh_per_day", "Beta", "PUE_P95", "SEED"} <= set(names)
-    assert {p.upper() for p in catalogue.parameters()} <= set(names)
+    assert {input_name(p) for p in catalogue.parameters()} <= set(names)
+    assert "TRIM_INPUT" in names  # TRIM is an Excel function: the trim input's name says INPUT
 
 
 def test_every_formula_obeys_excel_rules_and_uses_only_defined_names(built, formulas):
@@ -206,7 +208,7 @@ def test_validation_prompts_fit_excel_whole_and_booleans_are_lists(built):
             assert dv.prompt.endswith(".")  # whole sentences, never cut mid-word
     validated = {str(c): dv for dv in validations for c in dv.sqref.ranges}
     for p in catalogue.parameters():
-        cell = wb.defined_names[p.upper()].attr_text.split("!")[1].replace("$", "")
+        cell = wb.defined_names[input_name(p)].attr_text.split("!")[1].replace("$", "")
         if p in standalone.FIXED_AT_BUILD:  # rows of a sheet: fixed when the workbook is built
             assert cell not in validated and inputs[cell].protection.locked is not False, p
         else:

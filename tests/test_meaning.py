@@ -22,7 +22,8 @@ Z95 = 1.6448536269514722
 VARIABLE = {"l_out": 1, "util": 2, "pue": 3, "alpha_model": 4, "alpha_serving": 5, "alpha_hardware": 6,
             "alpha_improved": 7, "price": 8, "wue": 9}
 # The paper's lever ranges (Sec. 3 and 4), typed here from the paper, not read from data/.
-PAPER_ALPHA = {"model": (1.5, 10.0), "serving": (1.5, 5.0), "hardware": (1.5, 2.5), "improved": (1.5, 3.0)}
+# The improved scenario's traditional range is the authors' code's (simulation_1B_traditional_queries.py line 796).
+PAPER_ALPHA = {"model": (1.5, 10.0), "serving": (1.5, 5.0), "hardware": (1.5, 2.5), "improved": (1.5, 3.5)}
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +31,34 @@ def golden():
     return json.loads((TESTS_DIR / "data" / "golden_statistics.json").read_text())
 
 
-def test_golden_statistics_of_every_model_regime_and_lever(golden):
+GOLDEN_PRESETS = ("inferwatt", "text_v1")
+
+
+@pytest.mark.parametrize("preset", GOLDEN_PRESETS)
+def test_golden_statistics_of_every_model_regime_and_lever(golden, preset):
     assert golden["n"] == N and golden["seed"] == SEED
-    for key, expected in golden["statistics_wh"].items():
+    for key, expected in golden["presets"][preset]["statistics_wh"].items():
         model, regime, lever = key.split("|")
-        got = iw.simulate(model, regime, n=N, seed=SEED, lever=None if lever == "none" else lever).stats
+        got = iw.simulate(model, regime, n=N, seed=SEED, lever=None if lever == "none" else lever,
+                          preset=preset).stats
         for name, value in expected.items():
             assert got[name] == pytest.approx(value, rel=1e-12), (key, name)
 
 
-def test_golden_impacts_and_capacity(golden):
+@pytest.mark.parametrize("preset", GOLDEN_PRESETS)
+def test_golden_impacts_and_capacity(golden, preset):
     from inferwatt_xl.impacts import capacity, impacts
 
-    for key, expected in golden["impacts"].items():
+    for key, expected in golden["presets"][preset]["impacts"].items():
         regime, region = key.split("|")
-        assert impacts("baseline", regime, N, SEED, region=region).stats == expected, key
-    for key, expected in golden["capacity"].items():
+        got = impacts("baseline", regime, N, SEED, region=region, preset=preset).stats
+        assert got.keys() == expected.keys(), key
+        for measure, values in expected.items():
+            assert (got[measure] is None) == (values is None), (key, measure)
+            assert values is None or _close(got[measure], values), (key, measure)
+    for key, expected in golden["presets"][preset]["capacity"].items():
         share, improved = (part.split("=")[1] for part in key.split("|"))
-        got = capacity(1e9, float(share), improved == "True", n=N, seed=SEED).to_dict()
+        got = capacity(1e9, float(share), improved == "True", n=N, seed=SEED, preset=preset).to_dict()
         assert _close(got, expected), key
 
 
@@ -60,10 +71,11 @@ def _close(got: dict, expected: dict) -> bool:
     return True
 
 
-def test_golden_fits(golden):
-    fits = {f"{model}|{node}": fit for (model, node), fit in iw.throughput_fits().items()}
-    assert set(fits) == set(golden["fits"])
-    for name, expected in golden["fits"].items():
+@pytest.mark.parametrize("preset", GOLDEN_PRESETS)
+def test_golden_fits(golden, preset):
+    fits = {f"{model}|{node}": fit for (model, node), fit in iw.throughput_fits(preset=preset).items()}
+    assert set(fits) == set(golden["presets"][preset]["fits"])
+    for name, expected in golden["presets"][preset]["fits"].items():
         fit = fits[name]
         for field in ("b0", "b1_log_lin", "b2_log_lout", "tps_max"):
             assert getattr(fit, field) == pytest.approx(expected[field], rel=1e-12), (name, field)
@@ -72,9 +84,11 @@ def test_golden_fits(golden):
 
 def test_golden_numbers_are_near_the_papers_figures(golden):
     """The check made by hand when the golden file was written, kept as a test."""
-    s = golden["statistics_wh"]
+    s = golden["presets"]["text_v1"]["statistics_wh"]  # the v1 text's reading against v1's Fig. 1a
     assert s["Llama 3.1 405B|traditional|none"]["median"] == pytest.approx(0.43, rel=0.10)
     assert s["Mixtral 8x22B|traditional|none"]["median"] == pytest.approx(0.07, rel=0.10)
+    s = golden["presets"]["inferwatt"]["statistics_wh"]  # the default against the Joule version's baseline
+    assert s["baseline|traditional|none"]["median"] == pytest.approx(0.31, rel=0.03)
 
 
 def alpha_by_hand(lever: str, n: int = N) -> np.ndarray:
@@ -106,7 +120,22 @@ def test_combined_is_the_product_of_the_model_serving_and_hardware_alphas():
 
 
 def test_draws_use_their_own_variables_and_the_papers_distributions():
+    """The default (the authors' Joule code): L_out exponential rounded to whole tokens, P_node / P_max one
+    log-normal through 0.4 and 0.9 kept above 1, PUE one log-normal through 1.05 and 1.6 kept below 1."""
     sim = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED)
+    u_out = hdr_uniforms(N, VARIABLE["l_out"], SEED)
+    np.testing.assert_array_equal(sim.draws["l_out_tokens"], np.round(stats.expon(scale=300 / math.log(2)).ppf(u_out)))
+    z = stats.norm.ppf(hdr_uniforms(N, VARIABLE["util"], SEED))
+    through = np.exp((math.log(0.4) + math.log(0.9)) / 2 + (math.log(0.9) - math.log(0.4)) / (2 * Z95) * z)
+    np.testing.assert_allclose(sim.draws["util"], through, rtol=1e-12)
+    assert (sim.draws["util"] > 1).any()  # the code keeps them (about 2 %)
+    mu, sigma = (math.log(1.05) + math.log(1.6)) / 2, (math.log(1.6) - math.log(1.05)) / (2 * Z95)
+    np.testing.assert_allclose(sim.draws["pue"], np.exp(mu + sigma * stats.norm.ppf(
+        hdr_uniforms(N, VARIABLE["pue"], SEED))), rtol=1e-12)
+
+
+def test_draws_under_the_v1_text_reading():
+    sim = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED, preset="text_v1")
     u_out = hdr_uniforms(N, VARIABLE["l_out"], SEED)
     np.testing.assert_allclose(sim.draws["l_out_tokens"], stats.expon(scale=300 / math.log(2)).ppf(u_out),
                                rtol=1e-9)
@@ -121,26 +150,36 @@ def test_draws_use_their_own_variables_and_the_papers_distributions():
 
 
 def test_energy_of_every_draw_is_equation_1():
-    """E = PUE / 3.6 * P_node * L_out / TPS, recomputed from the draws and the fit."""
+    """E = PUE / 3.6 * P_node * L_out / TPS, recomputed from the draws and the fit: the code's TPS is its fit at
+    max(L_out, 1e-6), capped at the largest observed TPS, on its 10.2 kW node."""
     sim = iw.simulate("Mixtral 8x22B", "tts", n=N, seed=SEED)
     fit = iw.throughput_fits()[("Mixtral 8x22B", "8xH100")]
     d = sim.draws
-    b = catalogue.benchmarks()
+    log_l_out = np.log(np.maximum(d["l_out_tokens"], 1e-6))
+    tps = np.minimum(np.exp(fit.b0 + fit.b1_log_lin * math.log(500) + fit.b2_log_lout * log_l_out), fit.tps_max)
+    np.testing.assert_allclose(sim.energy_wh, d["pue"] / 3.6 * d["util"] * 10.2 * d["l_out_tokens"] / tps, rtol=1e-12)
+
+
+def test_energy_of_every_draw_under_the_v1_text_reading():
+    sim = iw.simulate("Mixtral 8x22B", "tts", n=N, seed=SEED, preset="text_v1")
+    fit = iw.throughput_fits(preset="text_v1")[("Mixtral 8x22B", "8xH100")]
+    d = sim.draws
+    b = catalogue.benchmarks("s1")
     # TPS is held past the longest benchmarked output
     trained_to = b.output_tokens[(b.model == "Mixtral 8x22B") & (b.nodes() == "8xH100")].max()
     l_out = np.minimum(d["l_out_tokens"], trained_to)
     tps = np.minimum(np.exp(fit.b0 + fit.b1_log_lin * math.log(500) + fit.b2_log_lout * np.log(l_out)), fit.tps_max)
-    p_node_kw = d["util"] * catalogue.nodes()["8xH100"].p_max_kw
-    np.testing.assert_allclose(sim.energy_wh, d["pue"] / 3.6 * p_node_kw * d["l_out_tokens"] / tps, rtol=1e-12)
+    np.testing.assert_allclose(sim.energy_wh, d["pue"] / 3.6 * d["util"] * 11.3 * d["l_out_tokens"] / tps, rtol=1e-12)
 
 
 def test_fleet_is_beta_times_volume_times_the_mixed_mean():
-    f = iw.fleet(2e9, 0.25, n=N, seed=SEED)
-    trad = iw.simulate("baseline", "traditional", n=N, seed=SEED).energy_wh.mean()
-    tts = iw.simulate("baseline", "tts", n=N, seed=SEED).energy_wh.mean()
-    beta = 1.10 * (2.7 * 24 + (11.3 - 2.7) * 24 * 0.75) / (11.3 * 24) / 0.75 * 1.12  # Supplement S.V by hand
-    assert f.beta == pytest.approx(beta, rel=1e-12)
-    assert f.gwh_per_day == pytest.approx(beta * 2e9 * (0.75 * trad + 0.25 * tts) / 1e9, rel=1e-12)
+    for preset, beta in (("inferwatt", 1.10 * 1.076 * 1.12),  # the authors' 1B scripts' factors
+                         ("text_v1", 1.10 * (2.7 * 24 + (11.3 - 2.7) * 24 * 0.75) / (11.3 * 24) / 0.75 * 1.12)):
+        f = iw.fleet(2e9, 0.25, n=N, seed=SEED, preset=preset)
+        trad = iw.simulate("baseline", "traditional", n=N, seed=SEED, preset=preset).energy_wh.mean()
+        tts = iw.simulate("baseline", "tts", n=N, seed=SEED, preset=preset).energy_wh.mean()
+        assert f.beta == pytest.approx(beta, rel=1e-12)
+        assert f.gwh_per_day == pytest.approx(beta * 2e9 * (0.75 * trad + 0.25 * tts) / 1e9, rel=1e-12)
 
 
 def test_the_seed_reaches_every_variable():
@@ -152,12 +191,30 @@ def test_the_seed_reaches_every_variable():
 
 
 def test_tps_is_held_past_the_training_range_as_the_paper_says():
-    """Sec. 2: 'trained on benchmark data of up to 4,000 output tokens; for longer outputs we hold TPS'."""
-    at_end = iw.tps("Llama 3.1 405B", 500, 4096)
-    assert iw.tps("Llama 3.1 405B", 500, 10_000) == at_end
-    assert iw.tps("Llama 3.1 405B", 500, 10_000, tps_beyond_range="cap") > at_end
+    """The v1 text, Sec. 2: 'trained on benchmark data of up to 4,000 output tokens; for longer outputs we hold
+    TPS'; the authors' code instead caps the fit at the largest observed TPS (the default)."""
+    v1 = {"preset": "text_v1"}
+    at_end = iw.tps("Llama 3.1 405B", 500, 4096, **v1)
+    assert iw.tps("Llama 3.1 405B", 500, 10_000, **v1) == at_end
+    assert iw.tps("Llama 3.1 405B", 500, 10_000, tps_beyond_range="cap", **v1) > at_end
     # a sparse model's slopes were learnt on the rich models' rows (up to 4,096 tokens): held there too
-    assert iw.throughput_fits()[("DeepSeek-R1", "10xH100")].l_out_max == 4096
-    held = iw.simulate("baseline", "tts", n=N, seed=SEED).stats["median"]
-    capped = iw.simulate("baseline", "tts", n=N, seed=SEED, tps_beyond_range="cap").stats["median"]
+    assert iw.throughput_fits(preset="text_v1")[("DeepSeek-R1", "10xH100")].l_out_max == 4096
+    held = iw.simulate("baseline", "tts", n=N, seed=SEED, **v1).stats["median"]
+    capped = iw.simulate("baseline", "tts", n=N, seed=SEED, tps_beyond_range="cap", **v1).stats["median"]
     assert 1.05 < held / capped < 1.15  # the issue's expectation: about +9 %
+    fit = iw.throughput_fits()[("Llama 3.1 405B", "8xH100")]
+    expected = min(math.exp(fit.b0 + fit.b1_log_lin * math.log(500) + fit.b2_log_lout * math.log(10_000)), fit.tps_max)
+    assert iw.tps("Llama 3.1 405B", 500, 10_000) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_codes_sparse_rule_fits_three_rows_and_holds_two_at_their_largest_tps():
+    fits = iw.throughput_fits()
+    nemotron = fits[("Llama-3.1 Nemotron Ultra 253B", "8xH100")]
+    assert nemotron.rows == 2 and nemotron.tps_max == 5200.0  # data/tps_benchmarks_oviedo_code.csv: 5200 and 720
+    assert iw.tps("Llama-3.1 Nemotron Ultra 253B", 500, 17) == pytest.approx(5200.0, rel=1e-12)
+    deepseek = fits[("DeepSeek-R1", "10xH100")]  # 3 rows and 3 coefficients: the fit passes through each row
+    for l_in, l_out, rate in ((1024, 1024, 886.0), (500, 2000, 1300.0), (5000, 500, 378.0)):
+        fitted = math.exp(deepseek.b0 + deepseek.b1_log_lin * math.log(l_in) + deepseek.b2_log_lout * math.log(l_out))
+        assert fitted == pytest.approx(rate, rel=1e-9)
+
+

@@ -63,8 +63,8 @@ def test_swings_are_noise_free_reruns_with_the_same_seed(baseline_tts):
     assert row.low == pytest.approx(1.6 * 0.8) and row.high == pytest.approx(1.6 * 1.2)  # the default 1.6 +/- 20 %
     for value, result in ((row.low, row.result_low), (row.high, row.result_high)):
         assert result == iw.simulate("baseline", "tts", n=N, seed=1, pue_p95=value).stats["median"]
-    choice = next(r for r in baseline_tts.rows if r.input == "pnode_reading" and r.high == "p5p95")
-    assert choice.result_high == iw.simulate("baseline", "tts", n=N, seed=1, pnode_reading="p5p95").stats["median"]
+    choice = next(r for r in baseline_tts.rows if r.input == "pnode_reading" and r.high == "split")
+    assert choice.result_high == iw.simulate("baseline", "tts", n=N, seed=1, pnode_reading="split").stats["median"]
 
 
 def test_random_inputs_held_at_p5_and_p95():

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from ..method import uniforms as hdr
 from ..method.energy import INPUT_TOKEN_WEIGHT_S3_CODE, SECONDS_PER_HOUR_OVER_1000
 from ..method.fleet import HOURS_PER_DAY, WH_PER_GWH
-from ..method.throughput import MIN_LOG_TOKENS
 from ..method.impacts import DAYS_PER_YEAR, G_PER_T, ML_PER_M3, SECONDS_PER_DAY, WH_PER_KWH
+from ..method.throughput import MIN_LOG_TOKENS
 from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 
 # The statistics, percentiles first: the five percentiles of a row are one multi-cell array formula over

@@ -175,11 +175,11 @@ CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_yea
 
 
 # Key results beyond the paper on the About sheet: key -> (quantity, unit, defined name, engine value at build).
-def _key_results(trials: int, seed: int) -> dict[str, tuple[str, str, str, float]]:
+def _key_results(trials: int, seed: int, preset: str) -> dict[str, tuple[str, str, str, float]]:
     from ..impacts import capacity, impacts
 
-    per_query = {regime: impacts("baseline", regime, trials, seed) for regime in REGIMES}
-    mixed = capacity(None, None, n=trials, seed=seed)
+    per_query = {regime: impacts("baseline", regime, trials, seed, preset=preset) for regime in REGIMES}
+    mixed = capacity(None, None, n=trials, seed=seed, preset=preset)
     label = {regime: REGIMES[regime][1] for regime in REGIMES}  # as in the defined names
     out = {}
     for regime, result in per_query.items():
@@ -203,7 +203,7 @@ def _key_results(trials: int, seed: int) -> dict[str, tuple[str, str, str, float
 def declare(book: StandaloneWorkbook) -> None:
     """The tables of the four sheets (called from StandaloneWorkbook._declare, after the Sim tables)."""
     g = book.grid
-    book.key_impacts = _key_results(book.trials, book.seed)
+    book.key_impacts = _key_results(book.trials, book.seed, book.preset)
     key = g.table("Key")
     g.add(Table("KeyImpacts", "About", [
         Column("quantity", "quantity", width=key.columns[0].width), Column("unit", "unit", width=key.columns[1].width),

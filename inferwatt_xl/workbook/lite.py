@@ -16,10 +16,10 @@ from pathlib import Path
 
 from .. import __version__
 
-# What the Excel functions need at run time (no workbook generator, CLI or figures).
+# What the Excel functions need at run time (no workbook generator, CLI or figures): these modules and the
+# whole method package, so that a new method module is bundled without a list to keep up to date.
 BUNDLED_MODULES = ("__init__.py", "errors.py", "catalogue.py", "api.py", "impacts.py", "sensitivity.py", "udf.py",
-                   "method/__init__.py", "method/uniforms.py", "method/distributions.py", "method/throughput.py",
-                   "method/energy.py", "method/fleet.py", "method/impacts.py", "method/sensitivity.py")
+                   *sorted(f"method/{p.name}" for p in (Path(__file__).resolve().parent.parent / "method").glob("*.py")))
 REQUIREMENTS = ("numpy", "scipy")
 
 MAIN_TEMPLATE = '''"""InferWatt Excel functions for xlwings Lite (built by build.py, version {version}; do not edit).
