@@ -311,7 +311,8 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--n", type=int, default=None)
         s.add_argument("--seed", type=int, default=None)
 
-    s = add("impacts", cmd_impacts, "energy, cost, carbon and water per query (percentiles from the same trials)", computes=True)
+    s = add("impacts", cmd_impacts, "energy, cost, carbon and water per query (percentiles from the same trials)",
+            computes=True)
     s.add_argument("--model", default="baseline")
     s.add_argument("--regime", default="traditional")
     s.add_argument("--lever", default=None)

@@ -19,7 +19,7 @@ from .. import __version__
 # What the Excel functions need at run time (no workbook generator, CLI or figures): these modules and the
 # whole method package, so that a new method module is bundled without a list to keep up to date.
 BUNDLED_MODULES = ("__init__.py", "errors.py", "catalogue.py", "api.py", "impacts.py", "sensitivity.py", "udf.py",
-                   *sorted(f"method/{p.name}" for p in (Path(__file__).resolve().parent.parent / "method").glob("*.py")))
+                   *sorted(f"method/{p.name}" for p in (Path(__file__).resolve().parents[1] / "method").glob("*.py")))
 REQUIREMENTS = ("numpy", "scipy")
 
 MAIN_TEMPLATE = '''"""InferWatt Excel functions for xlwings Lite (built by build.py, version {version}; do not edit).
