@@ -66,7 +66,9 @@ def resolve_params(overrides: Mapping[str, object] | None = None) -> dict[str, f
         if params["preset"] != catalogue.DEFAULT_PRESET:  # the default preset is the declared defaults
             params.update({name: v.value for name, v in catalogue.presets()[params["preset"]].items()})
     for name, value in overrides.items():
-        if value is not None and name != "preset":
+        if isinstance(value, str) and not value.strip() and name in catalogue.EMPTY_MEANS_COMPUTED:
+            params[name] = None  # "" empties a value that the method then computes (e.g. beta_util from S.V)
+        elif value is not None and name != "preset":
             params[name] = declared[name].check(value)
     for names in ORDERED_PARAMETERS:
         _check_order(params, *names)

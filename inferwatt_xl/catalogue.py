@@ -625,9 +625,10 @@ class PaperFigure:
     key: str
     quantity: str
     unit: str
-    paper_value: float
+    paper_value: float  # v1 (arXiv 2509.20241v1)
     model: str  # the catalogue model the figure is about, or "" (baseline, fleet, beta)
     source: str
+    paper_v2_value: float | None = None  # v2 (Joule 2026), where the project has it
 
 
 @cache
@@ -643,6 +644,7 @@ def paper_figures() -> dict[str, PaperFigure]:
                 model = find_model(model).name
             except InputError as err:
                 raise DataError(file, i, "model", "a model of models.csv (name or alias)", model) from err
+        v2 = _field(file, i, row, "paper_v2_value", lambda raw: float(raw) if raw else None, "a number or empty")
         out[row["key"]] = PaperFigure(row["key"], row["quantity"], row["unit"], value, model,
-                                      _field(file, i, row, "source", _text, "a source"))
+                                      _field(file, i, row, "source", _text, "a source"), v2)
     return out

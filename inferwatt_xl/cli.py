@@ -213,7 +213,9 @@ def cmd_reproduce(a: argparse.Namespace) -> None:
     if a.out:
         for path in reproduce.write_outputs(rows, Path(a.out)):
             print(f"wrote {path}", file=sys.stderr)
-    _print([r.__dict__ for r in rows], a.json, reproduce.to_markdown(rows))
+    text_code = reproduce.text_vs_code()
+    _print({"figures": [r.__dict__ for r in rows], "text_vs_code": [t.to_dict() for t in text_code]}, a.json,
+           reproduce.to_markdown(rows, text_code))
 
 
 def cmd_build(a: argparse.Namespace) -> None:

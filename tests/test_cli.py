@@ -45,8 +45,11 @@ def test_tps_fleet_beta_json(capsys):
 
 
 def test_reproduce_json_keys(capsys):
-    rows = json.loads(run(capsys, "reproduce", "--json")[1])
-    assert rows and all({"quantity", "paper", "ours", "ratio", "note"} <= set(r) for r in rows)
+    data = json.loads(run(capsys, "reproduce", "--json")[1])
+    rows = data["figures"]
+    assert rows and all({"quantity", "paper", "ours", "ratio", "note", "paper_v1", "paper_v2", "readings"} <= set(r)
+                        for r in rows)
+    assert {t["parameter"] for t in data["text_vs_code"]} >= {"pue_p95", "p_max_8xh100_kw", "trim", "baseline_rule"}
 
 
 @pytest.mark.parametrize(("args", "message"), [
