@@ -475,3 +475,65 @@ def test_node_seconds_under_linear_tps_say_what_is_missing_not_a_wrong_number(sm
     bad = [(ws.title, c.coordinate) for ws in book.wb.worksheets for row in ws.iter_rows() for c in row
            if isinstance(c.value, str) and c.value.startswith(ERRORS)]
     assert bad == []
+
+
+# ---------------------------------------------------------------- presets (issue 15)
+
+
+@pytest.fixture(scope="module", params=[(p, e) for p in ("paper_v2", "text_v1") for e in ENGINES],
+                ids=lambda pe: f"{pe[0]}-{pe[1]}")
+def preset_book(request, tmp_path_factory):
+    """A workbook built under a preset (its own seed: 42 under paper_v2), recalculated by each engine."""
+    preset, engine = request.param
+    folder = tmp_path_factory.mktemp(f"{preset}-{engine}")
+    path = build_standalone(folder / "InferWatt.xlsx", trials=SMALL_TRIALS, preset=preset)
+    out, _ = recalculate(path, folder / "recalculated", engine)
+    return preset, Book(out, SMALL_TRIALS)
+
+
+def test_a_workbook_built_under_a_preset_equals_the_engine_under_it(preset_book):
+    """Every statistic (per model, the baseline as trim says, the paper's trimmed baseline beside it), every lever,
+    beta and the fleet, under paper_v2 (trimmed statistics, the top-3 rule, seed 42) and text_v1."""
+    preset, book = preset_book
+    run = {"n": SMALL_TRIALS, "preset": preset}
+    assert book.cell("Param", "value", "preset") == preset
+    for regime, label in (("traditional", "Traditional"), ("tts", "TTS")):
+        sim = iw.simulate("baseline", regime, **run)
+        for s in STATS:
+            assert_close(book.name(f"Baseline_{label}_{s.capitalize()}_Wh"), sim.stats[s], f"{regime} {s}")
+            assert_close(book.name(f"Baseline_{label}_Trimmed_{s.capitalize()}_Wh"), sim.trimmed_stats[s],
+                         f"{regime} trimmed {s}")
+        for k, model in enumerate(MODELS):
+            stats = iw.simulate(model, regime, **run).stats
+            for s in STATS:
+                assert_close(book.cell("Summary", f"{regime}_{s}", k), stats[s], f"{model} {regime} {s}")
+        for key, lever in LEVERS:
+            stats = iw.simulate("baseline", regime, lever=lever, **run).stats
+            for s in STATS:
+                assert_close(book.cell("Levers", f"{regime}_{s}", key), stats[s], f"lever {lever} {regime} {s}")
+    assert_close(book.name("Beta"), iw.beta(preset=preset).beta, "beta")
+    for name, share, improved in (("Fleet_Baseline_GWh_per_day", 0.0, False),
+                                  ("Fleet_Mixed_GWh_per_day", 0.1, False),
+                                  ("Fleet_Mixed_Improved_GWh_per_day", 0.1, True)):
+        assert_close(book.name(name), iw.fleet(1e9, share, improved, **run).gwh_per_day, name)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_top3_rule_and_trimming_are_live(small_book, engine):
+    """Switched on in a default workbook: the three highest medians form the baseline, statistics are trimmed;
+    with the nodes' P_max set so, another three win (ranked live)."""
+    path, folder = small_book
+
+    def edits(wb):
+        set_input(wb, "BASELINE_RULE", "top3_by_median")
+        set_input(wb, "TRIM_INPUT", "paper")
+        set_input(wb, "P_MAX_8XH100_KW", 30.0)
+        set_input(wb, "P_MAX_10XH100_KW", 3.4)
+
+    book = edit_and_recalculate(path, folder / f"top3-{engine}", edits, engine)
+    run = {"n": SMALL_TRIALS, "seed": SEED, "baseline_rule": "top3_by_median", "trim": "paper",
+           "p_max_8xh100_kw": 30.0, "p_max_10xh100_kw": 3.4}
+    sim = iw.simulate("baseline", "traditional", **run)
+    assert "Llama 3.1 70B" in sim.models and "DeepSeek-R1" not in sim.models  # 70B outranks R1 on 3.4 kW
+    for s in STATS:
+        assert_close(book.name(f"Baseline_Traditional_{s.capitalize()}_Wh"), sim.stats[s], f"top3 {s}")

@@ -117,6 +117,30 @@ def baseline_values(regime: str, alpha: str | None = None) -> str:
     return f"IF({baseline_mask(regime)},{values})"
 
 
+def trimmed_values(regime: str, alpha: str | None = None) -> str:
+    """The authors' trimmed baseline sample (an array for an array formula): each model's draws within its own
+    P10-P90 of its P5-P95 (TRIM_LO/HI rows of the Sim sheet), pooled; divided by a lever's alpha, trimmed to the
+    divided sample's P5-P95 again (method/trimming.py, api.simulate)."""
+    label = REGIMES[regime][1].upper()
+    block = energy_block(regime)
+    kept = f"{baseline_mask(regime)}*({block}>={{n.TRIM_LO_{label}}})*({block}<={{n.TRIM_HI_{label}}})"
+    if alpha is None:
+        return f"IF({kept},{block})"
+    x = f"{block}/{{all.Draws.{alpha}}}"  # an empty slot's "" gives an error here: only read where kept
+    ends = [f"PERCENTILE.INC(IF({kept},{x}),{q})" for q in (0.05, 0.95)]
+    return f"IF({kept},IF(({x}>={ends[0]})*({x}<={ends[1]}),{x}))"
+
+
+def statistics_of(regime: str, alpha: str | None, stat: str) -> str:
+    """One statistics formula of the baseline (an array formula): `stat` is 'PERCENTILE' (over PERCENTILE_K, the
+    five percentiles at once) or 'MEAN'; of every draw, or of the trimmed sample when trim = paper."""
+    def of(values: str) -> str:
+        return f"PERCENTILE.INC({values},{{n.PERCENTILE_K}})" if stat == "PERCENTILE" else f"AVERAGE({values})"
+
+    return (f'=IF({{p.trim}}="paper",{of(trimmed_values(regime, alpha))},'
+            f'{of(baseline_values(regime, alpha))})')
+
+
 def audit_formula(live: str, built: str) -> str:
     """An audit cell: does the live value still equal the engine's value at build time? (A live value that
     is no number, such as a result waiting for an input, has changed too.)"""

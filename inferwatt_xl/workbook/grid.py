@@ -11,6 +11,7 @@ with it:
     {all.Table.col}    the whole column, absolute                          -> Draws!$M$6:$M$10005
     {head.key}         this column's cell in one of the table's head rows  -> C$3
     {headof.col.key}   column `col`'s cell in a head row                   -> D$3
+    {headof.T.col.key} the same cell of another table T                     -> Sim_TTS!$D$3
     {column}           this column over all the table's rows               -> $C$8:$C$10007
     {span.a.b}         columns a..b of the same row                        -> B8:H8
     {p.name}           the input cell of a declared parameter              -> PUE_P95
@@ -197,6 +198,9 @@ class Grid:
             return f"{get_column_letter(table.column_number(column.name))}${table.head_row(rest[0])}"
         if head == "headof" and len(rest) == 2:  # another column's cell in a head row
             return f"{table.letter(rest[0])}${table.head_row(rest[1])}"
+        if head == "headof" and len(rest) == 3:  # a head-row cell of another table
+            other = self.table(rest[0])
+            return f"{quote_sheetname(other.sheet)}!${other.letter(rest[1])}${other.head_row(rest[2])}"
         if head == "all" and len(rest) == 2:
             return self.table(rest[0]).range(rest[1])
         if head == "span" and len(rest) == 2:  # columns rest[0]..rest[1] of this row

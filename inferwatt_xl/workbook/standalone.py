@@ -55,12 +55,19 @@ from .formulas import (
     input_name,
     share_formula,
     stat_formula,
+    statistics_of,
     tps_of,
+    trimmed_values,
     truthy,
 )
 from .grid import Column, Grid, Table
 from .xlsx import Styles, define, put_text, save_atomically, template, write_formula, write_table
 
+# Rows above each Sim sheet's slots for the authors' trimming: each model's P5 and P95, then P10 and P90 of
+# the draws between them (method/trimming.py): a draw is kept when it lies within the second pair.
+TRIM_HEADS = {"trim_lo1": "P5 of the draws (trimming, stage 1)", "trim_hi1": "P95 of the draws (trimming, stage 1)",
+              "trim_lo2": "P10 of the stage-1 draws (kept from here)", "trim_hi2": "P90 of the stage-1 draws (kept to "
+              "here)"}
 LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
           ("serving", "serving", "alpha_serving"), ("hardware", "hardware", "alpha_hardware"),
           ("combined", "all three combined (InferWatt's product of the three)", "alpha_combined"),
@@ -280,14 +287,23 @@ class StandaloneWorkbook:
                 Column("baseline_sum_wh", "sum of the baseline models' Wh (for means of cost, water)",
                        "=" + "+".join(f"IF({{headof.slot_{k}.in_baseline}},{{slot_{k}}},0)" for k in slot_range),
                        NUM, 18)],
-                12, self.trials, head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw",
-                                      "mean_ln_e", "p_max_kw", "mean_node_s", "model", "in_baseline")))
+                12 + len(TRIM_HEADS) + 1, self.trials,
+                head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw", "mean_ln_e", "p_max_kw",
+                      "mean_node_s", "median_wh", *TRIM_HEADS, "model", "in_baseline")))
 
         def slot_stat(regime: str, q: float | None) -> Callable[[int], str]:
             sheet = REGIMES[regime][0]
-            return lambda i: '=IF({model}="","",' + stat_formula(f"{{all.{sheet}.slot_{i + 1}}}", q) + ")"
 
-        stat_columns = [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", slot_stat(regime, q), WH)
+            def formula(i: int) -> str:  # of every draw, or (trim = paper) of the model's trimmed draws
+                column, slot = f"{{all.{sheet}.slot_{i + 1}}}", f"slot_{i + 1}"
+                kept = (f"IF(({column}>={{headof.{sheet}.{slot}.trim_lo2}})*({column}<="
+                        f"{{headof.{sheet}.{slot}.trim_hi2}}),{column})")
+                return (f'=IF({{model}}="","",IF({{p.trim}}="paper",{stat_formula(kept, q)},'
+                        f'{stat_formula(column, q)}))')
+            return formula
+
+        stat_columns = [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", slot_stat(regime, q), WH,
+                               array=True)
                         for regime in REGIMES for s, q in STATS]
         g.add(Table("Summary", "Summary", [
             Column("model", "model", '=IF({Fit.model}="","",{Fit.model})', width=34), *stat_columns,
@@ -298,9 +314,9 @@ class StandaloneWorkbook:
                   ("minus", "- P25", f"{{{regime}_median}}-{{{regime}_p25}}"),
                   ("plus", "P75 -", f"{{{regime}_p75}}-{{{regime}_median}}"))]], 4, slots, head=("k",)))
         g.add(Table("Baseline", "Summary", [
-            Column("model", "model"), *[replace(c, formula=None) for c in stat_columns],
+            Column("model", "model"), *[replace(c, formula=None, array=False) for c in stat_columns],
             Column("ratio", "TTS / traditional median", "={tts_median}/{traditional_median}", "0.00")],
-            g.table("Summary").last_row + 1, 1))
+            g.table("Summary").last_row + 1, 2))
 
         lever_columns = [Column("lever", "lever", width=34), Column("alpha_p5", "alpha P5", number_format="0.00"),
                          Column("alpha_p95", "alpha P95", number_format="0.00")]
@@ -530,9 +546,20 @@ class StandaloneWorkbook:
                  "mean_ln_e": "mean ln(Wh) over the trials with energy in every baseline model",
                  "p_max_kw": "P_max of the slot's node (kW)",
                  "mean_node_s": "mean node-seconds per query, 3.6 E / (PUE P_node)",
-                 "model": "model", "in_baseline": "in_baseline"}
+                 "median_wh": "median of every draw (Wh; the top3_by_median rule ranks these)",
+                 **TRIM_HEADS, "model": "model",
+                 "in_baseline": "in the baseline (declared, or one of the three highest medians)"}
         ends = ",".join(tps_of(f"{f}({{all.Draws.{lout}}})") for f in ("MIN", "MAX"))
-        templates = {"model": '=IF({Fit.model}="","",{Fit.model})', "in_baseline": "={Fit.in_baseline}",
+        top3 = (f'AND({{head.model}}<>"",SUMPRODUCT(ISNUMBER({{n.MEDIAN_WH_{label.upper()}}})*'
+                f'({{n.MEDIAN_WH_{label.upper()}}}>{{head.median_wh}}))<3)')
+        kept = "({column}>={head.trim_lo1})*({column}<={head.trim_hi1})"
+        templates = {"model": '=IF({Fit.model}="","",{Fit.model})',
+                     "in_baseline": f'=IF({{p.baseline_rule}}="top3_by_median",{top3},{{Fit.in_baseline}})',
+                     "median_wh": '=IF({head.model}="","",PERCENTILE.INC({column},0.5))',
+                     "trim_lo1": '=IF({head.model}="","",PERCENTILE.INC({column},0.05))',
+                     "trim_hi1": '=IF({head.model}="","",PERCENTILE.INC({column},0.95))',
+                     "trim_lo2": '=IF({head.model}="","",PERCENTILE.INC(IF(' + kept + ',{column}),0.1))',
+                     "trim_hi2": '=IF({head.model}="","",PERCENTILE.INC(IF(' + kept + ',{column}),0.9))',
                      "tps_low": f'=IF({{head.model}}="","",MIN({ends}))',
                      "tps_high": f'=IF({{head.model}}="","",MAX({ends}))',
                      # S.IV: P_idle at the lowest sampled TPS rising to util_linear_max * P_max at the highest
@@ -553,12 +580,13 @@ class StandaloneWorkbook:
                 column = table.column(f"slot_{k}")
                 render = self.grid.compile(templates[key], table, column)
                 write_formula(ws, table.head_row(key), table.column_number(column.name), render(0),
-                              array=key in ("mean_ln_e", "mean_node_s"))
+                              array=key in ("mean_ln_e", "mean_node_s", "trim_lo2", "trim_hi2", "in_baseline"))
         self._write(sheet, {"trial": list(range(1, self.trials + 1))})
         ws.column_dimensions["A"].width = 24
         ws.freeze_panes = ws.cell(table.first_row, 2)
         define(self.wb, f"ENERGY_{label.upper()}_WH", table.block("slot_1", f"slot_{self.slots}"))
-        for name, key in (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e"), ("P_MAX_KW", "p_max_kw")):
+        for name, key in (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e"), ("P_MAX_KW", "p_max_kw"),
+                          ("MEDIAN_WH", "median_wh"), ("TRIM_LO", "trim_lo2"), ("TRIM_HI", "trim_hi2")):
             define(self.wb, f"{name}_{label.upper()}", table.head_span(key, "slot_1", f"slot_{self.slots}"))
 
     def _summary(self) -> None:
@@ -571,13 +599,18 @@ class StandaloneWorkbook:
                 ws.cell(k_row, summary.column_number(f"traditional_{s}")).value = q
         define(self.wb, "PERCENTILE_K", summary.head_span("k", f"traditional_{PERCENTILES[0]}",
                                                           f"traditional_{PERCENTILES[-1]}"))
-        base = self._write("Baseline", {"model": ["Baseline (mixture of in_baseline models)"]}, header=False)
+        base = self._write("Baseline", {"model": ["Baseline (the mixture; statistics as trim says)",
+                                                  "Baseline as the paper prints it (each model's draws trimmed to "
+                                                  "P5-P95, then P10-P90, pooled)"]}, header=False)
         for regime in REGIMES:
             self._statistics_row(ws, base, 0, regime, None)
+            self._statistics_row(ws, base, 1, regime, None, trimmed=True)
         for regime in REGIMES:
             for s, _ in STATS:
                 define(self.wb, f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_Wh",
                        base.cell(f"{regime}_{s}", 0, sheet=True, absolute=True))
+                define(self.wb, f"Baseline_{REGIMES[regime][1]}_Trimmed_{s.capitalize()}_Wh",
+                       base.cell(f"{regime}_{s}", 1, sheet=True, absolute=True))
                 ws[base.cell(f"{regime}_{s}", 0)].fill = self.styles.result
         define(self.wb, "Baseline_TTS_to_Traditional_Median_Ratio", base.cell("ratio", 0, sheet=True, absolute=True))
 
@@ -600,16 +633,22 @@ class StandaloneWorkbook:
                 "8-20x for combined levers (Sec. 3), not a scenario the paper defines.")
         put_text(ws, table.last_row + 2, 1, note).font = self.styles.note
 
-    def _statistics_row(self, ws: Worksheet, table: Table, row: int | str, regime: str, alpha: str | None) -> None:
+    def _statistics_row(self, ws: Worksheet, table: Table, row: int | str, regime: str, alpha: str | None,
+                        trimmed: bool = False) -> None:
         """The baseline's six statistics in one row: a multi-cell array formula for the five percentiles
-        (evaluating the masked block once) and one for the mean."""
-        values = baseline_values(regime, alpha)
+        (evaluating the masked block once) and one for the mean; of every draw or (trim = paper) of the authors'
+        trimmed sample, or `trimmed` always."""
+        def formula(stat: str) -> str:
+            if not trimmed:
+                return statistics_of(regime, alpha, stat)
+            values = trimmed_values(regime, alpha)
+            return f"=PERCENTILE.INC({values},{{n.PERCENTILE_K}})" if stat == "PERCENTILE" else f"=AVERAGE({values})"
+
         first, last = (table.column_number(f"{regime}_{s}") for s in (PERCENTILES[0], PERCENTILES[-1]))
-        render = self.grid.compile(f"=PERCENTILE.INC({values},{{n.PERCENTILE_K}})", table,
-                                   table.column(f"{regime}_{PERCENTILES[0]}"))
+        render = self.grid.compile(formula("PERCENTILE"), table, table.column(f"{regime}_{PERCENTILES[0]}"))
         write_formula(ws, table.row(row), first, render(0), array=True, span_to=last)
         mean = table.column(f"{regime}_mean")
-        render = self.grid.compile("=" + stat_formula(values, None), table, mean)
+        render = self.grid.compile(formula("MEAN"), table, mean)
         write_formula(ws, table.row(row), table.column_number(mean.name), render(0), array=True)
         for column in range(first, table.column_number(mean.name) + 1):
             ws.cell(table.row(row), column).number_format = WH
