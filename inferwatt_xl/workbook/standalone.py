@@ -48,7 +48,6 @@ from .formulas import (
     WUE_DRAW,
     audit_formula,
     baseline_mask,
-    baseline_values,
     energy_block,
     energy_formula,
     hdr_template,
