@@ -117,27 +117,36 @@ def baseline_values(regime: str, alpha: str | None = None) -> str:
     return f"IF({baseline_mask(regime)},{values})"
 
 
-def trimmed_values(regime: str, alpha: str | None = None) -> str:
+def trimmed_values(regime: str, alpha: str | None = None, ends: tuple[str, str] | None = None) -> str:
     """The authors' trimmed baseline sample (an array for an array formula): each model's draws within its own
     P10-P90 of its P5-P95 (TRIM_LO/HI rows of the Sim sheet), pooled; divided by a lever's alpha, trimmed to the
-    divided sample's P5-P95 again (method/trimming.py, api.simulate)."""
+    divided sample's P5-P95 again (method/trimming.py, api.simulate): `ends` names cells that hold those two
+    (lever_trim_end), else they are computed inside."""
     label = REGIMES[regime][1].upper()
     block = energy_block(regime)
     kept = f"{baseline_mask(regime)}*({block}>={{n.TRIM_LO_{label}}})*({block}<={{n.TRIM_HI_{label}}})"
     if alpha is None:
         return f"IF({kept},{block})"
     x = f"{block}/{{all.Draws.{alpha}}}"  # an empty slot's "" gives an error here: only read where kept
-    ends = [f"PERCENTILE.INC(IF({kept},{x}),{q})" for q in (0.05, 0.95)]
-    return f"IF({kept},IF(({x}>={ends[0]})*({x}<={ends[1]}),{x}))"
+    low, high = ends or (lever_trim_end(regime, alpha, q) for q in (0.05, 0.95))
+    return f"IF({kept},IF(({x}>={low})*({x}<={high}),{x}))"
 
 
-def statistics_of(regime: str, alpha: str | None, stat: str) -> str:
+def lever_trim_end(regime: str, alpha: str, q: float) -> str:
+    """P5 or P95 of a lever's divided trimmed sample (an array expression)."""
+    label = REGIMES[regime][1].upper()
+    block = energy_block(regime)
+    kept = f"{baseline_mask(regime)}*({block}>={{n.TRIM_LO_{label}}})*({block}<={{n.TRIM_HI_{label}}})"
+    return f"PERCENTILE.INC(IF({kept},{block}/{{all.Draws.{alpha}}}),{q})"
+
+
+def statistics_of(regime: str, alpha: str | None, stat: str, ends: tuple[str, str] | None = None) -> str:
     """One statistics formula of the baseline (an array formula): `stat` is 'PERCENTILE' (over PERCENTILE_K, the
     five percentiles at once) or 'MEAN'; of every draw, or of the trimmed sample when trim = paper."""
     def of(values: str) -> str:
         return f"PERCENTILE.INC({values},{{n.PERCENTILE_K}})" if stat == "PERCENTILE" else f"AVERAGE({values})"
 
-    return (f'=IF({{p.trim}}="paper",{of(trimmed_values(regime, alpha))},'
+    return (f'=IF({{p.trim}}="paper",{of(trimmed_values(regime, alpha, ends))},'
             f'{of(baseline_values(regime, alpha))})')
 
 

@@ -52,6 +52,7 @@ from .formulas import (
     energy_formula,
     hdr_template,
     input_name,
+    lever_trim_end,
     share_formula,
     stat_formula,
     statistics_of,
@@ -324,6 +325,11 @@ class StandaloneWorkbook:
                               for s, _ in STATS]
             lever_columns.append(Column(f"{regime}_reduction", f"{REGIMES[regime][1]} median reduction (x)",
                                         f"={{Levers.{regime}_median[none]}}/{{{regime}_median}}", "0.00"))
+            for end, q in (("lo", 0.05), ("hi", 0.95)):  # once per lever: the ends of its trimmed sample
+                lever_columns.append(Column(
+                    f"{regime}_trim_{end}", f"{REGIMES[regime][1]}: P{round(q * 100)} of the lever's trimmed sample "
+                    "(trim = paper)", lambda i, regime=regime, q=q: _lever_trim_formula(regime, i, q), NUM,
+                    array=True))
         g.add(Table("Levers", "Interventions", lever_columns, 4, tuple(k for k, _, _ in LEVERS)))
 
         g.add(Table("Fleet", "Fleet", [Column("quantity", "quantity", width=60),
@@ -421,6 +427,9 @@ class StandaloneWorkbook:
 
     def _inputs(self) -> None:
         ws, st, params = self.sheets["Inputs"], self.styles, list(self.params.values())
+        put_text(ws, 2, 1, f"Built under preset {self.preset}: its values (data/presets.csv, with their sources) are "
+                           "the inputs below. Another reading: python build.py --preset NAME (inferwatt, paper_v2, "
+                           "paper_v1, text_v1).").font = st.note
         table = self._write("Param", {
             "group": [p.group for p in params], "name": [p.name for p in params],
             "label": [p.label for p in params], "unit": [p.unit for p in params],
@@ -625,8 +634,7 @@ class StandaloneWorkbook:
                     render = self.grid.compile(f"={{p.alpha_{lever}_{end}}}", table, column)
                     write_formula(ws, table.row(key), table.column_number(column.name), render(0))
             for regime in REGIMES:
-                self._statistics_row(ws, table, key, regime, "alpha_improved_tts" if regime == "tts" and
-                                     key == "improved" else alpha)
+                self._statistics_row(ws, table, key, regime, _lever_alpha(regime, key, alpha))
         note = ("Each lever divides every query's energy by its own log-normal alpha (P5-P95 above). 'All three "
                 "combined' multiplies the model, serving and hardware alphas: InferWatt's reading of the paper's "
                 "8-20x for combined levers (Sec. 3), not a scenario the paper defines.")
@@ -637,9 +645,12 @@ class StandaloneWorkbook:
         """The baseline's six statistics in one row: a multi-cell array formula for the five percentiles
         (evaluating the masked block once) and one for the mean; of every draw or (trim = paper) of the authors'
         trimmed sample, or `trimmed` always."""
+        ends = (None if alpha is None or table.key != "Levers" else
+                tuple(table.cell(f"{regime}_trim_{end}", row, sheet=False, absolute=True) for end in ("lo", "hi")))
+
         def formula(stat: str) -> str:
             if not trimmed:
-                return statistics_of(regime, alpha, stat)
+                return statistics_of(regime, alpha, stat, ends)
             values = trimmed_values(regime, alpha)
             return f"=PERCENTILE.INC({values},{{n.PERCENTILE_K}})" if stat == "PERCENTILE" else f"=AVERAGE({values})"
 
@@ -803,7 +814,8 @@ class StandaloneWorkbook:
         # the text lines span the table below them
         widths = [c.width or EXCEL_DEFAULT_WIDTH for c in self.grid.table("Key").columns]
         lines = [*self.spec["sheets"]["About"]["lines"], "",
-                 f"InferWatt version {__version__}; built with {self.trials:,} trials, seed {self.seed}. Method: "
+                 f"InferWatt version {__version__}; built under preset {self.preset} with {self.trials:,} trials, "
+                 f"seed {self.seed}. Method: "
                  "Oviedo et al. 2025, arXiv 2509.20241. To change the number of trials, rebuild: python build.py "
                  "--trials N --seed S (the seed can also be changed on the Inputs sheet)."]
         for row, line in enumerate(lines, start=3):
@@ -838,6 +850,19 @@ class StandaloneWorkbook:
                 ws.print_area = f"A1:{bench.letter('source')}{last}"
                 ws.print_title_rows = f"{bench.header_row}:{bench.header_row}"
             ws.page_setup.fitToWidth = max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS))
+
+
+def _lever_alpha(regime: str, key: str, alpha: str | None) -> str | None:
+    """The Draws column a lever divides by (the improved scenario has its own for test-time scaling)."""
+    return "alpha_improved_tts" if regime == "tts" and key == "improved" else alpha
+
+
+def _lever_trim_formula(regime: str, row: int, q: float) -> str:
+    key, _, alpha = LEVERS[row]
+    alpha = _lever_alpha(regime, key, alpha)
+    if alpha is None:
+        return '=""'
+    return f'=IF({{p.trim}}="paper",{lever_trim_end(regime, alpha, q)},"")'
 
 
 def _rounded(expression: str) -> str:
