@@ -211,6 +211,11 @@ def reproduction_table(**selected: object) -> list[Row]:
     return rows
 
 
+def workbook_tables(overrides: dict[str, object]) -> tuple[dict[str, Row], list[TextCodeRow]]:
+    """What the workbook's Reproduction sheet stamps at build: the table's rows by quantity, and text vs code."""
+    return {r.quantity: r for r in reproduction_table(**overrides)}, text_vs_code()
+
+
 # ---------------------------------------------------------------- text vs code
 
 HEADLINE_N = 10_000

@@ -14,7 +14,7 @@ rather than NORM.S.DIST, and no defined name that looks like a cell.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -54,7 +54,6 @@ from .formulas import (
     input_name,
     lever_trim_end,
     share_formula,
-    stat_formula,
     statistics_of,
     tps_of,
     trimmed_values,
@@ -115,6 +114,7 @@ class StandaloneWorkbook:
             put_text(ws, 1, 1, sheet["title"]).font = self.styles.title
             self.sheets[name] = ws
         self.built = reproduce.quantities(reproduce.Choices(overrides=tuple(self.overrides.items()), seed=seed))
+        self.repro_rows, self.text_code = reproduce.workbook_tables(self.overrides)
         self._declare()
 
     # ------------------------------------------------------------ the tables
@@ -291,20 +291,9 @@ class StandaloneWorkbook:
                 head=("tps_low", "tps_high", "power_at_lowest_tps_kw", "power_per_tps_kw", "mean_ln_e", "p_max_kw",
                       "mean_node_s", "median_wh", *TRIM_HEADS, "model", "in_baseline")))
 
-        def slot_stat(regime: str, q: float | None) -> Callable[[int], str]:
-            sheet = REGIMES[regime][0]
-
-            def formula(i: int) -> str:  # of every draw, or (trim = paper) of the model's trimmed draws
-                column, slot = f"{{all.{sheet}.slot_{i + 1}}}", f"slot_{i + 1}"
-                kept = (f"IF(({column}>={{headof.{sheet}.{slot}.trim_lo2}})*({column}<="
-                        f"{{headof.{sheet}.{slot}.trim_hi2}}),{column})")
-                return (f'=IF({{model}}="","",IF({{p.trim}}="paper",{stat_formula(kept, q)},'
-                        f'{stat_formula(column, q)}))')
-            return formula
-
-        stat_columns = [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", slot_stat(regime, q), WH,
-                               array=True)
-                        for regime in REGIMES for s, q in STATS]
+        # each slot's statistics are written as one array formula per row (_summary: slot_statistics)
+        stat_columns = [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", number_format=WH)
+                        for regime in REGIMES for s, _ in STATS]
         g.add(Table("Summary", "Summary", [
             Column("model", "model", '=IF({Fit.model}="","",{Fit.model})', width=34), *stat_columns,
             Column("ratio", "TTS / traditional median", '=IF({model}="","",{tts_median}/{traditional_median})', "0.00"),
@@ -338,14 +327,31 @@ class StandaloneWorkbook:
         figures = catalogue.paper_figures()
         keys = tuple(k for k in figures if k in REPRODUCTION_CELLS)
         built_header = f"engine at build ({self.trials:,} trials, seed {self.seed})"
+        v1_reading = self.preset in ("paper_v1", "text_v1")  # the version this build's reading follows
         g.add(Table("Repro", "Reproduction", [
             Column("quantity", "quantity", width=58), Column("unit", "unit", width=10),
-            Column("paper", "paper", number_format="0.00##"),
+            Column("paper_v1", "paper v1 (arXiv 2025)", number_format="0.00##"),
+            Column("paper_v2", "paper v2 (Joule 2026)", number_format="0.00##"),
             Column("live", "this workbook (live)", lambda i: "=" + self._live_ref(keys[i]), NUM, 16),
-            Column("ratio", "ratio (live / paper)", "={live}/{paper}", "0.00"),
+            Column("ratio", "ratio (live / paper " + ("v1" if v1_reading else "v2, else v1") + ")",
+                   "={live}/{paper_v1}" if v1_reading else "={live}/IF(ISNUMBER({paper_v2}),{paper_v2},{paper_v1})",
+                   "0.00"),
             Column("built", built_header, number_format=NUM, width=20),
             Column("check", "live = engine at build?", audit_formula("{live}", "{built}"), width=26),
-            Column("source", "source", width=56)], 4, keys))
+            *[Column(f"reading_{k}", f"engine: {label}", number_format=NUM, width=14)
+              for k, label in enumerate(reproduce.READINGS)],
+            Column("note", "note", width=56), Column("source", "source", width=56)], 5, keys))
+        g.add(Table("TextCode", "Reproduction", [
+            Column("parameter", "parameter", width=58), Column("text_value", "v1 text", width=10),
+            Column("code_value", "the authors' code", width=14),
+            Column("traditional_median_wh", "traditional median (Wh)", number_format=NUM, width=14),
+            Column("traditional_change", "change", number_format="+0.0%;-0.0%", width=14),
+            Column("tts_median_wh", "test-time scaling median (Wh)", number_format=NUM, width=14),
+            Column("tts_change", "change", number_format="+0.0%;-0.0%", width=14),
+            Column("fleet_improved_gwh_per_day", "10 % TTS fleet, improved (GWh/day)", number_format=NUM, width=14),
+            Column("fleet_change", "change", number_format="+0.0%;-0.0%", width=14),
+            Column("source", "source of the text's value", width=56)],
+            g.table("Repro").last_row + 5, len(self.text_code)))
         key_rows = tuple(k for k in KEY_RESULTS if k in figures)
         about_rows = len(self.spec["sheets"]["About"]["lines"]) + 2  # the text lines, a blank and the build line
         g.add(Table("Key", "About", [
@@ -607,6 +613,9 @@ class StandaloneWorkbook:
                 ws.cell(k_row, summary.column_number(f"traditional_{s}")).value = q
         define(self.wb, "PERCENTILE_K", summary.head_span("k", f"traditional_{PERCENTILES[0]}",
                                                           f"traditional_{PERCENTILES[-1]}"))
+        for k in range(self.slots):
+            for regime in REGIMES:
+                self._slot_statistics(ws, summary, k, regime)
         base = self._write("Baseline", {"model": ["Baseline (the mixture; statistics as trim says)",
                                                   "Baseline as the paper prints it (each model's draws trimmed to "
                                                   "P5-P95, then P10-P90, pooled)"]}, header=False)
@@ -621,6 +630,24 @@ class StandaloneWorkbook:
                        base.cell(f"{regime}_{s}", 1, sheet=True, absolute=True))
                 ws[base.cell(f"{regime}_{s}", 0)].fill = self.styles.result
         define(self.wb, "Baseline_TTS_to_Traditional_Median_Ratio", base.cell("ratio", 0, sheet=True, absolute=True))
+
+    def _slot_statistics(self, ws: Worksheet, table: Table, k: int, regime: str) -> None:
+        """A model's six statistics in its Summary row: one multi-cell array formula for the five percentiles and
+        one for the mean, of every draw or (trim = paper) of the model's trimmed draws."""
+        sheet, slot = REGIMES[regime][0], f"slot_{k + 1}"
+        column = f"{{all.{sheet}.{slot}}}"
+        kept = (f"IF(({column}>={{headof.{sheet}.{slot}.trim_lo2}})*({column}<={{headof.{sheet}.{slot}.trim_hi2}}),"
+                f"{column})")
+        first, last = (table.column_number(f"{regime}_{s}") for s in (PERCENTILES[0], PERCENTILES[-1]))
+        for pattern, start, end in (
+                ("PERCENTILE.INC({values},{{n.PERCENTILE_K}})", first, last),
+                ("AVERAGE({values})", table.column_number(f"{regime}_mean"), None)):
+            of = pattern.format
+            formula = (f'=IF({{model}}="","",IF({{p.trim}}="paper",{of(values=kept)},{of(values=column)}))')
+            render = self.grid.compile(formula, table, table.column(f"{regime}_{PERCENTILES[0]}"))
+            write_formula(ws, table.row(k), start, render(k), array=True, span_to=end)
+            for c in range(start, (end or start) + 1):
+                ws.cell(table.row(k), c).number_format = WH
 
     def _interventions(self) -> None:
         ws = self.sheets["Interventions"]
@@ -733,15 +760,37 @@ class StandaloneWorkbook:
     def _reproduction(self) -> None:
         ws, table = self.sheets["Reproduction"], self.grid.table("Repro")
         figures, keys = catalogue.paper_figures(), table.rows
+        rows = self.repro_rows
+        readings = {f"reading_{k}": [rows[figures[key].quantity].readings.get(label) if figures[key].quantity in rows
+                                     else None for key in keys] for k, label in enumerate(reproduce.READINGS)}
+        put_text(ws, 2, 1, "Each published figure, v1 and v2, beside this workbook's live value, the engine's value "
+                           "at build, and the engine under every reading of the paper (inferwatt reproduce); "
+                           "paper_v1 / paper_v2 exact draw numpy's legacy stream as the authors' scripts do.").font \
+            = self.styles.note
         self._write("Repro", {"quantity": [figures[k].quantity for k in keys], "unit": [figures[k].unit for k in keys],
-                              "paper": [figures[k].paper_value for k in keys],
+                              "paper_v1": [figures[k].paper_value for k in keys],
+                              "paper_v2": [figures[k].paper_v2_value for k in keys], **readings,
+                              "note": [reproduce.KNOWN_DIFFERENCES.get(k, "") for k in keys],
                               "built": [self.built[k] for k in keys], "source": [figures[k].source for k in keys]})
         put_text(ws, table.last_row + 2, 1,
-                 f"'engine at build' is InferWatt's Python engine at this workbook's defaults ({self.trials:,} "
-                 f"trials, seed {self.seed}): a plain number that previews and readers without a calculation engine "
-                 "show. 'live' recalculates from the Inputs; the check says whether the two still agree. The "
-                 "supplement's variants (S.III, S.IV) and the explanation of every gap: run 'inferwatt "
-                 "reproduce'.").font = self.styles.note
+                 f"'engine at build' is InferWatt's Python engine at this workbook's inputs (preset {self.preset}, "
+                 f"{self.trials:,} trials, seed {self.seed}): a plain number that previews and readers without a "
+                 "calculation engine show. 'live' recalculates from the Inputs; the check says whether the two still "
+                 "agree. S.III and S.IV are computed as the reading says (the code's L_out + L_in / 30 and "
+                 "0.24 + 0.56 TPS / TPS_max; the v1 text's under text_v1).").font = self.styles.note
+        text_code = self.grid.table("TextCode")
+        put_text(ws, text_code.header_row - 2, 1, "Where the v1 text and the authors' code differ").font = \
+            self.styles.bold
+        put_text(ws, text_code.header_row - 1, 1, "Each parameter switched alone from the code's value to the "
+                 f"text's, on paper_v2 (HDR, seed 42, {reproduce.HEADLINE_N:,} trials; engine values at build)."
+                 ).font = self.styles.note
+        self._write("TextCode", {
+            "parameter": [t.parameter for t in self.text_code],
+            "text_value": ["empty (computed)" if t.text_value is None else t.text_value for t in self.text_code],
+            "code_value": [t.code_value for t in self.text_code],
+            **{c: [getattr(t, c) for t in self.text_code] for c in (
+                "traditional_median_wh", "traditional_change", "tts_median_wh", "tts_change",
+                "fleet_improved_gwh_per_day", "fleet_change", "source")}})
 
     def _live_ref(self, key: str) -> str:
         """The workbook cell (or the template of the defined name) that computes a paper figure."""
