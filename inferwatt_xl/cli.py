@@ -48,7 +48,9 @@ def _overrides(a: argparse.Namespace) -> dict[str, object]:
         if not sep:
             raise InputError("--set", pair, "NAME=VALUE with NAME a parameter (inferwatt params lists them)")
         overrides[name.strip()] = _number_or_text(value.strip())
-    named = {name: getattr(a, name, None) for name in ("preset", "rng", "trim")}
+    named = {name: getattr(a, name, None) for name in ("preset", "rng", "trim", "seed")}
+    if getattr(a, "n", None) is not None:  # a flag of its own wins over the same parameter in --set
+        named["n_trials"] = api.check_n(a.n)
     return {**overrides, **{k: v for k, v in named.items() if v is not None}}
 
 
@@ -58,7 +60,7 @@ def cmd_simulate(a: argparse.Namespace) -> None:
                                    ("l_eff", a.l_eff), ("pnode_model", a.pnode_model)) if v is not None}
     overrides = {**_overrides(a), **overrides}
     benchmarks = catalogue.benchmarks() + catalogue.read_benchmarks_file(a.benchmarks) if a.benchmarks else None
-    result = api.simulate(a.model, a.regime, a.n, a.seed, lever=a.lever, l_out_median_tokens=a.lout_median,
+    result = api.simulate(a.model, a.regime, lever=a.lever, l_out_median_tokens=a.lout_median,
                           node=_nodes(a.node), benchmarks=benchmarks, **overrides)
     _print(result.to_dict(), a.json, _stats_text(result))
 
@@ -78,7 +80,7 @@ def cmd_energy(a: argparse.Namespace) -> None:
 
 
 def cmd_fleet(a: argparse.Namespace) -> None:
-    result = api.fleet(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node), **_overrides(a))
+    result = api.fleet(a.queries, a.tts_share, a.improved, node=_nodes(a.node), **_overrides(a))
     _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 "
                                      f"{result.gwh_per_day_p5:.3f}-{result.gwh_per_day_p95:.3f} over deployments")
 
@@ -105,7 +107,7 @@ def _number_or_text(value: str) -> float | str:
 def cmd_impacts(a: argparse.Namespace) -> None:
     from .impacts import MEASURES, impacts
 
-    result = impacts(a.model, a.regime, a.n, a.seed, lever=a.lever, node=_nodes(a.node), **_impact_overrides(a))
+    result = impacts(a.model, a.regime, lever=a.lever, node=_nodes(a.node), **_impact_overrides(a))
     data = result.to_dict()
     lines = [f"{', '.join(result.simulation.models)} | {result.simulation.regime} | region {data['region']} "
              f"({data['carbon_intensity_g_per_kwh']:g} gCO2e/kWh)", "  " + " " * 16 +
@@ -121,11 +123,11 @@ def cmd_capacity(a: argparse.Namespace) -> None:
     from .impacts import SPREAD_COLUMNS, capacity
 
     overrides = _impact_overrides(a)
-    r = capacity(a.queries, a.tts_share, a.improved, n=a.n, seed=a.seed, node=_nodes(a.node), **overrides)
+    r = capacity(a.queries, a.tts_share, a.improved, node=_nodes(a.node), **overrides)
     if a.out:
         from . import reproduce
 
-        scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, a.n, a.seed, node=_nodes(a.node), **overrides)
+        scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, node=_nodes(a.node), **overrides)
         print(f"wrote {reproduce.write_fleet_costs(scenarios, Path(a.out))}", file=sys.stderr)
     data = r.to_dict()
     lines = [f"{r.queries_per_day:,.0f} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
@@ -156,7 +158,7 @@ def cmd_beta(a: argparse.Namespace) -> None:
 
 
 def cmd_hardware(a: argparse.Namespace) -> None:
-    rows = api.hardware(a.model, a.n, a.seed, **_overrides(a))
+    rows = api.hardware(a.model, **_overrides(a))
 
     def ratio(x: float | None) -> str:
         return "-" if x is None else f"{x:.2f}x"
@@ -171,7 +173,7 @@ def cmd_sensitivity(a: argparse.Namespace) -> None:
     from . import reproduce
     from .sensitivity import SensitivityRow, sensitivity
 
-    table = sensitivity(a.model, a.regime, a.target, a.n, a.seed, lever=a.lever, **_overrides(a))
+    table = sensitivity(a.model, a.regime, a.target, lever=a.lever, **_overrides(a))
     if a.out:
         print(f"wrote {reproduce.write_tornado([table], Path(a.out))}", file=sys.stderr)
 

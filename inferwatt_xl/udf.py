@@ -244,12 +244,25 @@ def _overrides(value: Any) -> dict[str, Any]:
     return out
 
 
-def _n(n: Any) -> int:
-    return _number("n", n, _P["n_trials"].allowed, _P["n_trials"].default)
+def _parameters(overrides: Any, n: Any = None, seed: Any = None) -> dict[str, Any]:
+    """The one route from cells to parameters: the overrides range, then the n and seed cells (a cell wins over the
+    same parameter in the range); an empty cell leaves the range, the preset or the default to decide."""
+    out = _overrides(overrides)
+    if not _blank(n):
+        out["n_trials"] = _n(n)
+    if not _blank(seed):
+        out["seed"] = _seed(seed)
+    return out
 
 
-def _seed(seed: Any) -> int:
-    return _number("seed", seed, _P["seed"].allowed, _P["seed"].default)
+def _n(n: Any) -> int | None:
+    """The n cell; empty: None, so that n_trials in overrides, a preset or the declared default decides."""
+    return None if _blank(n) else api.check_n(_number("n", n, _P["n_trials"].allowed))
+
+
+def _seed(seed: Any) -> int | None:
+    """The seed cell; empty: None, so that seed in overrides, a preset (42 for the paper's) or the default decides."""
+    return None if _blank(seed) else _number("seed", seed, _P["seed"].allowed)
 
 
 def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: Any, pue_p95: Any,
@@ -260,10 +273,9 @@ def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: 
              "pnode_reading": None if _blank(pnode_reading) else pnode_reading,
              "l_in_tokens": None if _blank(lin) else _number("Lin", lin, _P["l_in_tokens"].allowed)}
     # an argument given in its own cell wins over the same parameter in the overrides range
-    overrides = {**_overrides(more), **{k: v for k, v in named.items() if v is not None}}
+    overrides = {**_parameters(more, n, seed), **{k: v for k, v in named.items() if v is not None}}
     return api.simulate(
         _model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
-        n=_n(n), seed=_seed(seed),
         lever=None if _blank(lever) else _text("lever", lever, "one of " + ", ".join(api.LEVERS)),
         l_out_median_tokens=None if _blank(lout_median) else _number("Lout_median", lout_median, "a number > 0"),
         node=_node(node), **overrides)
@@ -291,7 +303,7 @@ def _samples(*args: Any) -> np.ndarray:
 def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any, overrides: Any) -> float:
     return api.fleet(_number("queries_per_day", queries, _P["queries_per_day"].allowed),
                      None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
-                     _bool("improved", improved), n=_n(n), seed=_seed(seed), **_overrides(overrides)).gwh_per_day
+                     _bool("improved", improved), **_parameters(overrides, n, seed)).gwh_per_day
 
 
 @Memo
@@ -299,7 +311,7 @@ def _impacts(model: Any, regime: Any, overrides: Any, n: Any, seed: Any) -> Impa
     """The run behind IW_STAT and IW_IMPACTS: its per-trial arrays are kept (and counted against the memo's
     bytes), each measure's statistics computed when first asked."""
     return impacts(_model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
-                   _n(n), _seed(seed), **_overrides(overrides))
+                   **_parameters(overrides, n, seed))
 
 
 @Memo
@@ -328,7 +340,7 @@ def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: An
     r: CapacityResult = capacity(
         _number("queries_per_day", queries, _P["queries_per_day"].allowed),
         None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
-        _bool("improved", improved), n=_n(n), seed=_seed(seed), **_overrides(overrides))
+        _bool("improved", improved), **_parameters(overrides, n, seed))
     rows = [("nodes", r.nodes, "", "", "", "nodes"), ("gpus", r.gpus, "", "", "", "GPUs"),
             ("peak_it_mw", r.peak_it_mw, "", "", "", "MW"), ("twh_per_year", r.twh_per_year, "", "", "", "TWh/year"),
             ("cost_usd_per_year", r.cost_usd_per_year, "", "", "", "USD/year")]
@@ -343,8 +355,7 @@ def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: An
 
 @Memo
 def _hardware(model: Any, n: Any, seed: Any, overrides: Any) -> tuple[tuple[Any, ...], ...]:
-    rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"), n=_n(n), seed=_seed(seed),
-                        **_overrides(overrides))
+    rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"), **_parameters(overrides, n, seed))
     return _records(rows, ("node", "gpus", "precision", "traditional_median_wh", "tts_median_wh",
                            "alpha_vs_h100_traditional", "alpha_vs_h100_tts", "tps_per_gpu_vs_h100"))
 

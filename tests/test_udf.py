@@ -189,3 +189,18 @@ def test_a_broken_data_file_is_reported_in_every_cell_not_at_import(monkeypatch)
     finally:
         monkeypatch.undo()
         importlib.reload(udf)
+
+
+def test_seed_and_n_reach_the_engine_by_every_route():
+    """One route from cells to parameters: seed and n_trials in overrides behave as their own cells (a cell wins),
+    and an empty cell lets the preset decide (42 under paper_v2)."""
+    by_cell = udf.IW_STAT("baseline", "energy_wh", "median", "traditional", None, 500, 7)
+    in_range = (("seed", 7.0), ("n_trials", 500.0))
+    assert udf.IW_STAT("baseline", "energy_wh", "median", "traditional", in_range) == by_cell
+    assert by_cell == iw.simulate("baseline", "traditional", 500, 7).stats["median"]
+    assert udf.IW_STAT("baseline", "energy_wh", "median", "traditional", (("seed", 3.0),), 500, 7) == by_cell
+    for call in (lambda o: udf.IW_CAPACITY(1e9, 0.1, o), lambda o: udf.IW_HARDWARE("mixtral", None, None, o),
+                 lambda o: udf.IW_FLEET(1e9, 0.1, False, None, None, o)):
+        assert not isinstance(call((("seed", 7.0), ("n_trials", 300.0))), str)
+    exact = udf.IW_MONTECARLO("baseline", "tts", overrides=(("preset", "paper_v2"), ("rng", "paper")))
+    assert round(exact[1][1], 3) == 3.907  # the Joule code's test-time-scaling median (SPEC Sec. 2b)
