@@ -4,7 +4,8 @@ Run: .venv/bin/python scripts/mutation_check.py
 Each wrong change below is applied alone to the committed code, the fast suite runs (every test but the
 spreadsheet engines' tests/test_workbook.py), and the file is restored with git. It refuses to run while
 a file it changes has uncommitted edits (restoring would lose them). Issue 9's money, carbon, water,
-capacity and two-level spread; a change the suite does not catch is printed as MISSED.
+capacity and two-level spread, and issue 15's presets, legacy stream, trimming and top-3 rule; a change the
+suite does not catch is printed as MISSED.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
     (API, 'DEPLOYMENT_VARIABLE_IDS = {"pue": 10,', 'DEPLOYMENT_VARIABLE_IDS = {"pue": 3,'),
     (API, 'self.energy_wh * self.pooled(self.draws["alpha"]) / self.pooled(self.draws["pue"])',
      'self.energy_wh * self.pooled(self.draws["alpha"])'),
-    (API, '"alpha": dist.lognormal_p5_p95_ppf(u["alpha_improved"]',
-     '"alpha": 1 + 0 * dist.lognormal_p5_p95_ppf(u["alpha_improved"]'),
+    (API, 'alphas = {regime: dist.lognormal_p5_p95_ppf(u["alpha_improved"], *alpha_range("improved", regime, params))',
+     'alphas = {regime: 1 + 0 * dist.lognormal_p5_p95_ppf(u["alpha_improved"], *alpha_range("improved", regime, '
+     'params))'),
     (API, "math.sqrt(max(second_moment - mean_wh ** 2, 0.0) * runs.queries_per_day)",
      "math.sqrt(max(second_moment - mean_wh ** 2, 0.0)) * runs.queries_per_day"),
     ("inferwatt_xl/method/distributions.py", "sigma = np.where(z < 0, math.log(median / p5) / Z95",
@@ -50,6 +52,39 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
      'imp.electricity_cost_usd(facility_wh, d["price"]),'),
     (IMP, "nodes_by_model[name] = math.ceil(", "nodes_by_model[name] = math.floor("),
     (UDF, ".stat(measure, stat)", ".stat(measure, 'median')"),
+    # issue 15: the authors' code as presets, its legacy random stream, trimming and the top-3 rule
+    ("inferwatt_xl/method/legacy_stream.py", "CODE_Z95 = 1.645", "CODE_Z95 = 1.6449"),
+    ("inferwatt_xl/method/legacy_stream.py", "return self.random.exponential(1 / (math.log(2) / median), n)",
+     "return self.random.exponential(median, n)"),
+    ("inferwatt_xl/method/trimming.py", "inner = within_percentiles(values[keep], 10, 90)",
+     "inner = within_percentiles(values[keep], 5, 95)"),
+    ("inferwatt_xl/method/trimming.py", "return (values >= low) & (values <= high)",
+     "return (values > low) & (values < high)"),
+    ("inferwatt_xl/method/throughput.py", "ROWS_FOR_OWN_OLS = 3", "ROWS_FOR_OWN_OLS = 2"),
+    ("inferwatt_xl/method/throughput.py", "l_out = np.maximum(l_out, MIN_LOG_TOKENS)", "l_out = np.maximum(l_out, 1.0)"),
+    ("inferwatt_xl/method/energy.py", "INPUT_TOKEN_WEIGHT_S3_CODE = 1 / 30", "INPUT_TOKEN_WEIGHT_S3_CODE = 1 / 20"),
+    ("inferwatt_xl/method/energy.py", "np.clip(np.asarray(tps_tokens_per_s) / tps_max, 0.0, 1.0)",
+     "np.asarray(tps_tokens_per_s) / tps_max"),
+    ("inferwatt_xl/method/fleet.py", "beta_util = e_sin / e_uniform / f if beta_util_fixed is None else beta_util_fixed",
+     "beta_util = e_sin / e_uniform / f"),
+    (API, "chosen = sorted(candidates, key=lambda m: -float(np.median(base[m])))[:3]",
+     "chosen = sorted(candidates, key=lambda m: float(np.median(base[m])))[:3]"),
+    (API, "order = [m for m in paper if counts[m] >= 3] + [m for m in paper if counts[m] < 3]",
+     "order = list(paper)"),
+    (API, 'p95 = "alpha_improved_tts_p95" if lever == "improved" and regime == "tts" else f"alpha_{lever}_p95"',
+     'p95 = f"alpha_{lever}_p95"'),
+    (API, "        trimmed = trimmed[within_percentiles(trimmed, 5, 95)]", "        pass"),
+    (API, "PAPER_STREAM_LEVERS = (\"hardware\", \"model\", \"serving\")",
+     "PAPER_STREAM_LEVERS = (\"model\", \"serving\", \"hardware\")"),
+    (API, "fleet_stream.exponential_from_median(params[_REGIME_MEDIAN[regime]], n)", "pass"),
+    (API, "return np.minimum(util, 1.0) if params[\"util_above_one\"] == \"cap\" else util", "return util"),
+    (API, "l_out = {m: np.round(v) for m, v in l_out.items()} if paper_rng else np.round(l_out)",
+     "l_out = {m: np.floor(v) for m, v in l_out.items()} if paper_rng else np.floor(l_out)"),
+    (API, "params.update({name: v.value for name, v in catalogue.presets()[params[\"preset\"]].items()})",
+     "pass"),
+    ("inferwatt_xl/catalogue.py", 'PAPER_H100_FILES = {"code": "tps_benchmarks_oviedo_code.csv", "s1": "tps_benchmarks.csv"}',
+     'PAPER_H100_FILES = {"code": "tps_benchmarks.csv", "s1": "tps_benchmarks.csv"}'),
+    ("inferwatt_xl/sensitivity.py", "positive = (energy > 0).all(axis=0)", "positive = (energy >= 0).all(axis=0)"),
 ]
 
 def main() -> int:

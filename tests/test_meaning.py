@@ -218,3 +218,34 @@ def test_the_codes_sparse_rule_fits_three_rows_and_holds_two_at_their_largest_tp
         assert fitted == pytest.approx(rate, rel=1e-9)
 
 
+
+
+def test_the_codes_supplement_readings_by_hand():
+    """S.III as the code computes it: L_eff = L_out + L_in / 30; S.IV: P_node / P_max = 0.24 + 0.56 TPS / TPS_max."""
+    d = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED).draws
+    fit = iw.throughput_fits()[("Llama 3.1 405B", "8xH100")]
+    rate = np.minimum(np.exp(fit.b0 + fit.b1_log_lin * math.log(500)
+                             + fit.b2_log_lout * np.log(np.maximum(d["l_out_tokens"], 1e-6))), fit.tps_max)
+    s3 = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED, l_eff="out_plus_in_over_30")
+    np.testing.assert_allclose(s3.energy_wh, d["pue"] / 3.6 * d["util"] * 10.2 * (d["l_out_tokens"] + 500 / 30) / rate,
+                               rtol=1e-12)
+    s4 = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED, pnode_model="proportional_tps")
+    power = 10.2 * (0.24 + 0.56 * np.clip(rate / fit.tps_max, 0, 1))
+    np.testing.assert_allclose(s4.energy_wh, d["pue"] / 3.6 * power * d["l_out_tokens"] / rate, rtol=1e-12)
+
+
+def test_the_legacy_stream_is_numpys_in_the_scripts_order():
+    """rng = paper: per model in the code's order (its >= 3-row models in file order, then the others), L_out
+    exponential then P_node and PUE log-normals with the code's z of 1.645, from np.random.RandomState(42)."""
+    rs = np.random.RandomState(42)
+    order = ["Llama 3.1 405B", "Llama 3.1 70B", "Mixtral 8x22B", "DeepSeek-R1", "Llama-3.1 Nemotron Ultra 253B"]
+    expected = {}
+    for model in order:
+        sigma_u, sigma_p = (math.log(0.9) - math.log(0.4)) / 3.29, (math.log(1.6) - math.log(1.05)) / 3.29
+        expected[model] = (np.round(rs.exponential(1 / (math.log(2) / 300), 500)),
+                           rs.lognormal(math.log(0.4) + 1.645 * sigma_u, sigma_u, 500),
+                           rs.lognormal(math.log(1.05) + 1.645 * sigma_p, sigma_p, 500))
+    sim = iw.simulate("Mixtral 8x22B", n=500, preset="paper_v2", rng="paper")
+    for got, want in zip((sim.draws[k]["Mixtral 8x22B"] for k in ("l_out_tokens", "util", "pue")),
+                         expected["Mixtral 8x22B"], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
