@@ -597,13 +597,14 @@ def benchmarks(paper_h100_rows: str = "code") -> Benchmarks:
     return functools.reduce(operator.add, parts)
 
 
-def paper_models(paper_h100_rows: str = "code") -> list[str]:
+@cache
+def paper_models(paper_h100_rows: str = "code") -> tuple[str, ...]:
     """The models of the paper's H100 throughput data, in the order of their first row (the authors' code
     draws them in this order, those with at least 3 rows first; see api.paper_stream_order)."""
     b = read_benchmarks(_decode(PAPER_H100_FILES[paper_h100_rows],
                                 files(DATA_PACKAGE).joinpath(PAPER_H100_FILES[paper_h100_rows]).read_bytes()),
                         PAPER_H100_FILES[paper_h100_rows])
-    return list(dict.fromkeys(b.model.tolist()))
+    return tuple(dict.fromkeys(b.model.tolist()))
 
 
 def read_benchmarks_file(path: str | Path) -> Benchmarks:

@@ -230,7 +230,7 @@ def test_the_codes_supplement_readings_by_hand():
     np.testing.assert_allclose(s3.energy_wh, d["pue"] / 3.6 * d["util"] * 10.2 * (d["l_out_tokens"] + 500 / 30) / rate,
                                rtol=1e-12)
     s4 = iw.simulate("Llama 3.1 405B", "traditional", n=N, seed=SEED, pnode_model="proportional_tps")
-    power = 10.2 * (0.24 + 0.56 * np.clip(rate / fit.tps_max, 0, 1))
+    power = 10.2 * (0.24 + 0.56 * np.clip(rate / fit.tps_max, 0, 1))  # the code clips; capped TPS needs none
     np.testing.assert_allclose(s4.energy_wh, d["pue"] / 3.6 * power * d["l_out_tokens"] / rate, rtol=1e-12)
 
 

@@ -122,3 +122,75 @@ def test_presets_are_declared_with_sources_and_valid():
     assert iw.api.resolve_params({"preset": "paper_v1", "p_max_8xh100_kw": 9.0})["p_max_8xh100_kw"] == 9.0
     with pytest.raises(InputError, match="preset must be one of 'inferwatt', 'paper_v2'"):
         iw.api.resolve_params({"preset": "paper_v3"})
+
+
+def test_trimming_bounds_are_inclusive():
+    """n = 2001: P5 and P95 fall on draws (index 100 and 1900), as do P10 and P90 of the 1,801 left: the code's
+    >= and <= keep them."""
+    import numpy as np
+
+    sim = iw.simulate("Llama 3.1 405B", "traditional", n=2001, seed=5, trim="paper")
+    e = np.sort(sim.energy_wh)
+    stage1 = e[100:1901]
+    assert len(sim.trimmed_sample_wh) == len(stage1[180:1621]) == 1441
+
+
+def test_a_levers_trimmed_sample_by_hand():
+    """trim = paper with a lever (HDR): each model's trimmed draws divided by their trial's alpha, pooled, then
+    trimmed to P5-P95 again (simulation_traditional_queries.py lines 549-556)."""
+    import numpy as np
+
+    from inferwatt_xl.method.trimming import two_stage_mask
+
+    plain = iw.simulate("baseline", "traditional", n=2000, seed=4)
+    sim = iw.simulate("baseline", "traditional", n=2000, seed=4, lever="model", trim="paper")
+    alpha = sim.draws["alpha"]
+    divided = np.concatenate([plain.energy_by_model_wh[m][two_stage_mask(plain.energy_by_model_wh[m])]
+                              / alpha[two_stage_mask(plain.energy_by_model_wh[m])] for m in plain.models])
+    lo, hi = np.percentile(divided, [5, 95])
+    np.testing.assert_allclose(np.sort(sim.sample_wh), np.sort(divided[(divided >= lo) & (divided <= hi)]),
+                               rtol=1e-12)
+    assert sim.stats["p25"] == iw.api.summarise(divided[(divided >= lo) & (divided <= hi)])["p25"]
+
+
+def test_the_stream_draws_models_then_the_levers_in_the_scripts_order():
+    """rng = paper: the models' draws (five models x L_out, P_node, PUE), then the levers' alphas in the order
+    hardware, model, serving (simulation_traditional_queries.py lines 525-535), one per pooled draw."""
+    import math
+
+    import numpy as np
+
+    n = 400
+    rs = np.random.RandomState(42)
+    for _ in range(5):
+        rs.exponential(1.0, n), rs.lognormal(0.0, 1.0, n), rs.lognormal(0.0, 1.0, n)
+
+    def alphas(p5: float, p95: float) -> np.ndarray:
+        sigma = (math.log(p95) - math.log(p5)) / 3.29
+        return rs.lognormal(math.log(p5) + 1.645 * sigma, sigma, 3 * n)
+
+    hardware, model, serving = alphas(1.5, 2.5), alphas(1.5, 10), alphas(1.5, 5)
+    for lever, expected in (("hardware", hardware), ("model", model), ("serving", serving)):
+        sim = iw.simulate("baseline", n=n, preset="paper_v2", rng="paper", trim="none", lever=lever)
+        np.testing.assert_allclose(sim.pooled(sim.draws["alpha"]), expected, rtol=1e-12)
+    capped = iw.simulate("baseline", n=n, preset="paper_v2", rng="paper", util_above_one="cap")
+    kept = iw.simulate("baseline", n=n, preset="paper_v2", rng="paper")
+    for m in kept.models:
+        assert kept.draws["util"][m].max() > 1
+        np.testing.assert_array_equal(capped.draws["util"][m], np.minimum(kept.draws["util"][m], 1.0))
+
+
+def test_the_stream_order_is_the_codes_rule(monkeypatch):
+    """Models of the paper's data with >= 3 rows in the file's order, then the others (the code's dict
+    {**regression_models, **interpolation_models}); the shipped tables list their 2-row model last, so a table
+    where it comes first shows the rule."""
+    import numpy as np
+
+    from inferwatt_xl.api import paper_stream_order, resolve_params
+
+    names = np.array(["Sparse", "Sparse", "Rich", "Rich", "Rich", "Richer", "Richer", "Richer", "Richer"])
+    fake = catalogue.Benchmarks(names, np.full(9, 500.0), np.full(9, 300.0), np.full(9, 1000.0), ("s",) * 9,
+                                np.array(["8xH100"] * 9))
+    monkeypatch.setattr(catalogue, "benchmarks", lambda paper_h100_rows="code": fake)
+    monkeypatch.setattr(catalogue, "paper_models", lambda paper_h100_rows="code": ("Sparse", "Rich", "Richer"))
+    assert paper_stream_order(resolve_params(), ["Mine"]) == ["Rich", "Richer", "Sparse", "Mine"]

@@ -537,3 +537,17 @@ def test_the_top3_rule_and_trimming_are_live(small_book, engine):
     assert "Llama 3.1 70B" in sim.models and "DeepSeek-R1" not in sim.models  # 70B outranks R1 on 3.4 kW
     for s in STATS:
         assert_close(book.name(f"Baseline_Traditional_{s.capitalize()}_Wh"), sim.stats[s], f"top3 {s}")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_codes_supplement_readings_recalculate_like_the_engine(small_book, engine):
+    """S.III and S.IV as the authors' code computes them (L_out + L_in / 30; P_node / P_max = 0.24 + 0.56 TPS /
+    TPS_max), live."""
+    path, folder = small_book
+
+    def edits(wb):
+        set_input(wb, "L_EFF", "out_plus_in_over_30")
+        set_input(wb, "PNODE_MODEL", "proportional_tps")
+
+    book = edit_and_recalculate(path, folder / f"code-supplement-{engine}", edits, engine)
+    baseline_stats_match(book, SMALL_TRIALS, SEED, l_eff="out_plus_in_over_30", pnode_model="proportional_tps")

@@ -39,5 +39,6 @@ def power_linear_in_tps_kw(tps_tokens_per_s: np.ndarray, p_idle_kw: float, p_hig
 
 def power_proportional_to_tps_kw(tps_tokens_per_s: np.ndarray, tps_max: float, p_max_kw: float,
                                  util_at_zero: float, util_span: float) -> np.ndarray:
-    """The authors' S.IV code: P_node / P_max = base + span x TPS / TPS_max (clipped to [0, 1]), not drawn."""
-    return p_max_kw * (util_at_zero + util_span * np.clip(np.asarray(tps_tokens_per_s) / tps_max, 0.0, 1.0))
+    """The authors' S.IV code: P_node / P_max = base + span x TPS / TPS_max, not drawn (the code clips TPS / TPS_max
+    to [0, 1]; a fitted TPS is capped at TPS_max, so here it always lies there)."""
+    return p_max_kw * (util_at_zero + util_span * np.asarray(tps_tokens_per_s) / tps_max)

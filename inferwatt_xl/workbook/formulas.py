@@ -82,8 +82,8 @@ def energy_formula(lout: str) -> str:
     """Eq. 1 for one Sim cell: PUE / 3.6 * P_node[kW] * L_eff / TPS, with P_node drawn or linear in TPS (S.IV)
     and L_eff = L_out or L_in + L_out (S.III); `lout` names the Draws column of the regime's output length."""
     tps = tps_of("{Draws." + lout + "}")
-    proportional = (f"({{p.util_at_zero_tps}}+{{p.util_span_to_tps_max}}*MIN(1,MAX(0,{tps}/"
-                    "{Fit.tps_max_tokens_per_s})))*{Fit.p_max_kw}")
+    proportional = (f"({{p.util_at_zero_tps}}+{{p.util_span_to_tps_max}}*{tps}/"
+                    "{Fit.tps_max_tokens_per_s})*{Fit.p_max_kw}")
     power = ('IF({p.pnode_model}="linear_tps",{head.power_at_lowest_tps_kw}+{head.power_per_tps_kw}*('
              f'{tps}-{{head.tps_low}}),IF({{p.pnode_model}}="proportional_tps",{proportional},'
              '{Draws.util_frac_of_p_max}*{Fit.p_max_kw}))')
