@@ -349,8 +349,7 @@ def model_draw(draw: Draw, model: str) -> np.ndarray:
 
 @dataclass
 class SimulationResult:
-    """Draws and energy of a Monte Carlo run; `energy_wh` pools the models (equal mixture), `sample_wh` is what
-    the statistics are of (all draws, or the authors' trimmed sample when trim = paper)."""
+    """Draws and energy of a Monte Carlo run; `energy_wh` pools the models (equal mixture)."""
 
     models: list[str]
     regime: str
@@ -363,8 +362,18 @@ class SimulationResult:
     energy_wh: np.ndarray = field(repr=False)
     nodes: dict[str, str] = field(default_factory=dict)  # the node each model was served on
     benchmarks: catalogue.Benchmarks | None = field(default=None, repr=False)  # a user's set, None: shipped
-    sample_wh: np.ndarray | None = field(default=None, repr=False)
-    trimmed_sample_wh: np.ndarray | None = field(default=None, repr=False)  # the authors' trimmed sample
+    trim_source: Callable[[], np.ndarray] | None = field(default=None, repr=False)  # gives the trimmed sample
+
+    @cached_property
+    def trimmed_sample_wh(self) -> np.ndarray | None:
+        """The authors' trimmed sample (each model's draws within P10-P90 of its P5-P95, pooled; a lever's trimmed
+        to P5-P95 again), computed when first asked for."""
+        return None if self.trim_source is None else self.trim_source()
+
+    @property
+    def sample_wh(self) -> np.ndarray:
+        """What the statistics are of: every draw, or the trimmed sample when trim = paper."""
+        return self.trimmed_sample_wh if self.params["trim"] == "paper" else self.energy_wh
 
     def pooled(self, draw: Draw) -> np.ndarray:
         """A per-trial draw aligned with the pooled `energy_wh` (models one after another)."""
@@ -394,8 +403,7 @@ class SimulationResult:
     @cached_property
     def stats(self) -> dict[str, float]:
         """median, mean, p5, p25, p75, p95 in Wh/query (PERCENTILE.INC) of the statistics' sample."""
-        sample = self.energy_wh if self.sample_wh is None else self.sample_wh
-        return {k: finite(v, f"{k} energy per query") for k, v in summarise(sample).items()}
+        return {k: finite(v, f"{k} energy per query") for k, v in summarise(self.sample_wh).items()}
 
     @cached_property
     def trimmed_stats(self) -> dict[str, float] | None:
@@ -513,14 +521,23 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
         l_out, util, pue = ({m: d[m] for m in names} if isinstance(d, dict) else d for d in (l_out, util, pue))
 
     pooled_base = np.concatenate([base[m] for m in names])
-    kept = np.concatenate([two_stage_mask(base[m]) for m in names])  # the authors' trimming, per model
+
+    def kept_draws() -> np.ndarray:  # the authors' trimming, per model, aligned with the pooled draws
+        return np.concatenate([two_stage_mask(base[m]) for m in names])
+
+    # the code draws a per-query lever's alphas for the trimmed draws only: then their count is needed now
+    kept = kept_draws() if paper_rng and lever not in (None, "improved") and params["trim"] == "paper" else None
     alpha_pooled, alpha_kept = _lever_alphas(lever, regime, params, n, seed, len(names), stream, kept)
     energy_pooled = pooled_base if alpha_pooled is None else pooled_base / alpha_pooled
     energy = dict(zip(names, np.split(energy_pooled, len(names)), strict=True)) if alpha_pooled is not None else base
 
-    trimmed = pooled_base[kept] / (alpha_pooled[kept] if alpha_pooled is not None else alpha_kept)
-    if lever:  # a lever's divided sample is trimmed to P5-P95 again (simulation_traditional_queries.py 549-556)
-        trimmed = trimmed[within_percentiles(trimmed, 5, 95)]
+    def trimmed_sample() -> np.ndarray:  # computed only when asked for: the statistics or the paper's beside them
+        mask = kept_draws() if kept is None else kept
+        trimmed = pooled_base[mask] / (alpha_pooled[mask] if alpha_pooled is not None else alpha_kept)
+        if lever:  # a lever's divided sample is trimmed to P5-P95 again (simulation_traditional_queries.py 549-556)
+            trimmed = trimmed[within_percentiles(trimmed, 5, 95)]
+        return trimmed
+
     if alpha_pooled is None and paper_rng and lever:
         alpha_draw: Draw = {m: np.ones(n) for m in names}  # the lever acts on the trimmed sample only, as the code
     elif alpha_pooled is None:
@@ -531,8 +548,7 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     seed_out = "generator" if isinstance(seed, np.random.Generator) else catalogue.parameters()["seed"].check(seed)
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha_draw},
-                            energy, np.concatenate([energy[m] for m in names]), nodes, benchmarks,
-                            trimmed if params["trim"] == "paper" else None, trimmed)
+                            energy, energy_pooled, nodes, benchmarks, trimmed_sample)
 
 
 def _util_bound(util: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
@@ -540,7 +556,7 @@ def _util_bound(util: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
 
 
 def _lever_alphas(lever: str | None, regime: str, params: Mapping[str, object], n: int, seed: Seed, models: int,
-                  stream: LegacyStream | None, kept: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | float]:
+                  stream: LegacyStream | None, kept: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | float]:
     """A lever's alphas: aligned with every pooled draw (first), or (rng = paper, trim = paper, a per-query
     lever) with the trimmed sample only, as the authors' scripts draw them (second)."""
     if not lever:
@@ -555,7 +571,7 @@ def _lever_alphas(lever: str | None, regime: str, params: Mapping[str, object], 
         fleet_stream = LegacyStream(stream.seed)
         fleet_stream.exponential_from_median(params[_REGIME_MEDIAN[regime]], n)
         return fleet_stream.lognormal(*alpha_range("improved", regime, params), models * n), 1.0
-    size = int(kept.sum()) if params["trim"] == "paper" else models * n
+    size = int(kept.sum()) if kept is not None else models * n
     alphas = {lv: stream.lognormal(*alpha_range(lv, regime, params), size) for lv in PAPER_STREAM_LEVERS}
     alpha = np.prod([alphas[name.removeprefix("alpha_")] for name in LEVER_ALPHAS[lever]], axis=0)
     return (None, alpha) if params["trim"] == "paper" else (alpha, 1.0)
