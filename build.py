@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from inferwatt_xl.cli import run_reporting_errors
+from inferwatt_xl.cli import output_path, run_reporting_errors
 from inferwatt_xl.workbook import build_all
 from inferwatt_xl.workbook.standalone import build_standalone
 
@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     paths: list[Path] = []
 
     def build() -> None:
+        if a.out is not None:
+            output_path("--out", a.out, ".xlsx")
         paths.extend([build_standalone(Path(a.out), a.trials, a.seed, a.preset)] if a.out else
                      build_all(Path(a.out_dir), a.trials, a.seed, a.preset))
 

@@ -553,28 +553,47 @@ class Benchmarks:
                           self.precision + other.precision)
 
 
+# A node's throughput in a benchmark row, between 1 and 10 million tokens/s (the shipped tables span 370-51,704:
+# outside that range a row is almost surely in another unit, e.g. per GPU-hour, or a typo). Token counts are
+# bounded as the parameters L_in and L_out are (data/parameters.csv).
+TPS_BOUNDS = (1.0, 1e7)
+BENCHMARK_UNITS = {"input_tokens": "tokens", "output_tokens": "tokens",
+                   "tps_tokens_per_s": "output tokens/s of the node"}
+
+
+def _within(raw: str, low: float, high: float) -> float:
+    value = float(raw)
+    if not low < value <= high:
+        raise ValueError
+    return value
+
+
 BENCHMARK_COLUMNS = ("model", "node", "precision", "input_tokens", "output_tokens", "tps_tokens_per_s", "source")
 
 
 def read_benchmarks(text: str, file: str = "tps_benchmarks.csv", known_models_only: bool = True) -> Benchmarks:
     """Parse and validate benchmark rows from CSV text (shipped or a user's own); every node must be known."""
     rows = _read_csv(file, BENCHMARK_COLUMNS, text)
+    declared = parameters()
+    bounds = {"input_tokens": (0.0, declared["l_in_tokens"].upper[1]),
+              "output_tokens": (0.0, declared["l_out_median_tts_tokens"].upper[1]), "tps_tokens_per_s": TPS_BOUNDS}
     model, node, lin, lout, tps, source, precision = [], [], [], [], [], [], []
     for i, row in enumerate(rows, start=2):
         name = _field(file, i, row, "model", _text, "a model name")
-        if known_models_only:
-            try:
-                name = find_model(name).name
-            except InputError:
+        try:  # a catalogue model by any of its names (a user's own model keeps the name given)
+            name = find_model(name).name
+        except InputError:
+            if known_models_only:
                 raise DataError(file, i, "model", "a model listed in models.csv", name) from None
         try:
             node.append(find_node(row["node"]).name)
         except InputError:
             raise DataError(file, i, "node", f"a node of nodes.csv ({', '.join(nodes())})", row["node"]) from None
         model.append(name)
-        lin.append(_field(file, i, row, "input_tokens", _positive, "input tokens > 0"))
-        lout.append(_field(file, i, row, "output_tokens", _positive, "output tokens > 0"))
-        tps.append(_field(file, i, row, "tps_tokens_per_s", _positive, "tokens per second > 0"))
+        for column, values in (("input_tokens", lin), ("output_tokens", lout), ("tps_tokens_per_s", tps)):
+            low, high = bounds[column]
+            values.append(_field(file, i, row, column, lambda raw, low=low, high=high: _within(raw, low, high),
+                                 f"a number > {low:g} and <= {high:g} ({BENCHMARK_UNITS[column]})"))
         source.append(_field(file, i, row, "source", _text, "a source"))
         precision.append(row["precision"].strip())
     return Benchmarks(np.array(model), np.array(lin), np.array(lout), np.array(tps), tuple(source), np.array(node),

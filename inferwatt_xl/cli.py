@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,6 +48,8 @@ def _overrides(a: argparse.Namespace) -> dict[str, object]:
         name, sep, value = pair.partition("=")
         if not sep:
             raise InputError("--set", pair, "NAME=VALUE with NAME a parameter (inferwatt params lists them)")
+        if name.strip() in overrides:  # the last one would silently win
+            raise InputError("--set", pair, f"each parameter once ({name.strip()} is set twice)")
         overrides[name.strip()] = _number_or_text(value.strip())
     named = {name: getattr(a, name, None) for name in ("preset", "rng", "trim", "seed")}
     if getattr(a, "n", None) is not None:  # a flag of its own wins over the same parameter in --set
@@ -97,6 +100,23 @@ def _impact_overrides(a: argparse.Namespace) -> dict[str, object]:
     return {**overrides, **{k: v for k, v in named.items() if v is not None}}
 
 
+def output_path(option: str, value: str | None, suffix: str) -> Path | None:
+    """An output file's path, checked before any work: the right extension, not a folder, in a folder that exists
+    and can be written (the write itself is atomic)."""
+    if value is None:
+        return None
+    path = Path(value)
+    allowed = f"a {suffix} file in an existing, writable folder"  # said before the work, not after it
+    if not value.strip() or path.suffix.lower() != suffix or path.is_dir():
+        raise InputError(option, value, allowed)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise InputError(option, value, allowed)
+    if path.exists() and not path.stat().st_mode & 0o222:  # read-only: not replaced behind the user's back
+        raise InputError(option, value, "a file that is not read-only (it would be replaced)")
+    return path
+
+
 def _number_or_text(value: str) -> float | str:
     try:
         return float(value)
@@ -122,13 +142,14 @@ def cmd_impacts(a: argparse.Namespace) -> None:
 def cmd_capacity(a: argparse.Namespace) -> None:
     from .impacts import SPREAD_COLUMNS, capacity
 
+    out = output_path("--out", a.out, ".png")
     overrides = _impact_overrides(a)
     r = capacity(a.queries, a.tts_share, a.improved, node=_nodes(a.node), **overrides)
     if a.out:
         from . import reproduce
 
         scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, node=_nodes(a.node), **overrides)
-        print(f"wrote {reproduce.write_fleet_costs(scenarios, Path(a.out))}", file=sys.stderr)
+        print(f"wrote {reproduce.write_fleet_costs(scenarios, out)}", file=sys.stderr)
     data = r.to_dict()
     lines = [f"{r.queries_per_day:,.0f} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
              + (", improved" if r.improved else ""),
@@ -173,9 +194,10 @@ def cmd_sensitivity(a: argparse.Namespace) -> None:
     from . import reproduce
     from .sensitivity import SensitivityRow, sensitivity
 
+    out = output_path("--out", a.out, ".png")
     table = sensitivity(a.model, a.regime, a.target, lever=a.lever, **_overrides(a))
-    if a.out:
-        print(f"wrote {reproduce.write_tornado([table], Path(a.out))}", file=sys.stderr)
+    if out:
+        print(f"wrote {reproduce.write_tornado([table], out)}", file=sys.stderr)
 
     def share(r: SensitivityRow) -> str:
         return "" if r.variance_share is None else f"  variance share {r.variance_share:.1%}"

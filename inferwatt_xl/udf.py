@@ -232,6 +232,8 @@ def _overrides(value: Any) -> dict[str, Any]:
         return {}
     allowed = "a two-column range of parameter names and values (see =IW_PARAMS())"
     rows = value if isinstance(value, tuple) else None
+    if rows is not None and len(rows) == 2 and not any(isinstance(r, tuple) for r in rows):
+        rows = (rows,)  # a one-row range (A1:B1) arrives from xlwings as a flat list of its two cells
     if rows is None or not all(isinstance(r, tuple) and len(r) == 2 for r in rows):
         raise InputError("overrides", "a range of another shape" if isinstance(value, tuple) else value, allowed)
     out = {}
@@ -240,6 +242,8 @@ def _overrides(value: Any) -> dict[str, Any]:
             continue
         if not isinstance(name, str) or name.strip() not in _P:
             raise InputError("overrides", name, "parameter names of =IW_PARAMS() in the first column")
+        if name.strip() in out:  # the last row would silently win
+            raise InputError("overrides", name, "each parameter in one row only (it is in two)")
         out[name.strip()] = None if _blank(setting) else setting
     return out
 

@@ -121,3 +121,36 @@ def test_build_json_lists_what_it_wrote(capsys, tmp_path):
 
 def test_a_float_seed_is_reported_as_the_seed():
     assert iw.simulate("Llama 3.1 405B", n=10, seed=3.0).seed == 3
+
+
+def test_a_parameter_set_twice_is_refused(capsys):
+    code, _out, err = run(capsys, "simulate", "--n", "10", "--set", "pue_p95=1.5", "--set", "pue_p95=1.7")
+    assert code == 2 and "pue_p95 is set twice" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("out", ["fleet.txt", "fleet.xlsx", "", "missing/fleet.png", "."])
+def test_an_output_path_is_checked_before_the_work(capsys, tmp_path, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    for command in (["capacity", "--n", "50"], ["sensitivity", "--n", "50"]):
+        code, _out, err = run(capsys, *command, "--out", out)
+        assert code == 2 and "--out must be a .png file in an existing, writable folder" in err, err
+        assert "Traceback" not in err and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_a_read_only_output_is_not_replaced(capsys, tmp_path):
+    target = tmp_path / "fleet.png"
+    target.write_bytes(b"mine")
+    target.chmod(0o444)
+    code, _out, err = run(capsys, "capacity", "--n", "50", "--out", str(target))
+    assert code == 2 and "not read-only" in err and target.read_bytes() == b"mine"
+    assert (target.stat().st_mode & 0o777) == 0o444
+
+
+def test_build_checks_its_output_path_first(tmp_path, capsys):
+    import build
+
+    for out in ("", str(tmp_path / "book.csv"), str(tmp_path)):
+        assert build.main(["--out", out, "--trials", "10"]) == 2
+        assert "--out must be a .xlsx file" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

@@ -162,3 +162,26 @@ def test_a_water_intensity_without_its_source_is_refused(data):
     edit(data, "regions.csv", row, row.removesuffix(source) + ",")
     with pytest.raises(DataError, match="column 'water_source': expected a source"):
         catalogue.regions()
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("tps_tokens_per_s", "1e-300", "a number > 1 and <= 1e+07 (output tokens/s of the node)"),
+    ("tps_tokens_per_s", "2e7", "a number > 1 and <= 1e+07"),
+    ("input_tokens", "1e300", "a number > 0 and <= 1e+07 (tokens)"),
+    ("output_tokens", "0", "a number > 0 and <= 1e+07 (tokens)"),
+])
+def test_implausible_benchmark_values_name_file_row_and_column(tmp_path, column, value, message):
+    row = {"model": "Mine", "node": "8xH100", "precision": "FP8", "input_tokens": "500", "output_tokens": "300",
+           "tps_tokens_per_s": "1000", "source": "my lab", column: value}
+    path = tmp_path / "mine.csv"
+    path.write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    with pytest.raises(DataError, match=rf"mine.csv, row 2, column '{column}': expected {re.escape(message)}"):
+        catalogue.read_benchmarks_file(path)
+
+
+def test_a_users_benchmark_rows_name_a_catalogue_model_by_any_alias(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("model,node,precision,input_tokens,output_tokens,tps_tokens_per_s,source\n"
+                    "llama-3.1-405b,8xB200,FP8,500,300,9000,my lab\nMy Model,8xH100,FP8,500,300,1000,my lab\n")
+    rows = catalogue.read_benchmarks_file(path)
+    assert rows.model.tolist() == ["Llama 3.1 405B", "My Model"]  # the alias resolved, an unknown name kept

@@ -204,3 +204,11 @@ def test_seed_and_n_reach_the_engine_by_every_route():
         assert not isinstance(call((("seed", 7.0), ("n_trials", 300.0))), str)
     exact = udf.IW_MONTECARLO("baseline", "tts", overrides=(("preset", "paper_v2"), ("rng", "paper")))
     assert round(exact[1][1], 3) == 3.907  # the Joule code's test-time-scaling median (SPEC Sec. 2b)
+
+
+def test_a_one_row_overrides_range_as_xlwings_passes_it_and_a_repeated_name_refused():
+    one_row = udf.IW_STAT("baseline", "carbon_g", "median", "traditional", ["region", "USA"], 500.0, 1.0)
+    assert one_row == udf.IW_STAT("baseline", "carbon_g", "median", "traditional", [["region", "USA"]], 500.0, 1.0)
+    assert one_row != udf.IW_STAT("baseline", "carbon_g", "median", "traditional", None, 500.0, 1.0)
+    twice = udf.IW_STAT("baseline", "carbon_g", "median", "traditional", [["region", "USA"], ["region", "DEU"]])
+    assert twice.startswith("#IW! overrides must be each parameter in one row only")
