@@ -315,3 +315,16 @@ def test_text_longer_than_a_cell_is_refused_not_cut():
     assert put_text(ws, 1, 1, "x" * excel.MAX_CELL_CHARS).value == "x" * excel.MAX_CELL_CHARS
     with pytest.raises(ExcelRuleError, match="an Excel cell holds 32,767"):
         put_text(ws, 1, 2, "x" * (excel.MAX_CELL_CHARS + 1))
+
+
+def test_a_build_the_machine_cannot_hold_is_refused_before_any_work(monkeypatch, tmp_path):
+    from inferwatt_xl.errors import InputError
+
+    monkeypatch.setattr(standalone.os, "sysconf", lambda name: {"SC_AVPHYS_PAGES": 250_000, "SC_PAGE_SIZE": 4096}[name])
+    # 250,000 pages of 4 kB = 1.024 GB free: (0.8 x 1.024 GB - 340 MB) / 54 kB = 8,874 trials
+    with pytest.raises(InputError, match=r"trials must be at most 8,874 for a workbook: the 1.0 GB of memory free"):
+        build_standalone(tmp_path / "big.xlsx", trials=10_000)
+    assert not list(tmp_path.iterdir())
+    monkeypatch.setattr(standalone.os, "sysconf", lambda name: {"SC_AVPHYS_PAGES": 10**9, "SC_PAGE_SIZE": 4096}[name])
+    with pytest.raises(InputError, match="at most 1,048,556 for a workbook: Excel's 1,048,576 rows"):
+        standalone.check_memory_for(1_000_000 + 48_557)

@@ -14,6 +14,7 @@ rather than NORM.S.DIST, and no defined name that looks like a cell.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, api, catalogue, reproduce
+from ..errors import InputError
 from ..method.energy import SECONDS_PER_HOUR_OVER_1000
 from ..method.throughput import ROWS_FOR_OWN_OLS
 from ..reproduce import TORNADO_ROWS
@@ -1010,9 +1012,30 @@ KEY_RESULTS = ("baseline_traditional_median_wh", "baseline_traditional_p25_wh", 
                "fleet_baseline_gwh_per_day", "fleet_mixed_gwh_per_day", "fleet_mixed_improved_gwh_per_day")
 
 
+# Memory a build holds per trial (openpyxl keeps every cell): measured with /usr/bin/time -v on python build.py
+# --trials 2000 and 6000 (maximum resident 448 and 662 MB: 54 kB per trial over about 340 MB).
+BUILD_BYTES_PER_TRIAL, BUILD_BASE_BYTES = 54_000, 340e6
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def check_memory_for(trials: int) -> None:
+    """Refuse, before any work, a build that this machine cannot hold or that Excel cannot open."""
+    rows = EXCEL_MAX_ROWS - 20  # the Sim sheets' head rows above the trials
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not on Linux: only Excel's limit is checked
+        available = math.inf
+    fits = min(rows, int((0.8 * available - BUILD_BASE_BYTES) / BUILD_BYTES_PER_TRIAL))
+    if trials > fits:
+        why = (f"Excel's {EXCEL_MAX_ROWS:,} rows" if fits == rows else f"the {available / 1e9:.1f} GB of memory "
+               f"free here (about {BUILD_BYTES_PER_TRIAL / 1e3:.0f} kB per trial)")
+        raise InputError("trials", trials, f"at most {max(fits, 0):,} for a workbook: {why}")
+
+
 def build_standalone(path: Path, trials: int | None = None, seed: int | None = None,
                      preset: str | None = None) -> Path:
     """Write the standalone workbook atomically under a preset; trials and seed default to the preset's."""
     params = api.resolve_params({"preset": preset, "n_trials": trials, "seed": seed})
+    check_memory_for(params["n_trials"])
     wb = StandaloneWorkbook(params["n_trials"], params["seed"], params["preset"]).build()
     return save_atomically(wb, path)
