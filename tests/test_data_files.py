@@ -185,3 +185,16 @@ def test_a_users_benchmark_rows_name_a_catalogue_model_by_any_alias(tmp_path):
                     "llama-3.1-405b,8xB200,FP8,500,300,9000,my lab\nMy Model,8xH100,FP8,500,300,1000,my lab\n")
     rows = catalogue.read_benchmarks_file(path)
     assert rows.model.tolist() == ["Llama 3.1 405B", "My Model"]  # the alias resolved, an unknown name kept
+
+
+@pytest.mark.parametrize(("file", "old", "new", "column"), [
+    ("nodes.csv", "8xH100,h100|dgx-h100|dgx h100|8x h100,8,", "8xH100,h100|dgx-h100|dgx h100|8x h100,0,", "gpus"),
+    ("models.csv", ",405,405,dense,", ",0,405,dense,", "total_params_b"),
+    ("tps_benchmarks_oviedo_code.csv", "Llama 3.1 405B,8xH100,FP8,128,128,3732.40",
+     "Llama 3.1 405B,8xH100,FP8,128,128,0", "tps_tokens_per_s"),
+])
+def test_a_zero_where_a_positive_number_is_needed_is_refused(data, file, old, new, column):
+    edit(data, file, old, new)
+    with pytest.raises(DataError, match=rf"{file}, row \d+, column '{column}'"):
+        catalogue.models()
+        catalogue.benchmarks()

@@ -249,3 +249,39 @@ def test_the_legacy_stream_is_numpys_in_the_scripts_order():
     for got, want in zip((sim.draws[k]["Mixtral 8x22B"] for k in ("l_out_tokens", "util", "pue")),
                          expected["Mixtral 8x22B"], strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("typed", "regime"), [
+    ("traditional", "traditional"), ("Trad", "traditional"), ("tts", "tts"), ("TTS", "tts"),
+    ("test-time scaling", "tts"), ("test_time_scaling", "tts"), ("reasoning", "tts"), (" Reasoning ", "tts")])
+def test_every_regime_alias_means_its_regime(typed, regime):
+    assert api.normalise_regime(typed) == regime
+    median = {"traditional": 300, "tts": 5000}[regime]  # the regime's own output length reaches the draws
+    draws = iw.simulate("Mixtral 8x22B", typed, n=N, seed=SEED, l_out_rounding="none").draws["l_out_tokens"]
+    np.testing.assert_allclose(draws, stats.expon(scale=median / math.log(2)).ppf(
+        hdr_uniforms(N, VARIABLE["l_out"], SEED)), rtol=1e-9)
+
+
+def test_the_hardware_comparisons_per_gpu_throughput_ratio_by_hand():
+    rows = {r.node: r for r in api.hardware("Llama 3.1 405B", n=200, seed=SEED)}
+    fits = iw.throughput_fits()
+
+    def per_gpu(node: str, gpus: int) -> float:
+        f = fits[("Llama 3.1 405B", node)]
+        return min(math.exp(f.b0 + f.b1_log_lin * math.log(500) + f.b2_log_lout * math.log(300)), f.tps_max) / gpus
+
+    assert rows["8xB200"].tps_per_gpu_vs_h100 == pytest.approx(per_gpu("8xB200", 8) / per_gpu("8xH100", 8), rel=1e-12)
+    assert rows["4xGB200"].tps_per_gpu_vs_h100 == pytest.approx(per_gpu("4xGB200", 4) / per_gpu("8xH100", 8),
+                                                                rel=1e-12)
+
+
+def test_rank_correlations_of_a_mixture_by_hand():
+    """Each random input's Spearman correlation with the pooled energies of a mixture: the input's draws repeated
+    for every model, against the models' energies one after another."""
+    table = iw.sensitivity("baseline", "traditional", n=N, seed=SEED)
+    sim = iw.simulate("baseline", "traditional", n=N, seed=SEED)
+    rows = {r.input: r for r in table.rows}
+    for name, draw in (("PUE", "pue"), ("node power (P_node / P_max)", "util"),
+                       ("output length (L_out)", "l_out_tokens")):
+        expected = stats.spearmanr(np.tile(sim.draws[draw], 3), sim.energy_wh).statistic
+        assert rows[name].rank_correlation == pytest.approx(expected, rel=1e-12), name
