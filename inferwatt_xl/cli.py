@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +14,15 @@ from . import __version__, api, catalogue
 from .errors import InferWattError, InputError
 
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+TERMINATED = 143  # ... and by SIGTERM (128 + 15)
+
+
+class Terminated(Exception):
+    """SIGTERM, raised where the process is so that every write in progress removes its temporary files."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def _print(data: object, as_json: bool, text: str) -> None:
@@ -398,7 +408,14 @@ def run_reporting_errors(prog: str, call: Callable[[], object]) -> int:
     """Run `call`; InferWatt's errors and file-system faults become one line and exit code 2, Ctrl-C one
     line and 130 (outputs are renamed into place only when complete, so nothing is left half-written)."""
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: SIGTERM keeps its handler
+        previous = None
+    try:
         call()
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return TERMINATED
     except InferWattError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
@@ -408,6 +425,9 @@ def run_reporting_errors(prog: str, call: Callable[[], object]) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -328,3 +328,52 @@ def test_a_build_the_machine_cannot_hold_is_refused_before_any_work(monkeypatch,
     monkeypatch.setattr(standalone.os, "sysconf", lambda name: {"SC_AVPHYS_PAGES": 10**9, "SC_PAGE_SIZE": 4096}[name])
     with pytest.raises(InputError, match="at most 1,048,556 for a workbook: Excel's 1,048,576 rows"):
         standalone.check_memory_for(1_000_000 + 48_557)
+
+
+def test_a_killed_writers_temp_files_are_removed_at_once_and_a_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    from openpyxl import Workbook
+
+    from inferwatt_xl.workbook.xlsx import save_atomically
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()  # a process that has ended
+    killed = tmp_path / f".w.xlsx.{dead}.abc123.tmp"
+    live = tmp_path / f".w.xlsx.{os.getpid()}.def456.tmp"
+    for temp in (killed, live):
+        temp.write_bytes(b"partial")
+    save_atomically(Workbook(), tmp_path / "w.xlsx")
+    assert not killed.exists() and live.exists()
+
+
+def test_sigterm_during_a_write_leaves_no_file_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker, target = tmp_path / "writing", tmp_path / "book.xlsx"
+    script = f"""
+import sys, time
+from pathlib import Path
+from openpyxl import Workbook
+from inferwatt_xl import cli
+from inferwatt_xl.workbook import xlsx
+def slow(src, dst):
+    Path(dst).write_bytes(b"partial")
+    Path({str(marker)!r}).write_text("now")
+    time.sleep(30)
+xlsx._reproducible = slow
+sys.exit(cli.run_reporting_errors("test", lambda: xlsx.save_atomically(Workbook(), Path({str(target)!r}))))
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    for _ in range(200):
+        if marker.exists():
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and err == "test: terminated\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["writing"]  # no target, no temporary file

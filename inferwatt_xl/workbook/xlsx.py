@@ -169,13 +169,28 @@ def _reproducible(src: Path, dst: Path) -> None:
 
 
 def _clear_stale_temps(folder: Path, name: str) -> None:
-    """Remove temporary files an earlier, killed build left beside `name` (older than an hour)."""
+    """Remove temporary files an earlier, killed build left beside `name`: at once when the process that wrote
+    one (its PID is in the name) is gone, else when older than an hour."""
     for stale in folder.glob(f".{name}.*.tmp"):
         try:
-            if time.time() - stale.stat().st_mtime > STALE_TEMP_SECONDS:
+            if not _alive(stale.name) or time.time() - stale.stat().st_mtime > STALE_TEMP_SECONDS:
                 stale.unlink()
         except OSError:
             pass
+
+
+def _alive(temp_name: str) -> bool:
+    """Whether the process named in a temporary file's name (.NAME.PID.random.tmp) still runs."""
+    pid = temp_name.rsplit(".", 3)[-3] if temp_name.count(".") >= 4 else ""
+    if not pid.isdigit():
+        return True  # a name of the old form: left to the age rule
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but is another user's
+    return True
 
 
 def _umask() -> int:
@@ -191,8 +206,9 @@ def save_atomically(wb: Workbook, path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _clear_stale_temps(path.parent, path.name)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        fd2, raw = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        prefix = f".{path.name}.{os.getpid()}."  # the PID lets a later run remove what a killed one left
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+        fd2, raw = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise InputError("output path", str(path), f"a writable location ({err.strerror})") from None
     os.close(fd)
