@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import api, catalogue
+from .files import write_atomically
 from .sensitivity import sensitivity
 
 HDR_SEEDS = (42, 43, 44, 45, 46)  # the HDR twin of the exact runs: the code's seed and four more
@@ -338,9 +339,7 @@ def write_outputs(rows: list[Row], out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in (("reproduction.md", to_markdown(rows, text_vs_code())), ("reproduction.csv", to_csv(rows))):
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+        written.append(write_atomically(out_dir / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")))
     for name, draw in (("figure1_models.png", _figure1), ("figure2_interventions.png", _figure2),
                        ("figure3_fleet.png", _figure3)):
         written.append(_save_figure(out_dir / name, draw))
@@ -429,9 +428,10 @@ def _save_figure(path: Path, draw: Callable, panels: int = 2) -> Path:
     fig, axes = plt.subplots(1, panels, figsize=(6 * panels + 2, 5), squeeze=False)
     draw(list(axes[0]))
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    try:
+        return write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    finally:
+        plt.close(fig)
 
 
 def _bars(ax, labels: list[str], results: list[api.SimulationResult], title: str) -> None:

@@ -69,3 +69,19 @@ def test_outputs_are_written(tmp_path):
     text = (tmp_path / "reproduction.md").read_text()
     # the table (a header of two lines), a blank line, the text-vs-code intro, a blank line, its two-line header
     assert text.count("\n") == len(table) + 2 + 5 + len(reproduce.text_vs_code())
+
+
+def test_outputs_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A write that fails leaves the file as it was and no temporary file beside it."""
+    (tmp_path / "reproduction.md").write_text("the earlier report")
+
+    def failing(tmp, *args, **kwargs):
+        tmp.write_text("half")
+        raise OSError(28, "No space left on device")
+
+    from inferwatt_xl import files
+
+    with pytest.raises(iw.InputError, match="a writable file"):
+        files.write_atomically(tmp_path / "reproduction.md", failing)
+    assert [p.name for p in tmp_path.iterdir()] == ["reproduction.md"]
+    assert (tmp_path / "reproduction.md").read_text() == "the earlier report"

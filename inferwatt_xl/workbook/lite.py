@@ -15,6 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from .. import __version__
+from ..files import write_atomically
 
 # What the Excel functions need at run time (no workbook generator, CLI or figures): these modules and the
 # whole method package, so that a new method module is bundled without a list to keep up to date.
@@ -110,11 +111,11 @@ def build_lite(folder: Path) -> Path:
     """Write main.py, requirements.txt and a short README into folder."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "main.py").write_text(main_py(), encoding="utf-8")
-    (folder / "requirements.txt").write_text("\n".join(REQUIREMENTS) + "\n", encoding="utf-8")
-    (folder / "README.txt").write_text(
+    texts = {"main.py": main_py(), "requirements.txt": "\n".join(REQUIREMENTS) + "\n", "README.txt": (
         "InferWatt for xlwings Lite\n\n1. In Excel: Home > Add-ins, search 'xlwings', add xlwings Lite.\n"
         "2. Open the xlwings Lite pane; replace main.py's content with this folder's main.py.\n"
         "3. In requirements.txt, keep its xlwings line and add the lines of this folder's requirements.txt.\n"
-        "4. Restart xlwings Lite (its menu > Restart). Type =IW_VERSION() in a cell.\n", encoding="utf-8")
+        "4. Restart xlwings Lite (its menu > Restart). Type =IW_VERSION() in a cell.\n")}
+    for name, text in texts.items():  # each file whole or not at all
+        write_atomically(folder / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
     return folder

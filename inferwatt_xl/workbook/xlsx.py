@@ -7,8 +7,6 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
-import time
 import zipfile
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -24,7 +22,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import InputError
+from ..files import temp_beside, write_atomically
 from .excel import MAX_CELL_CHARS, ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from .grid import Grid, Table
 
@@ -141,7 +139,6 @@ class Styles:
         cell.protection = Protection(locked=False)
 
 
-STALE_TEMP_SECONDS = 3600
 FIXED_BUILD_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # document time unless SOURCE_DATE_EPOCH is set
 
 
@@ -168,59 +165,12 @@ def _reproducible(src: Path, dst: Path) -> None:
             zout.writestr(info, data)
 
 
-def _clear_stale_temps(folder: Path, name: str) -> None:
-    """Remove temporary files an earlier, killed build left beside `name`: at once when the process that wrote
-    one (its PID is in the name) is gone, else when older than an hour."""
-    for stale in folder.glob(f".{name}.*.tmp"):
-        try:
-            if not _alive(stale.name) or time.time() - stale.stat().st_mtime > STALE_TEMP_SECONDS:
-                stale.unlink()
-        except OSError:
-            pass
-
-
-def _alive(temp_name: str) -> bool:
-    """Whether the process named in a temporary file's name (.NAME.PID.random.tmp) still runs."""
-    pid = temp_name.rsplit(".", 3)[-3] if temp_name.count(".") >= 4 else ""
-    if not pid.isdigit():
-        return True  # a name of the old form: left to the age rule
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, but is another user's
-    return True
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save_atomically(wb: Workbook, path: Path) -> Path:
     """Write reproducibly to a temporary file beside `path`, then rename: a failure leaves the old file
     intact, and the file gets the permissions of the user's umask."""
     path = Path(path)
+    raw = temp_beside(path)  # openpyxl's own bytes, before the timestamps are fixed
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _clear_stale_temps(path.parent, path.name)
-        prefix = f".{path.name}.{os.getpid()}."  # the PID lets a later run remove what a killed one left
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-        fd2, raw = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise InputError("output path", str(path), f"a writable location ({err.strerror})") from None
-    os.close(fd)
-    os.close(fd2)
-    try:
-        wb.save(raw)
-        _reproducible(Path(raw), Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except OSError as err:
-        raise InputError("output path", str(path), f"a writable file ({err.strerror})") from None
+        return write_atomically(path, lambda tmp: (wb.save(raw), _reproducible(raw, tmp)))
     finally:
-        Path(raw).unlink(missing_ok=True)
-        Path(tmp).unlink(missing_ok=True)
-    return path
+        raw.unlink(missing_ok=True)
