@@ -9,6 +9,7 @@ The property tests (tests/test_fuzz.py) check the same promises on every run of 
 from __future__ import annotations
 
 import argparse
+import sys
 import contextlib
 import io
 import json
@@ -104,7 +105,7 @@ def classify_cli(args: list[str]) -> str:
     return "answer" if code == 0 else "crash"
 
 
-def main() -> None:
+def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--per-entry", type=int, default=500)
     a = p.parse_args()
@@ -160,7 +161,8 @@ def main() -> None:
               f"{counts['non-finite']:>12}")
     print(f"{'all':<16}{totals['inputs']:>8}{totals['answer']:>9}{totals['clean error']:>14}{totals['crash']:>9}"
           f"{totals['non-finite']:>12}")
+    return 1 if totals["crash"] or totals["non-finite"] else 0  # CI runs a slice and fails on either
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
