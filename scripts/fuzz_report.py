@@ -9,12 +9,12 @@ The property tests (tests/test_fuzz.py) check the same promises on every run of 
 from __future__ import annotations
 
 import argparse
-import sys
 import contextlib
 import io
 import json
 import math
 import random
+import sys
 
 import inferwatt_xl as iw
 from inferwatt_xl import udf
