@@ -447,8 +447,8 @@ PAPER_STREAM_LEVERS = ("hardware", "model", "serving")  # the order the authors'
 def paper_stream_order(params: Mapping[str, object], names: Iterable[str]) -> list[str]:
     """The order the authors' scripts draw models in: those of their data with >= 3 rows in the file's order,
     then the others (their dict {**regression_models, **max_tps_models}); models beyond it after them."""
-    rows = shipped_benchmarks(params)
-    paper = catalogue.paper_models(params["paper_h100_rows"])
+    rows = catalogue.paper_rows(params["paper_h100_rows"])  # the paper's table only, not the newer nodes
+    paper = list(dict.fromkeys(rows.model.tolist()))
     counts = {m: int((rows.model == m).sum()) for m in paper}
     order = [m for m in paper if counts[m] >= 3] + [m for m in paper if counts[m] < 3]
     return order + [m for m in names if m not in order]

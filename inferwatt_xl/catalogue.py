@@ -617,13 +617,16 @@ def benchmarks(paper_h100_rows: str = "code") -> Benchmarks:
 
 
 @cache
+def paper_rows(paper_h100_rows: str = "code") -> Benchmarks:
+    """The paper's H100 throughput rows alone (the code's table, or the v1 Supplement S.I)."""
+    file = PAPER_H100_FILES[paper_h100_rows]
+    return read_benchmarks(_decode(file, files(DATA_PACKAGE).joinpath(file).read_bytes()), file)
+
+
 def paper_models(paper_h100_rows: str = "code") -> tuple[str, ...]:
     """The models of the paper's H100 throughput data, in the order of their first row (the authors' code
     draws them in this order, those with at least 3 rows first; see api.paper_stream_order)."""
-    b = read_benchmarks(_decode(PAPER_H100_FILES[paper_h100_rows],
-                                files(DATA_PACKAGE).joinpath(PAPER_H100_FILES[paper_h100_rows]).read_bytes()),
-                        PAPER_H100_FILES[paper_h100_rows])
-    return tuple(dict.fromkeys(b.model.tolist()))
+    return tuple(dict.fromkeys(paper_rows(paper_h100_rows).model.tolist()))
 
 
 def read_benchmarks_file(path: str | Path) -> Benchmarks:

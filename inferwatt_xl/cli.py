@@ -72,7 +72,8 @@ def cmd_simulate(a: argparse.Namespace) -> None:
                                    ("pue_below_one", a.pue_below_one), ("sparse_strategy", a.sparse_strategy),
                                    ("l_eff", a.l_eff), ("pnode_model", a.pnode_model)) if v is not None}
     overrides = {**_overrides(a), **overrides}
-    benchmarks = catalogue.benchmarks() + catalogue.read_benchmarks_file(a.benchmarks) if a.benchmarks else None
+    benchmarks = (api.shipped_benchmarks(api.resolve_params(overrides)) + catalogue.read_benchmarks_file(a.benchmarks)
+                  if a.benchmarks else None)  # the preset's own H100 rows, then the user's
     result = api.simulate(a.model, a.regime, lever=a.lever, l_out_median_tokens=a.lout_median,
                           node=_nodes(a.node), benchmarks=benchmarks, **overrides)
     _print(result.to_dict(), a.json, _stats_text(result))

@@ -131,7 +131,8 @@ COMPARISONS = (
 # tests/test_paper_code.py).
 KNOWN_DIFFERENCES = {
     "baseline_traditional_p75_wh": "v1 prints 0.67; the code at v1's node power gives 0.66499, 1e-5 below the "
-                                   "0.665 that rounds to it (v1's numbers came from an earlier state of the code).",
+                                   "0.665 that rounds to it (v1's numbers likely came from an earlier state of "
+                                   "the code: its 1B scripts' docstrings still name v1's 11.3 / 14.1 kW).",
     "baseline_tts_p75_wh": "v1 prints 7.38; the code at v1's node power gives 7.782 while its P25 2.382 and median "
                            "4.320 match: most likely a misprint of 7.78.",
     "fleet_mixed_gwh_per_day": "v1 prints 1.8; the code at v1's node power gives 1.89. Its test-time-scaling fleet "

@@ -191,6 +191,5 @@ def test_the_stream_order_is_the_codes_rule(monkeypatch):
     names = np.array(["Sparse", "Sparse", "Rich", "Rich", "Rich", "Richer", "Richer", "Richer", "Richer"])
     fake = catalogue.Benchmarks(names, np.full(9, 500.0), np.full(9, 300.0), np.full(9, 1000.0), ("s",) * 9,
                                 np.array(["8xH100"] * 9))
-    monkeypatch.setattr(catalogue, "benchmarks", lambda paper_h100_rows="code": fake)
-    monkeypatch.setattr(catalogue, "paper_models", lambda paper_h100_rows="code": ("Sparse", "Rich", "Richer"))
+    monkeypatch.setattr(catalogue, "paper_rows", lambda paper_h100_rows="code": fake)
     assert paper_stream_order(resolve_params(), ["Mine"]) == ["Rich", "Richer", "Sparse", "Mine"]
