@@ -31,7 +31,18 @@ CLI_COMMANDS = [["simulate", "--model", "{}", "--regime", "{}", "--n", "100", "-
                 ["energy", "--model", "{}", "--lout", "{}", "--util", "{}", "--pue", "{}"],
                 ["fleet", "--queries", "{}", "--tts-share", "{}", "--n", "100"],
                 ["impacts", "--model", "{}", "--region", "{}", "--price-usd-per-kwh", "{}", "--n", "100"],
-                ["capacity", "--queries", "{}", "--tts-share", "{}", "--set", "hardware_usd_per_node={}", "--n", "100"]]
+                ["capacity", "--queries", "{}", "--tts-share", "{}", "--set", "hardware_usd_per_node={}", "--n", "100"],
+                ["simulate", "--n", "100", "--set", "{set}", "--set", "{set}"],
+                ["impacts", "--n", "100", "--set", "{set}"],
+                ["capacity", "--n", "100", "--out", "{path}"],
+                ["sensitivity", "--n", "100", "--out", "{path}"]]
+# Every declared parameter, by every route (an overrides range, --set), with values shaped as xlwings passes
+# them: floats for whole numbers, None for an empty cell, text for a choice.
+PARAMETERS = list(iw.api.catalogue.parameters())
+PARAMETER_VALUES = [None, 7.0, 500.0, 1.0, 0.0, -1.0, 1e9, "paper_v2", "text_v1", "paper", "hdr", "none", "USA",
+                    "keep", "", 1.6, 42.0]
+# Output paths a user may type: a wrong extension, none, a folder, a folder that does not exist.
+PATHS = ["fleet.txt", "fleet.xlsx", "", ".", "/proc/forbidden/x.png", "/nonexistent/folder/x.png", "x.PNG.txt"]
 IMPACT_PARAMETERS = ["region", "carbon_intensity_g_per_kwh", "water_intensity_l_per_kwh", "price_usd_per_kwh_median",
                      "wue_l_per_kwh_p95", "hardware_usd_per_node", "hardware_lifetime_years", "deployment_draws"]
 TRIALS = [None, 0, -5, 1, 100, 2000, 0.5, "10", True, math.nan]
@@ -57,11 +68,25 @@ def classify_cell(value) -> str:
     return "answer"
 
 
-def overrides(rng: random.Random) -> list[list[object]]:
-    """An overrides range: parameter names with hostile or valid values (sometimes a hostile name or shape)."""
-    rows = [[rng.choice(IMPACT_PARAMETERS), draw(rng, rng.choice([None, "USA", 0.1, 5.0]))]
+def overrides(rng: random.Random) -> list[object]:
+    """An overrides range: parameter names (any declared one) with hostile or valid values; sometimes one row as
+    xlwings passes it (a flat list), sometimes a hostile name or shape."""
+    rows = [[rng.choice(PARAMETERS + IMPACT_PARAMETERS), draw(rng, rng.choice(PARAMETER_VALUES))]
             for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.15:
+        return rows[0]  # a one-row range A1:B1
     return rows if rng.random() < 0.9 else draw(rng)
+
+
+def cli_word(rng: random.Random, word: str, pool: list[str]) -> str:
+    """One word of a command line: a hostile value, NAME=VALUE of any parameter, or an output path."""
+    if word == "{}":
+        return rng.choice(pool)
+    if word == "{set}":
+        return f"{rng.choice(PARAMETERS)}={rng.choice(PARAMETER_VALUES + pool)}"
+    if word == "{path}":
+        return rng.choice(PATHS)
+    return word
 
 
 def classify_api(call) -> str:
@@ -145,8 +170,7 @@ def main() -> int:
         "api.fleet": lambda: classify_api(lambda: iw.fleet(*args(rng, 1e9, 0.1), n=200)),
         "api.beta": lambda: classify_api(lambda: iw.beta(load_min_frac=draw(rng, 0.5),
                                                          node_redundancy=draw(rng, 1.1))),
-        "cli": lambda: classify_cli([rng.choice(cli_pool) if x == "{}" else x for x in rng.choice(CLI_COMMANDS)]
-                                    + ["--json"]),
+        "cli": lambda: classify_cli([cli_word(rng, x, cli_pool) for x in rng.choice(CLI_COMMANDS)] + ["--json"]),
     }
     print(f"{'entry point':<16}{'inputs':>8}{'answers':>9}{'clean errors':>14}{'crashes':>9}{'non-finite':>12}")
     totals = dict.fromkeys(("inputs", "answer", "clean error", "crash", "non-finite"), 0)
