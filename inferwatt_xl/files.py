@@ -4,6 +4,7 @@ place when complete; the writer's PID in its name, so a later run removes what a
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,7 +21,10 @@ def clear_stale_temps(folder: Path, name: str) -> None:
     for stale in folder.glob(f".{name}.*.tmp"):
         try:
             if not _alive(stale.name) or time.time() - stale.stat().st_mtime > STALE_TEMP_SECONDS:
-                stale.unlink()
+                if stale.is_dir() and not stale.is_symlink():  # a build's staging folder
+                    shutil.rmtree(stale)
+                else:
+                    stale.unlink()
         except OSError:
             pass
 

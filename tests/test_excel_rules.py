@@ -377,3 +377,33 @@ sys.exit(cli.run_reporting_errors("test", lambda: xlsx.save_atomically(Workbook(
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 143 and err == "test: terminated\n"
     assert [p.name for p in tmp_path.iterdir()] == ["writing"]  # no target, no temporary file
+
+
+def test_the_three_outputs_are_replaced_as_one_set(tmp_path, monkeypatch):
+    """A build that fails after the first output leaves the earlier set whole, and no staging folder behind."""
+    from inferwatt_xl import workbook
+
+    for name in workbook.OUTPUTS[:2]:
+        (tmp_path / name).write_bytes(b"earlier")
+    (tmp_path / workbook.OUTPUTS[2]).mkdir()
+    (tmp_path / workbook.OUTPUTS[2] / "main.py").write_text("earlier")
+
+    def broken(path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workbook, "build_functions_workbook", broken)
+    with pytest.raises(OSError):
+        workbook.build_all(tmp_path, trials=20)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(workbook.OUTPUTS)
+    assert (tmp_path / workbook.OUTPUTS[0]).read_bytes() == b"earlier"
+    assert (tmp_path / workbook.OUTPUTS[2] / "main.py").read_text() == "earlier"
+    monkeypatch.undo()
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    (tmp_path / f".build.{dead}.staging.tmp").mkdir()  # what a killed build left
+    paths = workbook.build_all(tmp_path, trials=20)
+    assert [p.name for p in paths] == list(workbook.OUTPUTS) and (paths[2] / "main.py").read_text() != "earlier"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(workbook.OUTPUTS)
