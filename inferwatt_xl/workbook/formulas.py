@@ -122,9 +122,7 @@ def trimmed_values(regime: str, alpha: str | None = None, ends: tuple[str, str] 
     P10-P90 of its P5-P95 (TRIM_LO/HI rows of the Sim sheet), pooled; divided by a lever's alpha, trimmed to the
     divided sample's P5-P95 again (method/trimming.py, api.simulate): `ends` names cells that hold those two
     (lever_trim_end), else they are computed inside."""
-    label = REGIMES[regime][1].upper()
-    block = energy_block(regime)
-    kept = f"{baseline_mask(regime)}*({block}>={{n.TRIM_LO_{label}}})*({block}<={{n.TRIM_HI_{label}}})"
+    block, kept = energy_block(regime), trimmed_mask(regime)
     if alpha is None:
         return f"IF({kept},{block})"
     x = f"{block}/{{all.Draws.{alpha}}}"  # an empty slot's "" gives an error here: only read where kept
@@ -134,10 +132,13 @@ def trimmed_values(regime: str, alpha: str | None = None, ends: tuple[str, str] 
 
 def lever_trim_end(regime: str, alpha: str, q: float) -> str:
     """P5 or P95 of a lever's divided trimmed sample (an array expression)."""
-    label = REGIMES[regime][1].upper()
-    block = energy_block(regime)
-    kept = f"{baseline_mask(regime)}*({block}>={{n.TRIM_LO_{label}}})*({block}<={{n.TRIM_HI_{label}}})"
-    return f"PERCENTILE.INC(IF({kept},{block}/{{all.Draws.{alpha}}}),{q})"
+    return f"PERCENTILE.INC(IF({trimmed_mask(regime)},{energy_block(regime)}/{{all.Draws.{alpha}}}),{q})"
+
+
+def trimmed_mask(regime: str) -> str:
+    """1 where a baseline draw survives the authors' trimming: within its model's TRIM_LO and TRIM_HI rows."""
+    label, block = REGIMES[regime][1].upper(), energy_block(regime)
+    return f"{baseline_mask(regime)}*({block}>={{n.TRIM_LO_{label}}})*({block}<={{n.TRIM_HI_{label}}})"
 
 
 def statistics_of(regime: str, alpha: str | None, stat: str, ends: tuple[str, str] | None = None) -> str:
