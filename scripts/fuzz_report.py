@@ -3,6 +3,8 @@
 Run: .venv/bin/python scripts/fuzz_report.py [--per-entry N]
 Inputs are drawn (seeded) from pools of edge values: NaN, infinities, huge and denormal numbers, zero,
 negatives, booleans, empty cells, text, formula-like text, very long text and ranges of such cells.
+Then every writer (capacity, sensitivity, reproduce, build.py) is killed part-way with SIGTERM or SIGKILL, and
+what it left is checked.
 The property tests (tests/test_fuzz.py) check the same promises on every run of the suite.
 """
 
@@ -14,7 +16,13 @@ import io
 import json
 import math
 import random
+import signal
+import subprocess
 import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
 
 import inferwatt_xl as iw
 from inferwatt_xl import udf
@@ -130,9 +138,53 @@ def classify_cli(args: list[str]) -> str:
     return "answer" if code == 0 else "crash"
 
 
+# Every writer, with a target in a folder T: killed part-way, it must leave T as a later run finds it clean.
+WRITERS = [["-m", "inferwatt_xl.cli", "capacity", "--n", "2000", "--out", "{T}/fleet.png"],
+           ["-m", "inferwatt_xl.cli", "sensitivity", "--n", "500", "--out", "{T}/tornado.png"],
+           ["-m", "inferwatt_xl.cli", "reproduce", "--out", "{T}/reproduction"],
+           ["build.py", "--trials", "500", "--out", "{T}/book.xlsx"],
+           ["build.py", "--trials", "500", "--out-dir", "{T}/dist"]]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary files and staging folders a writer left anywhere under `folder`."""
+    return [p for p in folder.rglob(".*.tmp")]
+
+
+def whole(folder: Path) -> bool:
+    """Every output under `folder` is a complete file of its kind (a PNG, an xlsx zip)."""
+    for path in folder.rglob("*"):
+        if path.suffix == ".png" and not path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"):
+            return False
+        if path.suffix == ".xlsx" and (not zipfile.is_zipfile(path) or zipfile.ZipFile(path).testzip()):
+            return False
+    return True
+
+
+def interrupted_run(rng: random.Random) -> str:
+    """Start a writer, send SIGTERM or SIGKILL at a random moment; then check what it left: after SIGTERM
+    nothing but whole outputs; after SIGKILL nothing that the same writer, run again, does not remove at once."""
+    with tempfile.TemporaryDirectory() as tmp:
+        words = [w.replace("{T}", tmp) for w in rng.choice(WRITERS)]
+        command = [sys.executable, *words] if words[0] == "-m" else [sys.executable, str(ROOT / words[0]), *words[1:]]
+        sig = rng.choice([signal.SIGTERM, signal.SIGKILL])
+        run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.3, 3.5))
+        run.send_signal(sig)
+        _, err = run.communicate()
+        if b"Traceback" in err or run.returncode not in (0, 143, -sig):  # -SIGTERM: before any write began
+            print(f"  crash: {' '.join(words)} after {sig.name}: exit {run.returncode}\n{err.decode()[-2000:]}")
+            return "crash"
+        if sig == signal.SIGKILL and leftovers(Path(tmp)):
+            subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return "clean" if not leftovers(Path(tmp)) and whole(Path(tmp)) else "left behind"
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--per-entry", type=int, default=500)
+    p.add_argument("--interrupted", type=int, default=10, help="writers killed part-way (SIGTERM or SIGKILL)")
     a = p.parse_args()
     rng = random.Random(2026)
     cli_pool = ["0", "-1", "1e308", "1e-320", "nan", "inf", "abc", "", "300", "0.5", "1.2", "baseline", "mixtral",
@@ -185,7 +237,12 @@ def main() -> int:
               f"{counts['non-finite']:>12}")
     print(f"{'all':<16}{totals['inputs']:>8}{totals['answer']:>9}{totals['clean error']:>14}{totals['crash']:>9}"
           f"{totals['non-finite']:>12}")
-    return 1 if totals["crash"] or totals["non-finite"] else 0  # CI runs a slice and fails on either
+    outcomes = [interrupted_run(rng) for _ in range(a.interrupted)]
+    print(f"interrupted writers: {len(outcomes)} killed part-way, {outcomes.count('clean')} left nothing a later "
+          f"run does not remove at once, {outcomes.count('left behind')} left files, {outcomes.count('crash')} "
+          "crashed")
+    failed = totals["crash"] or totals["non-finite"] or outcomes.count("clean") < len(outcomes)
+    return 1 if failed else 0  # CI runs a slice and fails on any of these
 
 
 if __name__ == "__main__":
