@@ -24,6 +24,7 @@ from inferwatt_xl.sensitivity import SensitivityTable
 from inferwatt_xl.workbook import excel, impact_sheets, standalone
 from inferwatt_xl.workbook.excel import ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from inferwatt_xl.workbook.formulas import input_name
+from inferwatt_xl.workbook.functions import build_functions_workbook
 from inferwatt_xl.workbook.grid import Column, Grid, Table
 from inferwatt_xl.workbook.standalone import BULK_SHEETS_PRINTED_ROWS, StandaloneWorkbook, build_standalone
 
@@ -407,3 +408,52 @@ def test_the_three_outputs_are_replaced_as_one_set(tmp_path, monkeypatch):
     paths = workbook.build_all(tmp_path, trials=20)
     assert [p.name for p in paths] == list(workbook.OUTPUTS) and (paths[2] / "main.py").read_text() != "earlier"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(workbook.OUTPUTS)
+
+
+# ---------------------------------------------------------------- the Office Open XML schemas (openxml-audit)
+
+
+def _audit(path: Path):
+    from openxml_audit import FileFormat, OpenXmlValidator
+    from openxml_audit.verdict import AppPrediction, predict
+
+    result = OpenXmlValidator(file_format=FileFormat.MICROSOFT_365, max_errors=0).validate(str(path))
+    findings = [f"{e.severity.name} {e.part_uri} {e.path}: {e.description}" for e in result.errors]
+    return findings, predict(result).prediction is AppPrediction.OPENS_CLEAN
+
+
+def test_the_standalone_workbook_passes_the_schemas_and_excels_compatibility_rules(built):
+    """Every part against ECMA-376 (a port of Microsoft's Open XML SDK validator) and its Excel repair and
+    rewrite rules: no error, no warning (an inline string would make Excel rewrite the file on save)."""
+    findings, clean = _audit(built)
+    assert findings == [] and clean
+
+
+def test_the_functions_workbook_passes_the_schemas(tmp_path):
+    findings, clean = _audit(build_functions_workbook(tmp_path / "InferWatt-Functions.xlsx"))
+    assert findings == [] and clean
+
+
+def test_texts_moved_to_shared_strings_read_back_as_the_same_text(tmp_path):
+    """package.excel_ready: each text cell keeps its text (escapes, spaces, formula-like text stays text) and an
+    empty text cell stays empty; repeated texts share one entry."""
+    from openpyxl import Workbook
+
+    from inferwatt_xl.workbook.xlsx import put, put_text, save_atomically
+
+    texts = ["plain", "  two spaces  ", "a < b & c > d", "=cmd|' /C calc'!A0", "\u00e9t\u00e9 \u2264 5 \u00b0C",
+             "plain", "line\nbreak"]
+    wb = Workbook()
+    for i, text in enumerate(texts, start=1):
+        put_text(wb.active, i, 1, text)
+    put_text(wb.active, 1, 2, "")
+    put(wb.active, 2, 2, 3.5)
+    path = save_atomically(wb, tmp_path / "texts.xlsx")
+    back = load_workbook(path).active
+    assert [back.cell(i, 1).value for i in range(1, len(texts) + 1)] == texts
+    assert all(back.cell(i, 1).data_type == "s" for i in range(1, len(texts) + 1))
+    assert back.cell(1, 2).value is None and back.cell(2, 2).value == 3.5
+    with zipfile.ZipFile(path) as z:
+        table = z.read("xl/sharedStrings.xml").decode()
+        assert 'uniqueCount="6"' in table and 'count="7"' in table and "inlineStr" not in z.read(
+            "xl/worksheets/sheet1.xml").decode()

@@ -1,19 +1,26 @@
 """The Excel-functions workbook: xlwings.conf, a worked example of every IW_* function, instructions.
 
-The example formulas refer to input cells (never embed text); beside each one its
-expected result, computed by the same functions at build time, is written as text.
+Written with XlsxWriter, not openpyxl: a table result must fill its range in Excel 2016-2021 (an array
+formula over the range) and spill in Microsoft 365 (dynamic-array metadata), which only XlsxWriter writes.
+Each example's arguments are input cells (never text inside a formula), declared once as data: the same
+declaration gives the formula and the values the add-in would pass for it, with which the expected
+result beside it is computed (and which tests/test_excel_outputs.py checks from the file).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import udf
-from .xlsx import Styles, put_text, save_atomically, template
+from .xlsx import build_time, save_reproducibly, template
 
 UDF_MODULE = "inferwatt_xl.udf"
+NAME_HELP = ("If the results below show #NAME?, Excel does not know the IW_* functions yet: install xlwings and "
+             "InferWatt and import the functions (sheet Instructions), or use xlwings Lite (dist/xlwings-lite/).")
 
 INSTRUCTIONS = (
     "Windows, Excel with the classic xlwings add-in (free, BSD-licensed):",
@@ -26,10 +33,101 @@ INSTRUCTIONS = (
     "macOS and Excel on the web: use xlwings Lite with the files in dist/xlwings-lite/ (see README, 'Use in Excel').",
     "Errors: a bad argument never breaks the sheet; the cell shows one line starting with #IW! that names the "
     "argument, the value and what is allowed.",
+    "Table results fill their range: in Microsoft 365 they spill; in Excel 2016-2021 they are array formulas over "
+    "the range the expected table needs (select the range and press Ctrl+Shift+Enter to change one).",
+)
+
+# The inputs the examples refer to: (label, value). Overrides are two rows of parameter name | value, a
+# two-column range (the shape =IW_PARAMS() spills).
+INPUTS = (("model", "Llama 3.1 405B"), ("regime", "tts"), ("other regime", "traditional"), ("mixture", "baseline"),
+          ("range of models (1)", "Llama 3.1 405B"), ("range of models (2)", "Mixtral 8x22B"),
+          ("output tokens", 300), ("P_node / P_max", 0.7), ("PUE", 1.2), ("input tokens", 500),
+          ("trials", 10000), ("seed", 1), ("queries per day", 1e9), ("test-time-scaling share", 0.1),
+          ("improved", True), ("node", "8xB200"), ("measure", "carbon_g"), ("stat", "p95"),
+          ("region", "USA"), ("price_usd_per_kwh_median", 0.1))
+FIRST_INPUT_ROW = 5  # 1-based: title, #NAME? help, blank, header
+
+
+@dataclass(frozen=True)
+class Example:
+    """One worked example: the function and its arguments, each an input label, a range of two labels
+    (`first:last`, a column of values), `overrides` (the two-column name | value block) or a number."""
+    title: str
+    function: str
+    arguments: tuple[object, ...] = ()
+
+
+OVERRIDES = "overrides"
+EXAMPLES = (
+    Example("IW_VERSION", "IW_VERSION"),
+    Example("IW_TPS", "IW_TPS", ("model", "input tokens", "output tokens")),
+    Example("IW_ENERGY", "IW_ENERGY", ("model", "output tokens", "P_node / P_max", "PUE", "input tokens")),
+    Example("IW_MONTECARLO (a table)", "IW_MONTECARLO", ("mixture", "regime", "trials", "seed")),
+    Example("IW_MONTECARLO of a range of models", "IW_MONTECARLO",
+            ("range of models (1):range of models (2)", "other regime", "trials", "seed")),
+    Example("IW_FLEET (GWh/day)", "IW_FLEET", ("queries per day", "test-time-scaling share", "improved", "trials",
+                                               "seed")),
+    Example("IW_ENERGY on another node", "IW_ENERGY", ("model", "output tokens", "P_node / P_max", "PUE",
+                                                       "input tokens", "node")),
+    Example("IW_STAT (one number)", "IW_STAT", ("mixture", "measure", "stat", "regime", OVERRIDES, "trials", "seed")),
+    Example("IW_IMPACTS (a table)", "IW_IMPACTS", ("mixture", "other regime", OVERRIDES, "trials", "seed")),
+    Example("IW_CAPACITY (a table)", "IW_CAPACITY", ("queries per day", "test-time-scaling share", OVERRIDES)),
+    Example("IW_REGIONS (a table)", "IW_REGIONS"),
+    Example("IW_BETA", "IW_BETA"),
+    Example("IW_SENSITIVITY (a table)", "IW_SENSITIVITY", ("mixture", "regime")),
+    Example("IW_HARDWARE (a table)", "IW_HARDWARE", ("model", "trials", "seed")),
+    Example("IW_MODELS (a table)", "IW_MODELS"),
+    Example("IW_NODES (a table)", "IW_NODES"),
+    Example("IW_PARAMS (a table)", "IW_PARAMS"),
+    Example("a bad argument", "IW_ENERGY", ("model", -5, "P_node / P_max", "PUE")),
+    Example("IW_SAMPLES (a column; last, so it has room)", "IW_SAMPLES", ("model", "regime", 1000, "seed")),
 )
 
 
-def _expected(value: object) -> str:
+def input_rows() -> dict[str, int]:
+    """0-based row of each input's value (column B)."""
+    return {label: FIRST_INPUT_ROW - 1 + i for i, (label, _) in enumerate(INPUTS)}
+
+
+def _reference(argument: object) -> str:
+    rows = input_rows()
+    if argument == OVERRIDES:
+        return f"{xl_rowcol_to_cell(rows['region'], 0)}:{xl_rowcol_to_cell(rows['price_usd_per_kwh_median'], 1)}"
+    if isinstance(argument, str) and ":" in argument:
+        first, last = argument.split(":")
+        return f"{xl_rowcol_to_cell(rows[first], 1)}:{xl_rowcol_to_cell(rows[last], 1)}"
+    if isinstance(argument, str):
+        return xl_rowcol_to_cell(rows[argument], 1)
+    return repr(argument)
+
+
+def formula(example: Example) -> str:
+    return f"={example.function}({','.join(_reference(a) for a in example.arguments)})"
+
+
+def passed_value(argument: object) -> object:
+    """What the xlwings add-in passes for an argument: a cell's value (numbers as floats), a one-column range
+    as a flat list, a two-column range as a list of rows."""
+    values = dict(INPUTS)
+
+    def cell(value: object) -> object:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    if argument == OVERRIDES:
+        return [[name, cell(values[name])] for name in ("region", "price_usd_per_kwh_median")]
+    if isinstance(argument, str) and ":" in argument:
+        return [cell(values[label]) for label in argument.split(":")]
+    if isinstance(argument, str):
+        return cell(values[argument])
+    return float(argument)
+
+
+def result(example: Example) -> object:
+    """The example's result, computed by the real function with the values the add-in would pass."""
+    return getattr(udf, example.function)(*(passed_value(a) for a in example.arguments))
+
+
+def expected_text(value: object) -> str:
     """A result as text, for checking by eye."""
     if isinstance(value, list):
         if len(value) > 1 and isinstance(value[1], list) and len(value[1]) == 2:
@@ -38,94 +136,66 @@ def _expected(value: object) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
+def _shape(value: object) -> tuple[int, int]:
+    if not isinstance(value, list):
+        return 1, 1
+    return len(value), max((len(r) if isinstance(r, list) else 1) for r in value)
+
+
+def _write(path: Path) -> None:
+    styles = template("standalone.json")["styles"]
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": build_time().replace(tzinfo=None), "title": "InferWatt Excel functions"})
+    title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#" + styles["title_font"]["color"][-6:]})
+    header = wb.add_format({"bold": True, "bg_color": "#" + styles["header_fill"][-6:], "text_wrap": True,
+                            "valign": "top"})
+    given = wb.add_format({"bg_color": "#" + styles["input_fill"][-6:], "locked": False})
+    warn = wb.add_format({"italic": True, "font_color": "#C00000", "text_wrap": True, "valign": "top"})
+
+    ws = wb.add_worksheet("Examples")
+    ws.write_string(0, 0, "InferWatt Excel functions: one worked example of each", title)
+    ws.merge_range(1, 0, 1, 3, NAME_HELP, warn)
+    ws.set_row(1, 32)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 2, 60)
+    ws.set_column(3, 3, 80)
+    ws.write_row(FIRST_INPUT_ROW - 2, 0, ["input", "value"], header)
+    for (label, value), row in zip(INPUTS, input_rows().values(), strict=True):
+        ws.write_string(row, 0, label)
+        if isinstance(value, bool):
+            ws.write_boolean(row, 1, value, given)
+        elif isinstance(value, str):
+            ws.write_string(row, 1, value, given)
+        else:
+            ws.write_number(row, 1, value, given)
+    top = FIRST_INPUT_ROW - 1 + len(INPUTS) + 1
+    ws.write_row(top, 0, ["function", "formula (result below it)", "expected result (text)", "how it works"], header)
+    row = top + 1
+    for example in EXAMPLES:
+        value, text = result(example), formula(example)
+        rows, cols = _shape(value)
+        ws.write_string(row, 0, example.title)
+        ws.write_string(row, 1, text)  # the formula shown as text, for reading
+        ws.write_string(row, 2, expected_text(value))
+        ws.write_string(row, 3, (getattr(udf, example.function).__doc__ or "").strip().splitlines()[0])
+        if isinstance(value, list):  # fills rows x cols below it: spills in 365, an array formula before
+            ws.write_dynamic_array_formula(row + 1, 1, row + rows, cols, text)
+        else:  # with the result as its cached value, shown where Excel does not calculate (Protected View)
+            ws.write_formula(row + 1, 1, text, None, value)
+        row += 2 + rows
+
+    help_ws = wb.add_worksheet("Instructions")
+    help_ws.write_string(0, 0, "How to use these functions", title)
+    help_ws.set_column(0, 0, 140)
+    for i, line in enumerate(INSTRUCTIONS, start=2):
+        help_ws.write_string(i, 0, line)
+    conf = wb.add_worksheet("xlwings.conf")
+    conf.write_string(0, 0, "UDF Modules")
+    conf.write_string(0, 1, UDF_MODULE)
+    wb.close()
+
+
 def build_functions_workbook(path: Path) -> Path:
     """Write dist/InferWatt-Functions.xlsx."""
-    styles = Styles(template("standalone.json")["styles"])
-    wb = Workbook()
-    conf = wb.active
-    conf.title = "xlwings.conf"
-    put_text(conf, 1, 1, "UDF Modules")
-    put_text(conf, 1, 2, UDF_MODULE)
-
-    ws = wb.create_sheet("Examples", 0)
-    put_text(ws, 1, 1, "InferWatt Excel functions: one worked example of each").font = styles.title
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 22
-    ws.column_dimensions["C"].width = 60
-    ws.column_dimensions["D"].width = 80
-    styles.header_row(ws, 3, ["input", "value"])
-    inputs = [("model", "Llama 3.1 405B"), ("regime", "tts"), ("other regime", "traditional"), ("mixture", "baseline"),
-              ("range of models (1)", "Llama 3.1 405B"), ("range of models (2)", "Mixtral 8x22B"),
-              ("output tokens", 300), ("P_node / P_max", 0.7), ("PUE", 1.2), ("input tokens", 500),
-              ("trials", 10000), ("seed", 1), ("queries per day", 1e9), ("test-time-scaling share", 0.1),
-              ("improved", True), ("node", "8xB200"), ("measure", "carbon_g"), ("stat", "p95"),
-              # two rows of parameter name | value: an overrides range (the shape =IW_PARAMS() spills)
-              ("region", "USA"), ("price_usd_per_kwh_median", 0.1)]
-    cells = {}
-    for i, (label, value) in enumerate(inputs, start=4):
-        put_text(ws, i, 1, label)
-        if isinstance(value, str):
-            put_text(ws, i, 2, value)
-        else:
-            ws.cell(i, 2).value = value
-        styles.as_input(ws.cell(i, 2))
-        cells[label] = f"B{i}"
-    c = cells
-    examples = [
-        ("IW_VERSION", "=IW_VERSION()", udf.IW_VERSION()),
-        ("IW_TPS", f"=IW_TPS({c['model']},{c['input tokens']},{c['output tokens']})",
-         udf.IW_TPS("Llama 3.1 405B", 500, 300)),
-        ("IW_ENERGY", f"=IW_ENERGY({c['model']},{c['output tokens']},{c['P_node / P_max']},{c['PUE']},"
-                      f"{c['input tokens']})", udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2, 500)),
-        ("IW_MONTECARLO (spills 7 x 2)", f"=IW_MONTECARLO({c['mixture']},{c['regime']},{c['trials']},{c['seed']})",
-         udf.IW_MONTECARLO("baseline", "tts", 10000, 1)),
-        ("IW_MONTECARLO of a range of models",
-         f"=IW_MONTECARLO({c['range of models (1)']}:{c['range of models (2)']},{c['other regime']},{c['trials']},"
-         f"{c['seed']})",
-         udf.IW_MONTECARLO([["Llama 3.1 405B"], ["Mixtral 8x22B"]], "traditional", 10000, 1)),
-        ("IW_FLEET (GWh/day)", f"=IW_FLEET({c['queries per day']},{c['test-time-scaling share']},{c['improved']},"
-                               f"{c['trials']},{c['seed']})", udf.IW_FLEET(1e9, 0.1, True, 10000, 1)),
-        ("IW_ENERGY on another node", f"=IW_ENERGY({c['model']},{c['output tokens']},{c['P_node / P_max']},"
-                                      f"{c['PUE']},{c['input tokens']},{c['node']})",
-         udf.IW_ENERGY("Llama 3.1 405B", 300, 0.7, 1.2, 500, "8xB200")),
-        ("IW_STAT (one number)", f"=IW_STAT({c['mixture']},{c['measure']},{c['stat']},{c['regime']},"
-                                 f"{c['region']}:{c['price_usd_per_kwh_median']},{c['trials']},{c['seed']})",
-         udf.IW_STAT("baseline", "carbon_g", "p95", "tts", [["region", "USA"], ["price_usd_per_kwh_median", 0.1]],
-                     10000, 1)),
-        ("IW_IMPACTS (spills 8 x 7)", f"=IW_IMPACTS({c['mixture']},{c['other regime']},{c['region']}:"
-                                      f"{c['price_usd_per_kwh_median']},{c['trials']},{c['seed']})",
-         udf.IW_IMPACTS("baseline", "traditional", [["region", "USA"], ["price_usd_per_kwh_median", 0.1]], 10000, 1)),
-        ("IW_CAPACITY (spills)", f"=IW_CAPACITY({c['queries per day']},{c['test-time-scaling share']},"
-                                 f"{c['region']}:{c['price_usd_per_kwh_median']})",
-         udf.IW_CAPACITY(1e9, 0.1, [["region", "USA"], ["price_usd_per_kwh_median", 0.1]])),
-        ("IW_REGIONS (spills)", "=IW_REGIONS()", udf.IW_REGIONS()),
-        ("IW_BETA", "=IW_BETA()", udf.IW_BETA()),
-        ("IW_SENSITIVITY (spills)", f"=IW_SENSITIVITY({c['mixture']},{c['regime']})",
-         udf.IW_SENSITIVITY("baseline", "tts")),
-        ("IW_HARDWARE (spills)", f"=IW_HARDWARE({c['model']},{c['trials']},{c['seed']})",
-         udf.IW_HARDWARE("Llama 3.1 405B", 10000, 1)),
-        ("IW_MODELS (spills)", "=IW_MODELS()", udf.IW_MODELS()),
-        ("IW_NODES (spills)", "=IW_NODES()", udf.IW_NODES()),
-        ("IW_PARAMS (spills)", "=IW_PARAMS()", udf.IW_PARAMS()),
-        ("a bad argument", f"=IW_ENERGY({c['model']},-5,{c['P_node / P_max']},{c['PUE']})",
-         udf.IW_ENERGY("Llama 3.1 405B", -5, 0.7, 1.2)),
-        ("IW_SAMPLES (spills a column; last, so it has room)", f"=IW_SAMPLES({c['model']},{c['regime']},1000,"
-         f"{c['seed']})", udf.IW_SAMPLES("Llama 3.1 405B", "tts", 1000, 1)),
-    ]
-    top = 4 + len(inputs) + 2
-    styles.header_row(ws, top, ["function", "formula (result below it)", "expected result (text)", "how it works"])
-    row = top + 1
-    for name, formula, expected in examples:
-        put_text(ws, row, 1, name)
-        put_text(ws, row, 2, formula)  # the formula shown as text, for reading
-        ws.cell(row + 1, 2).value = formula  # and live, one row below (tables spill down and right)
-        put_text(ws, row, 3, _expected(expected))
-        function = getattr(udf, name.split()[0], None)
-        put_text(ws, row, 4, (function.__doc__ or "").strip().splitlines()[0] if function else "")
-        row += 2 + (len(expected) if isinstance(expected, list) else 1)
-    help_ws = wb.create_sheet("Instructions", 1)
-    put_text(help_ws, 1, 1, "How to use these functions").font = styles.title
-    help_ws.column_dimensions["A"].width = 140
-    for i, line in enumerate(INSTRUCTIONS, start=3):
-        put_text(help_ws, i, 1, line)
-    return save_atomically(wb, path)
+    return save_reproducibly(_write, path)

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..files import temp_beside, write_atomically
 from .excel import MAX_CELL_CHARS, ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from .grid import Grid, Table
+from .package import excel_ready
 
 TEMPLATES_PACKAGE = "inferwatt_xl.workbook_templates"
 
@@ -151,26 +152,33 @@ def build_time() -> dt.datetime:
 
 
 def _reproducible(src: Path, dst: Path) -> None:
-    """Copy the package with fixed entry times and document timestamps: same inputs, same bytes."""
+    """Copy the package with fixed entry times and document timestamps (same inputs, same bytes), its parts
+    put in the form Excel expects (package.excel_ready)."""
     stamp = build_time()
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     zip_time = max(stamp, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "docProps/core.xml":
+    with zipfile.ZipFile(src) as zin:
+        parts = excel_ready((item.filename, zin.read(item.filename)) for item in zin.infolist())
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts:
+            if name == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + iso.encode(), data)
-            info = zipfile.ZipInfo(item.filename, date_time=zip_time)
+            info = zipfile.ZipInfo(name, date_time=zip_time)
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             zout.writestr(info, data)
 
 
-def save_atomically(wb: Workbook, path: Path) -> Path:
-    """Write reproducibly to a temporary file beside `path`, then rename: a failure leaves the old file
-    intact, and the file gets the permissions of the user's umask."""
+def save_reproducibly(write: Callable[[Path], object], path: Path) -> Path:
+    """`write(raw path)` (openpyxl's or XlsxWriter's save), then copy reproducibly to a temporary file beside
+    `path` and rename: a failure leaves the old file intact; the file gets the permissions of the user's umask."""
     path = Path(path)
-    raw = temp_beside(path)  # openpyxl's own bytes, before the timestamps are fixed
+    raw = temp_beside(path)  # the writer's own bytes, before the timestamps are fixed
     try:
-        return write_atomically(path, lambda tmp: (wb.save(raw), _reproducible(raw, tmp)))
+        return write_atomically(path, lambda tmp: (write(raw), _reproducible(raw, tmp)))
     finally:
         raw.unlink(missing_ok=True)
+
+
+def save_atomically(wb: Workbook, path: Path) -> Path:
+    """An openpyxl workbook, saved reproducibly and atomically (save_reproducibly)."""
+    return save_reproducibly(wb.save, path)
