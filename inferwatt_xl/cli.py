@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from .errors import InferWattError, InputError
 
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 TERMINATED = 143  # ... and by SIGTERM (128 + 15)
+BROKEN_PIPE = 141  # ... and when the reader of its output goes away (128 + SIGPIPE 13)
 
 
 class Terminated(Exception):
@@ -213,10 +215,19 @@ def cmd_sensitivity(a: argparse.Namespace) -> None:
     def share(r: SensitivityRow) -> str:
         return "" if r.variance_share is None else f"  variance share {r.variance_share:.1%}"
 
+    moving = [r for r in table.rows if r.result_low != r.result_high]
+    still = [r.input for r in table.rows if r.result_low == r.result_high]
     text = [f"{table.target} = {table.result:.4g} {table.unit}; inputs by swing:"]
-    text += [f"  {r.input} [{r.kind}] {r.low} -> {r.high}: {r.result_low:.4g} to {r.result_high:.4g}{share(r)}"
-             for r in table.rows]
+    text += [f"  {r.input} [{r.kind}] {_rounded(r.low)} -> {_rounded(r.high)}: {r.result_low:.4g} to "
+             f"{r.result_high:.4g}{share(r)}" for r in moving]
+    if still:
+        text.append(f"  no effect over their ranges here: {', '.join(still)}")
     _print(table.to_dicts(), a.json, "\n".join(text))
+
+
+def _rounded(value: object) -> str:
+    """A number as a reader takes it in (four significant digits); text as it is. JSON keeps every digit."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def cmd_models(a: argparse.Namespace) -> None:
@@ -414,12 +425,17 @@ def run_reporting_errors(prog: str, call: Callable[[], object]) -> int:
         previous = None
     try:
         call()
+        sys.stdout.flush()  # inside: a reader gone shows here, not as Python's message at exit
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
         return TERMINATED
     except InferWattError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped reading (| head): end quietly, as coreutils do
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
     except OSError as err:  # a path that cannot be read or written
         print(f"{prog}: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 2

@@ -1,6 +1,7 @@
 """The command line: JSON keys, and one readable line (no traceback) for bad input."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,25 @@ def test_build_checks_its_output_path_first(tmp_path, capsys):
         assert build.main(["--out", out, "--trials", "10"]) == 2
         assert "--out must be a .xlsx file" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argv", [["params"], ["regions"], ["simulate", "--n", "2000"]])
+def test_a_reader_that_stops_reading_ends_the_command_quietly(argv):
+    """inferwatt ... | head: no 'Broken pipe' line, no traceback, the shell's code for SIGPIPE. The reading end
+    is closed before the command starts writing (Python takes a second to start), so the write always fails."""
+    run = subprocess.Popen([sys.executable, "-m", "inferwatt_xl.cli", *argv], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    run.stdout.close()
+    err = run.stderr.read().decode()
+    assert run.wait() == cli.BROKEN_PIPE and err == ""
+
+
+def test_sensitivity_text_rounds_inputs_and_lists_rows_without_effect_apart(capsys):
+    code, out, _ = run(capsys, "sensitivity", "--n", "300")
+    assert code == 0
+    assert not re.search(r"\d\.\d{6,}", out)  # no value printed to every digit
+    rows, last = out.splitlines()[1:-1], out.splitlines()[-1]
+    assert last.startswith("  no effect over their ranges here: ") and "trim" in last
+    assert all(" to " in r for r in rows)
+    table = json.loads(run(capsys, "sensitivity", "--n", "300", "--json")[1])
+    assert any(len(repr(r["low"])) > 8 for r in table if isinstance(r["low"], float))  # JSON keeps every digit
