@@ -95,6 +95,10 @@ class Parameter:
     def check(self, value: object, name: str | None = None) -> float | int | str:
         """Validate a user value for this parameter and return it normalised."""
         name = name or self.name
+        if self.kind == "region":  # by code or by name
+            return find_region(value, name).code
+        if self.kind == "node":  # by name or alias
+            return find_node(value, name).name
         if self.choices:
             text = value.strip().lower() if isinstance(value, str) else None
             matches = [c for c in self.choices if c.lower() == text]
@@ -338,11 +342,17 @@ def regions() -> dict[str, Region]:
     return out
 
 
+@cache
+def _region_index() -> dict[str, str]:
+    return {_key(name): code for code, region in regions().items() for name in (code, region.name)}
+
+
 def find_region(code: object, argument: str = "region") -> Region:
-    """The region with this code (case-insensitive); InputError lists the codes."""
-    if isinstance(code, str) and code.strip().upper() in regions():
-        return regions()[code.strip().upper()]
-    raise InputError(argument, code, "one of " + ", ".join(regions()) + " (inferwatt regions lists them)")
+    """The region with this code or name (case-insensitive: 'DEU', 'Germany'); InputError lists the codes."""
+    if isinstance(code, str) and _key(code) in _region_index():
+        return regions()[_region_index()[_key(code)]]
+    raise InputError(argument, code, "a code or name of a region: " + ", ".join(regions())
+                     + " (inferwatt regions lists them)")
 
 
 def _grams_per_kwh(raw: str) -> float:

@@ -147,7 +147,8 @@ def cmd_impacts(a: argparse.Namespace) -> None:
              "".join(f"{k:>12}" for k in api.STATISTICS)]
     lines += [f"  {m:<16}" + "".join(f"{data[m][k]:>12.4g}" for k in api.STATISTICS) if data[m] else
               f"  {m:<16} missing" for m in MEASURES]
-    lines += [f"  cost per million output tokens: {data['cost_usd_per_million_output_tokens']:.4g} USD",
+    lines += [f"  cost: {result.cost_basis}",
+              f"  cost per million output tokens: {data['cost_usd_per_million_output_tokens']:.4g} USD",
               *(f"  note: {n}" for n in data["notes"])]
     _print(data, a.json, "\n".join(lines))
 
@@ -170,7 +171,8 @@ def cmd_capacity(a: argparse.Namespace) -> None:
              f"  {'':<18}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
     lines += [f"  {c:<18}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
                                      for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
-    lines += [f"  {r.spread_note}", *(f"  missing: {m} (no sourced default)" for m in r.missing)]
+    lines += [f"  cost: {r.cost_basis}", f"  {r.spread_note}",
+              *(f"  missing: {m} (no sourced default)" for m in r.missing)]
     _print(data, a.json, "\n".join(lines))
 
 

@@ -27,6 +27,28 @@ NEEDED_INPUTS = {"hardware_usd": HARDWARE_INPUTS, "water_ml": ("water_intensity_
 TOKENS_PER_MILLION = 1e6
 
 
+# What a cost is made of, said beside every cost (the workbook's formula says the same from these texts).
+COST_WITH_HARDWARE = "electricity and amortised hardware"
+COST_ELECTRICITY_ONLY = "electricity only: no hardware price given"
+PRICE_DEFAULT_BASIS = "electricity at US industrial prices (EIA 2023), in USD"
+PRICE_GIVEN_BASIS = "electricity at the price given, in USD"
+PRICE_PARAMETERS = ("price_usd_per_kwh_median", "price_usd_per_kwh_p5", "price_usd_per_kwh_p95")
+US_REGIONS = ("USA",)
+
+
+def cost_basis(params: Mapping[str, object], region: str) -> str:
+    """What the cost covers and at which electricity price: 'electricity only' when no hardware price is given,
+    and a warning when US prices are applied to another region's query."""
+    parts = [COST_WITH_HARDWARE if all(params[k] is not None for k in HARDWARE_INPUTS) else COST_ELECTRICITY_ONLY]
+    defaults = catalogue.defaults()
+    if all(params[k] == defaults[k] for k in PRICE_PARAMETERS):
+        parts.append(PRICE_DEFAULT_BASIS + ("" if region in US_REGIONS else
+                                            f", applied to {catalogue.find_region(region).name}"))
+    else:
+        parts.append(PRICE_GIVEN_BASIS)
+    return "; ".join(parts)
+
+
 def regions() -> list[catalogue.Region]:
     """Every region of data/regions.csv with its carbon and water intensity and their sources."""
     return list(catalogue.regions().values())
@@ -127,6 +149,10 @@ class ImpactsResult:
                           "cost per token")
 
     @property
+    def cost_basis(self) -> str:
+        return cost_basis(self.simulation.params, self.intensities.region)
+
+    @property
     def notes(self) -> list[str]:
         out = []
         if "hardware_usd" not in self.compute:
@@ -146,7 +172,7 @@ class ImpactsResult:
                 "cost_usd_per_million_output_tokens": self.cost_usd_per_million_output_tokens,
                 "carbon_intensity_g_per_kwh": self.intensities.carbon_intensity_g_per_kwh,
                 "water_intensity_l_per_kwh": self.intensities.water_intensity_l_per_kwh,
-                "missing": self.missing, "notes": self.notes}
+                "cost_basis": self.cost_basis, "missing": self.missing, "notes": self.notes}
 
 
 def impacts(model: str | Iterable[str] = "baseline", regime: str = "traditional", n: int | None = None,
@@ -225,6 +251,7 @@ class CapacityResult:
     spread: dict[str, dict[str, float] | None]  # column -> {p5, p50, p95}
     beta: float
     missing: list[str]
+    cost_basis: str  # what the costs cover and at which electricity price (cost_basis())
     spread_note: str = api.FLEET_SPREAD
 
     def to_dict(self) -> dict[str, object]:
@@ -292,7 +319,8 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
         sum(count * node_specs[name].gpus for name, count in nodes_by_model.items()), nodes_by_model,
         gwh, gwh * imp.DAYS_PER_YEAR / 1000, avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
         electricity + (hardware or 0.0), electricity, hardware, (electricity + (hardware or 0.0)) * imp.DAYS_PER_YEAR,
-        day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities))
+        day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities),
+        cost_basis(params, intensities.region))
     for name, value in result.to_dict().items():
         if isinstance(value, float):
             api.finite(value, name)

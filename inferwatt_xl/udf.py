@@ -331,6 +331,7 @@ def _impact_table(model: Any, regime: Any, overrides: Any, n: Any, seed: Any) ->
     mean = api.STATISTICS.index("mean")  # a ratio of means: in the mean column only
     rows.append(("cost_usd_per_million_output_tokens", *("" if k != mean else result.cost_usd_per_million_output_tokens
                                                           for k in range(len(api.STATISTICS)))))
+    rows.append(("cost basis", result.cost_basis, *[""] * (len(api.STATISTICS) - 1)))
     return (("measure", *api.STATISTICS), *rows)
 
 
@@ -353,7 +354,8 @@ def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: An
         rows.append((column, "" if value is None else value,
                      *(("", "", "") if spread is None else (spread["p5"], spread["p50"], spread["p95"])),
                      SPREAD_UNITS[column]))
-    rows += [("missing", ", ".join(r.missing) or "none", "", "", "", ""), ("P5-P95", r.spread_note, "", "", "", "")]
+    rows += [("missing", ", ".join(r.missing) or "none", "", "", "", ""), ("cost basis", r.cost_basis, "", "", "", ""),
+             ("P5-P95", r.spread_note, "", "", "", "")]
     return (("quantity", "value", "p5", "p50", "p95", "unit"), *rows)
 
 

@@ -1,6 +1,7 @@
 """Money, carbon, water and capacity: each quantity recomputed by hand from the energy's own trials,
 units checked against each other, the two-level fleet spread, missing inputs and clear errors."""
 
+import json
 import math
 
 import numpy as np
@@ -171,7 +172,7 @@ def test_unknown_measure_or_stat_is_a_clear_error_in_every_face(measure, stat, n
     assert cell.startswith(f"#IW! {name} must be one of")
 
 
-@pytest.mark.parametrize("argv, fragment", [(["impacts", "--region", "XX"], "region must be one of"),
+@pytest.mark.parametrize("argv, fragment", [(["impacts", "--region", "XX"], "region must be a code or name"),
                                             (["impacts", "--price-usd-per-kwh", "-1"], "--price-usd-per-kwh must be"),
                                             (["capacity", "--carbon-intensity-g-per-kwh", "-3"],
                                              "carbon_intensity_g_per_kwh must be"),
@@ -224,3 +225,29 @@ def test_capacity_writes_the_fleet_cost_and_carbon_chart(tmp_path, capsys):
     assert main(["capacity", "--region", "FRA", "--n", "500", "--out", str(out)]) == 0
     assert "wrote" in capsys.readouterr().err
     assert Image.open(out).size[0] > 1000
+
+
+@pytest.mark.parametrize("typed", ["DEU", "deu", "Germany", " germany "])
+def test_a_region_is_taken_by_code_or_name_in_every_face(typed, capsys):
+    assert impacts("Mixtral 8x22B", n=200, region=typed).intensities.region == "DEU"
+    assert udf.IW_STAT("Mixtral 8x22B", "carbon_g", "median", "traditional", ["region", typed], 200.0) == \
+        impacts("Mixtral 8x22B", n=200, region="DEU").stat("carbon_g", "median")
+    assert main(["impacts", "--model", "mixtral", "--region", typed, "--n", "200", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["region"] == "DEU"
+
+
+def test_every_cost_says_what_it_covers_and_at_which_price():
+    """The cost basis: electricity only until a hardware price is given; US prices named as such, with a word
+    when they price another region's query; a price the user gives is called theirs."""
+    hardware = {"hardware_usd_per_node": 3e5, "hardware_lifetime_years": 5.0}
+    assert impacts(n=200, region="USA").cost_basis == (
+        "electricity only: no hardware price given; electricity at US industrial prices (EIA 2023), in USD")
+    assert impacts(n=200, region="Germany", **hardware).cost_basis == (
+        "electricity and amortised hardware; electricity at US industrial prices (EIA 2023), in USD, applied to "
+        "Germany")
+    assert impacts(n=200, region="FRA", price_usd_per_kwh_median=0.1).cost_basis.endswith(
+        "electricity at the price given, in USD")
+    fleet = capacity(1e9, 0.1, n=200, region="DEU")
+    assert fleet.cost_basis.startswith("electricity only") and "applied to Germany" in fleet.cost_basis
+    table = udf.IW_CAPACITY(1e9, 0.1, ["region", "DEU"], None, 200.0)
+    assert next(r for r in table if r[0] == "cost basis")[:2] == ["cost basis", fleet.cost_basis]

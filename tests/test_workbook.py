@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 import inferwatt_xl as iw
 from inferwatt_xl import api, catalogue
 from inferwatt_xl.errors import InputError
+from inferwatt_xl.impacts import cost_basis
 from inferwatt_xl.workbook import standalone
 from inferwatt_xl.workbook.standalone import StandaloneWorkbook, build_standalone
 
@@ -412,6 +413,7 @@ def test_impacts_and_capacity_equal_the_engine(book):
     impacts_and_capacity_match(book, TRIALS, SEED)
     assert_close(book.name("Fleet_Nodes"), book.cell("Cap", "mixed", "nodes"), "Fleet_Nodes")
     assert book.name("Region_Name") == "World"
+    assert book.name("Cost_Basis") == cost_basis(catalogue.defaults(), "WORLD")  # the engine's words, live
     assert book.cell("Impact", "status", "traditional_hardware_usd").startswith("needs hardware_usd_per_node")
 
 
@@ -430,6 +432,7 @@ def test_live_region_price_and_hardware_recalculate_like_the_engine(small_book, 
     book = edit_and_recalculate(path, folder / f"impacts-{engine}", edits, engine)
     impacts_and_capacity_match(book, SMALL_TRIALS, SEED, 5e8, 0.2, **overrides)
     assert book.name("Carbon_Intensity_Used_g_per_kWh") == 383.55  # United States, data/regions.csv
+    assert book.name("Cost_Basis") == cost_basis({**catalogue.defaults(), **overrides}, "USA")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -443,6 +446,7 @@ def test_a_region_without_water_data_leaves_water_empty_not_wrong(small_book, en
     book = edit_and_recalculate(path, folder / f"water-{engine}", edits, engine)
     impacts_and_capacity_match(book, SMALL_TRIALS, SEED, region="COL", carbon_intensity_g_per_kwh=100.0)
     assert book.cell("Impact", "status", "tts_water_ml") == "needs water_intensity_l_per_kwh"
+    assert book.name("Cost_Basis") == cost_basis(catalogue.defaults(), "COL")
     bad = [(ws.title, c.coordinate) for ws in book.wb.worksheets for row in ws.iter_rows() for c in row
            if isinstance(c.value, str) and c.value.startswith(ERRORS)]
     assert bad == []

@@ -15,7 +15,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import catalogue
 from ..api import DEPLOYMENT_VARIABLE_IDS
-from ..impacts import MEASURE_UNITS, MEASURES, SPREAD_COLUMNS, SPREAD_UNITS, regions
+from ..impacts import (
+    COST_ELECTRICITY_ONLY,
+    COST_WITH_HARDWARE,
+    MEASURE_UNITS,
+    MEASURES,
+    PRICE_DEFAULT_BASIS,
+    PRICE_GIVEN_BASIS,
+    PRICE_PARAMETERS,
+    SPREAD_COLUMNS,
+    SPREAD_UNITS,
+    US_REGIONS,
+    regions,
+)
 from .formulas import (
     _DAYS_PER_YEAR,
     _G_PER_T,
@@ -220,7 +232,7 @@ def declare(book: StandaloneWorkbook) -> None:
         5, len(regions())))
     g.add(Table("GridUsed", "Impacts", [Column("quantity", "grid and hardware used", width=40),
                                         Column("value", "value", width=16), Column("name", "defined name", width=30)],
-                4, tuple(GRID_ROWS)))
+                4, tuple(grid_rows())))
     keys = tuple(f"{regime}_{m}" for regime in REGIMES for m in MEASURES)
     stat_columns = [Column(s, s, number_format=NUM) for s, _ in STATS]
     g.add(Table("Impact", "Impacts", [
@@ -377,6 +389,18 @@ def _regions(book: StandaloneWorkbook) -> None:
                            for c in book.grid.table("Region").columns})
 
 
+def grid_rows() -> dict[str, tuple[str, str, str]]:
+    """GRID_ROWS and the cost basis: the engine's texts (impacts.cost_basis), live from Hardware_Given, the
+    region and whether the price inputs still hold their declared (EIA) defaults."""
+    defaults = catalogue.defaults()
+    same_price = "AND(" + ",".join(f"{{p.{k}}}={defaults[k]!r}" for k in PRICE_PARAMETERS) + ")"
+    in_us = "OR(" + ",".join(f'{{p.region}}="{code}"' for code in US_REGIONS) + ")"
+    basis = (f'=IF({{n.Hardware_Given}},"{COST_WITH_HARDWARE}","{COST_ELECTRICITY_ONLY}")&"; "&IF({same_price},"'
+             f'{PRICE_DEFAULT_BASIS}"&IF({in_us},"",", applied to "&{{n.Region_Name}}),'
+             f'"{PRICE_GIVEN_BASIS}")')
+    return {**GRID_ROWS, "cost_basis": ("what the costs cover, at which electricity price", basis, "Cost_Basis")}
+
+
 def region_validation(book: StandaloneWorkbook) -> DataValidation:
     """The Inputs cell of `region` takes a code of the Regions sheet."""
     dv = DataValidation(type="list", formula1="=" + book.grid.table("Region").range("code"), allow_blank=False)
@@ -389,9 +413,10 @@ def region_validation(book: StandaloneWorkbook) -> DataValidation:
 def _impacts(book: StandaloneWorkbook) -> None:
     ws, st, g = book.sheets["Impacts"], book.styles, book.grid
     used = g.table("GridUsed")
-    book._write("GridUsed", {"quantity": [label for label, _, _ in GRID_ROWS.values()],
-                             "name": [name for _, _, name in GRID_ROWS.values()]})
-    for key, (_, formula, name) in GRID_ROWS.items():
+    rows = grid_rows()
+    book._write("GridUsed", {"quantity": [label for label, _, _ in rows.values()],
+                             "name": [name for _, _, name in rows.values()]})
+    for key, (_, formula, name) in rows.items():
         write_formula(ws, used.row(key), used.column_number("value"),
                       g.compile(formula, used, used.column("value"))(0))
         define(book.wb, name, used.cell("value", key, sheet=True, absolute=True))
@@ -456,6 +481,7 @@ def _capacity(book: StandaloneWorkbook) -> None:
     book._write("Cap", {"quantity": [label for label, _, _ in rows.values()],
                         "unit": [unit for _, unit, _ in rows.values()]})
     put_text(ws, cap.header_row - 1, 1, "Fleet scenarios").font = st.bold
+    write_formula(ws, cap.header_row - 1, cap.column_number("unit"), '="cost: "&Cost_Basis').font = st.note
     for s, (_, _, _, name) in SCENARIOS.items():
         for key, part in CAPACITY_NAMES.items():
             define(book.wb, f"Fleet_{name}_{part}", cap.cell(s, key, sheet=True, absolute=True))
