@@ -217,13 +217,11 @@ def cmd_sensitivity(a: argparse.Namespace) -> None:
     def share(r: SensitivityRow) -> str:
         return "" if r.variance_share is None else f"  variance share {r.variance_share:.1%}"
 
-    moving = [r for r in table.rows if r.result_low != r.result_high]
-    still = [r.input for r in table.rows if r.result_low == r.result_high]
     text = [f"{table.target} = {table.result:.4g} {table.unit}; inputs by swing:"]
     text += [f"  {r.input} [{r.kind}] {_rounded(r.low)} -> {_rounded(r.high)}: {r.result_low:.4g} to "
-             f"{r.result_high:.4g}{share(r)}" for r in moving]
-    if still:
-        text.append(f"  no effect over their ranges here: {', '.join(still)}")
+             f"{r.result_high:.4g}{share(r)}" for r in table.moving]
+    if table.still:
+        text.append(f"  no effect over their ranges here: {', '.join(table.still)}")
     _print(table.to_dicts(), a.json, "\n".join(text))
 
 

@@ -21,6 +21,8 @@ from .method.fleet import WH_PER_GWH
 MEASURE_UNITS = {"energy_wh": "Wh", "cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL",
                  "electricity_usd": "USD", "hardware_usd": "USD"}
 MEASURES = tuple(MEASURE_UNITS)
+MEASURE_WORDS = {"energy_wh": "energy", "cost_usd": "cost", "carbon_g": "operational carbon", "water_ml": "water",
+                 "electricity_usd": "electricity cost", "hardware_usd": "hardware cost, amortised"}
 HARDWARE_INPUTS = ("hardware_usd_per_node", "hardware_lifetime_years")
 # The inputs without a sourced default that a measure needs (cost adds hardware only when it is given).
 NEEDED_INPUTS = {"hardware_usd": HARDWARE_INPUTS, "water_ml": ("water_intensity_l_per_kwh",)}
@@ -224,6 +226,12 @@ def _impacts_of(sim: api.SimulationResult, params: Mapping[str, object], seed: a
 SPREAD_UNITS = {"gwh_per_day": "GWh/day", "avg_facility_mw": "MW", "peak_facility_mw": "MW",
                 "cost_usd_per_day": "USD/day", "carbon_t_per_day": "tCO2e/day", "water_m3_per_day": "m3/day"}
 SPREAD_COLUMNS = tuple(SPREAD_UNITS)
+# Every fleet quantity in words, with its unit (the faces label and format by these).
+CAPACITY_WORDS = {"nodes": "nodes", "gpus": "GPUs", "gwh_per_day": "energy",
+                  "avg_facility_mw": "average facility power", "peak_facility_mw": "peak facility power",
+                  "cost_usd_per_day": "cost",
+                  "carbon_t_per_day": "operational carbon", "water_m3_per_day": "water"}
+CAPACITY_UNITS = {"nodes": "nodes", "gpus": "GPUs", **SPREAD_UNITS}
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,16 @@ class SensitivityTable:
     def to_dicts(self) -> list[dict[str, object]]:
         return [r.to_dict() for r in self.rows]
 
+    @property
+    def moving(self) -> list[SensitivityRow]:
+        """The rows that move the result (a reader's table); the others are listed apart (`still`)."""
+        return [r for r in self.rows if r.result_low != r.result_high]
+
+    @property
+    def still(self) -> list[str]:
+        """The inputs that do not move the result over their ranges at these values."""
+        return [r.input for r in self.rows if r.result_low == r.result_high]
+
 
 def sensitivity(model: str | Iterable[str] = "baseline", regime: str = "traditional", target: str = "median",
                 n: int | None = None, seed: api.Seed = None, *, lever: str | None = None,

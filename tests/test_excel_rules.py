@@ -240,8 +240,11 @@ def test_key_results_are_numbers_without_a_calculation_engine(built):
     assert values[figures["fleet_mixed_gwh_per_day"].quantity] == pytest.approx(fleet, rel=1e-12)
     from inferwatt_xl.impacts import impacts
 
-    carbon = impacts("baseline", "traditional", TRIALS, 1).stat("carbon_g", "median")
-    assert values["Baseline, traditional, median carbon per query"] == pytest.approx(carbon, rel=1e-12)
+    result = impacts("baseline", "traditional", TRIALS, 1)
+    assert values["Baseline, traditional, median operational carbon per query"] == pytest.approx(
+        result.stat("carbon_g", "median"), rel=1e-12)
+    assert values["Baseline, traditional, median cost per 1,000 queries"] == pytest.approx(  # a price, not 0.0000
+        1000 * result.stat("cost_usd", "median"), rel=1e-12)
     repro = StandaloneWorkbook(TRIALS, 1).grid.table("Repro")
     for key in repro.rows:
         assert isinstance(wb[repro.sheet][repro.cell("built", key)].value, float), key

@@ -556,3 +556,63 @@ def test_the_codes_supplement_readings_recalculate_like_the_engine(small_book, e
 
     book = edit_and_recalculate(path, folder / f"code-supplement-{engine}", edits, engine)
     baseline_stats_match(book, SMALL_TRIALS, SEED, l_eff="out_plus_in_over_30", pnode_model="proportional_tps")
+
+
+EXCEL_DEFAULT_WIDTH = 8.43  # characters of '0' in Calibri 11, where a column sets no width
+
+
+def shown(value: float, number_format: str) -> str:
+    """A number as Excel shows it under the workbook's formats (fixed and optional decimals, thousands
+    separators, percentages, scientific, General, a [>=x] condition with a text section): enough to know how
+    many characters the cell needs."""
+    sections = number_format.split(";")
+    condition = re.match(r"\[>=([^\]]+)\](.*)", sections[0])
+    if condition:
+        fmt = condition.group(2) if value >= float(condition.group(1)) else sections[1]
+    else:
+        fmt = sections[0 if value >= 0 else min(1, len(sections) - 1)]
+    if fmt.startswith('"'):
+        return fmt.strip('"')
+    if fmt in ("General", ""):
+        return f"{value:.10g}"
+    places = fmt.split(".")[1].rstrip("%").split("E")[0] if "." in fmt else ""
+    if "E" in fmt:
+        return f"{value:.{len(places)}E}"
+    if "%" in fmt:
+        return f"{'+' if fmt.startswith('+') and value >= 0 else ''}{value * 100:.{len(places)}f}%"
+    text = f"{value:{',' if ',' in fmt else ''}.{len(places)}f}"
+    optional = places.count("#")
+    if optional:  # '#' places show only when not zero; the point stays (Excel shows '800000000.')
+        whole, _, fraction = text.partition(".")
+        fraction = fraction[:len(places) - optional] + fraction[len(places) - optional:].rstrip("0")
+        text = f"{whole}.{fraction}"
+    return text
+
+
+def test_every_number_fits_its_column(built, book):
+    """No cell of the recalculated workbook would show ### in Excel: each number, formatted as the cell says,
+    is no wider than its column (widths and formats read from the file)."""
+    layout_wb = load_workbook(built)
+    narrow = []
+    for ws in book.wb.worksheets:
+        source = layout_wb[ws.title]
+        widths = {letter: (d.width if d.customWidth else EXCEL_DEFAULT_WIDTH)
+                  for letter, d in source.column_dimensions.items()}
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
+                    text = shown(float(cell.value), source[cell.coordinate].number_format)
+                    if len(text) > widths.get(cell.column_letter, EXCEL_DEFAULT_WIDTH):
+                        narrow.append(f"{ws.title}!{cell.coordinate} {text}")
+    assert narrow == [], f"{len(narrow)} cells too narrow, e.g. {narrow[:8]}"
+
+
+@pytest.mark.parametrize(("value", "fmt", "text"), [
+    (203353.1398, "#,##0", "203,353"), (0.30841, "0.0000", "0.3084"), (4.228e-05, "0.000E+00", "4.228E-05"),
+    (0.0123, "+0.0%;-0.0%", "+1.2%"), (-0.0123, "+0.0%;-0.0%", "-1.2%"), (1.5, "General", "1.5"),
+    (64.83, "#,##0.0", "64.8"), (2.861e-05, "0.000000", "0.000029"), (8e8, "0.####", "800000000."),
+    (349.50979947525406, "0.####", "349.5098"), (0.25, "0.00##", "0.25"), (1e308, '[>=1E+100]"no limit";0.000',
+                                                                           "no limit"),
+    (50.0, '[>=1E+100]"no limit";0.000', "50.000")])
+def test_the_width_checks_formatting_by_hand(value, fmt, text):
+    assert shown(value, fmt) == text

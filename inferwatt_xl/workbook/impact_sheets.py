@@ -16,9 +16,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import catalogue
 from ..api import DEPLOYMENT_VARIABLE_IDS
 from ..impacts import (
+    CAPACITY_UNITS,
+    CAPACITY_WORDS,
     COST_ELECTRICITY_ONLY,
     COST_WITH_HARDWARE,
     MEASURE_UNITS,
+    MEASURE_WORDS,
     MEASURES,
     PRICE_DEFAULT_BASIS,
     PRICE_GIVEN_BASIS,
@@ -28,6 +31,7 @@ from ..impacts import (
     US_REGIONS,
     regions,
 )
+from .formats import number_format
 from .formulas import (
     _DAYS_PER_YEAR,
     _G_PER_T,
@@ -59,7 +63,6 @@ if TYPE_CHECKING:
     from .standalone import StandaloneWorkbook
 
 NUM = "0.0000"
-SMALL = "0.000E+00"  # dollars per query are millionths
 NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # Baseline_<Regime>_<Stat>_<unit>
 # Measures that are the energy times a constant: their percentiles are the energy's, scaled (PERCENTILE.INC
 # interpolates linearly), so they read the Summary's statistics instead of ranking the block again.
@@ -166,12 +169,12 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
                 if column == "water_m3_per_day":
                     return f'=IF(ISNUMBER({WATER_USED}),{value},"")'
                 return unblocked(value, "") if column == "cost_usd_per_day" else "=" + value
-            rows[f"{column}_{q}"] = (f"{column.replace('_', ' ')}, {q.upper()} over deployments", SPREAD_UNITS[column],
+            rows[f"{column}_{q}"] = (f"{CAPACITY_WORDS[column]}, {q.upper()} over deployments", SPREAD_UNITS[column],
                                      formula)
     for column in ("cost_usd_per_day", "carbon_t_per_day"):  # the chart's error bars, P5-P95 around the value
-        rows[f"{column}_minus"] = (f"{column.replace('_', ' ')}: value - P5 (chart)", SPREAD_UNITS[column],
+        rows[f"{column}_minus"] = (f"{CAPACITY_WORDS[column]}: value - P5 (chart)", SPREAD_UNITS[column],
                                    lambda s, share, imp, c=column: unblocked(f"{row(c) % s}-{row(c + '_p5') % s}", ""))
-        rows[f"{column}_plus"] = (f"{column.replace('_', ' ')}: P95 - value (chart)", SPREAD_UNITS[column],
+        rows[f"{column}_plus"] = (f"{CAPACITY_WORDS[column]}: P95 - value (chart)", SPREAD_UNITS[column],
                                   lambda s, share, imp, c=column: unblocked(f"{row(c + '_p95') % s}-{row(c) % s}", ""))
     return rows
 
@@ -186,7 +189,11 @@ CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_yea
                       ("avg_facility_mw", "Avg_MW"), ("peak_facility_mw", "Peak_MW")) for q, _ in SPREAD_QUANTILES}}
 
 
-# Key results beyond the paper on the About sheet: key -> (quantity, unit, defined name, engine value at build).
+# Key results beyond the paper on the About sheet: key -> (quantity, unit, live formula, engine value at build).
+# A query's cost is a few millionths of a dollar: shown per 1,000 queries, where it reads as a price.
+PER_THOUSAND = 1000
+
+
 def _key_results(trials: int, seed: int, preset: str) -> dict[str, tuple[str, str, str, float]]:
     from ..impacts import capacity, impacts
 
@@ -195,20 +202,26 @@ def _key_results(trials: int, seed: int, preset: str) -> dict[str, tuple[str, st
     label = {regime: REGIMES[regime][1] for regime in REGIMES}  # as in the defined names
     out = {}
     for regime, result in per_query.items():
+        regime_text = "traditional" if regime == "traditional" else "test-time scaling"
         for measure, unit in NAMED_MEASURES.items():
-            regime_text = "traditional" if regime == "traditional" else "test-time scaling"
-            out[f"{regime}_{measure}"] = (f"Baseline, {regime_text}, median {measure.split('_')[0]} per query", unit,
-                                          f"Baseline_{label[regime]}_Median_{unit}", result.stat(measure, "median"))
-    for key, text, unit, name in (("nodes", "nodes", "nodes", "Nodes"),
-                                  ("cost_usd_per_day", "cost (electricity, and hardware when given)", "USD/day",
-                                   "USD_per_day"),
-                                  ("carbon_t_per_day", "operational carbon", "tCO2e/day", "tCO2e_per_day"),
-                                  ("water_m3_per_day", "water", "m3/day", "Water_m3_per_day")):
-        out[f"fleet_{key}"] = (f"1 B queries/day, 10 % test-time scaling: {text}", unit,
-                               f"Fleet_Mixed_{name}", float(getattr(mixed, key)))
+            name, value = f"Baseline_{label[regime]}_Median_{unit}", result.stat(measure, "median")
+            words = MEASURE_WORDS[measure]
+            if unit == "USD":
+                out[f"{regime}_{measure}"] = (f"Baseline, {regime_text}, median {words} per 1,000 queries",
+                                              "USD/1,000 queries",  # a status text (an input missing) passes through
+                                              f"=IF(ISNUMBER({{n.{name}}}),{{n.{name}}}*{PER_THOUSAND},{{n.{name}}})",
+                                              value * PER_THOUSAND)
+            else:
+                out[f"{regime}_{measure}"] = (f"Baseline, {regime_text}, median {words} per query", unit,
+                                              f"={{n.{name}}}", value)
+    for key, name in (("nodes", "Nodes"), ("cost_usd_per_day", "USD_per_day"), ("carbon_t_per_day", "tCO2e_per_day"),
+                      ("water_m3_per_day", "Water_m3_per_day")):
+        out[f"fleet_{key}"] = (f"1 B queries/day, 10 % test-time scaling: {CAPACITY_WORDS[key]}",
+                               CAPACITY_UNITS[key], f"={{n.Fleet_Mixed_{name}}}", float(getattr(mixed, key)))
     for q in ("p5", "p95"):
-        out[f"fleet_gwh_{q}"] = (f"1 B queries/day, 10 % test-time scaling: GWh/day, {q.upper()} over deployments",
-                                 "GWh/day", f"Fleet_Mixed_GWh_per_day_{q.upper()}", mixed.spread["gwh_per_day"][q])
+        out[f"fleet_gwh_{q}"] = (f"1 B queries/day, 10 % test-time scaling: energy, {q.upper()} over deployments",
+                                 "GWh/day", f"={{n.Fleet_Mixed_GWh_per_day_{q.upper()}}}",
+                                 mixed.spread["gwh_per_day"][q])
     return out
 
 
@@ -220,7 +233,7 @@ def declare(book: StandaloneWorkbook) -> None:
     g.add(Table("KeyImpacts", "About", [
         Column("quantity", "quantity", width=key.columns[0].width), Column("unit", "unit", width=key.columns[1].width),
         Column("built", key.columns[2].header, number_format=NUM),
-        Column("live", "live value", lambda i: f"={{n.{list(book.key_impacts.values())[i][2]}}}", NUM),
+        Column("live", "live value", lambda i: list(book.key_impacts.values())[i][2], NUM),
         Column("check", "live = engine at build?", audit_formula("{live}", "{built}"))],
         key.last_row + 4, tuple(book.key_impacts)))
     g.add(Table("Region", "Regions", [
@@ -257,7 +270,8 @@ def declare(book: StandaloneWorkbook) -> None:
         Column("base_wh", "mean at PUE 1, no alpha (Wh/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "base_wh"),
                NUM, 16, array=True),
         Column("electricity_usd", "mean electricity (USD/query)",
-               lambda i: _per_query(PER_QUERY_ROWS[i], "electricity_usd"), SMALL, 16, array=True),
+               lambda i: _per_query(PER_QUERY_ROWS[i], "electricity_usd"), number_format("USD/query"),
+               16, array=True),
         Column("water_ml", "mean water (mL/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "water_ml"), NUM, 16,
                array=True)], 5, PER_QUERY_ROWS))
 
@@ -355,6 +369,9 @@ def write(book: StandaloneWorkbook) -> None:
     rows = list(book.key_impacts.values())
     table = book._write("KeyImpacts", {"quantity": [r[0] for r in rows], "unit": [r[1] for r in rows],
                                        "built": [r[3] for r in rows]})
+    for key, (_, unit, _, _) in book.key_impacts.items():
+        for column in ("built", "live"):
+            book.sheets["About"][table.cell(column, key)].number_format = number_format(unit)
     put_text(book.sheets["About"], table.header_row - 1, 1, "Beyond the paper: cost, carbon, water and capacity as "
                                                            "built, beside their live values").font = book.styles.bold
 
@@ -423,7 +440,7 @@ def _impacts(book: StandaloneWorkbook) -> None:
     table = g.table("Impact")
     keys = table.rows
     book._write("Impact", {"regime": [REGIMES[k.split("_", 1)[0]][1] for k in keys],
-                           "measure": [k.split("_", 1)[1] for k in keys],
+                           "measure": [MEASURE_WORDS[k.split("_", 1)[1]] for k in keys],
                            "unit": [MEASURE_UNITS[k.split("_", 1)[1]] for k in keys]})
     put_text(ws, table.header_row - 1, 1, "Baseline per query: every statistic from the same trials as the energy "
                                           "(each trial's own price, WUE and PUE)").font = st.bold
@@ -443,7 +460,7 @@ def _impacts(book: StandaloneWorkbook) -> None:
                 table.index(key)), array=True, span_to=last)
             write_formula(ws, row, table.column_number("mean"), g.compile(mean, table, table.column("mean"))(
                 table.index(key)), array=True)
-        fmt = SMALL if MEASURE_UNITS[measure] == "USD" else NUM
+        fmt = number_format(MEASURE_UNITS[measure])
         for s, _ in STATS:
             ws[table.cell(s, key)].number_format = fmt
             if measure in NAMED_MEASURES and s in ("median", "mean"):
@@ -487,10 +504,8 @@ def _capacity(book: StandaloneWorkbook) -> None:
             define(book.wb, f"Fleet_{name}_{part}", cap.cell(s, key, sheet=True, absolute=True))
         for key in ("nodes", "cost_usd_per_day", "carbon_t_per_day"):
             ws[cap.cell(s, key)].fill = st.result
-        ws[cap.cell(s, "nodes")].number_format = ws[cap.cell(s, "gpus")].number_format = "#,##0"
-        for key in ("electricity_usd_per_day", "hardware_usd_per_day", "cost_usd_per_day", "cost_usd_per_year",
-                    "queries_per_day"):
-            ws[cap.cell(s, key)].number_format = "#,##0"
+        for key, (_, unit, _) in rows.items():
+            ws[cap.cell(s, key)].number_format = number_format(unit)
     define(book.wb, "Fleet_Nodes", cap.cell("mixed", "nodes", sheet=True, absolute=True))
     _fleet_chart(book)
 

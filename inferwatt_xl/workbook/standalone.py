@@ -386,7 +386,7 @@ class StandaloneWorkbook:
         for k, regime in enumerate(REGIMES):
             g.add(Table(f"Sens_{regime}", "Sensitivity", [
                 Column(name, header, number_format=fmt, width=w) for name, header, fmt, w in SENSITIVITY_COLUMNS],
-                6, len(self.sensitivity[regime].rows), first_col=1 + k * width))
+                6, len(self.sensitivity[regime].moving), first_col=1 + k * width))
 
         below = max(g.table(f"Sens_{regime}").last_row for regime in REGIMES) + 30
         share_columns = [Column("input", "random input", width=34)]
@@ -400,7 +400,7 @@ class StandaloneWorkbook:
         bins = self.spec["histogram_bins"]
         g.add(Table("Hist", "Charts", [
             Column("label", "energy per query (Wh)", width=16),
-            Column("from_wh", "from (Wh)", number_format="0.000"), Column("to_wh", "to (Wh)", number_format="0.000"),
+            Column("from_wh", "from (Wh)", number_format="0.000"), Column("to_wh", "to (Wh)", number_format=OPEN_TOP),
             *[Column(regime, f"baseline queries, {'traditional' if regime == 'traditional' else 'test-time scaling'}",
                      f"=SUM({baseline_mask(regime)}*({energy_block(regime)}>={{from_wh}})*"
                      f"({energy_block(regime)}<{{to_wh}}))", "0", 16, array=True)
@@ -733,7 +733,10 @@ class StandaloneWorkbook:
             table, result = self.grid.table(f"Sens_{regime}"), self.sensitivity[regime]
             put_text(ws, 4, table.first_col, f"Baseline {REGIMES[regime][1]} median: {result.result:.4g} Wh/query "
                                              "(values as built)").font = st.bold
-            rows = result.rows
+            rows = result.moving
+            if result.still:
+                put_text(ws, 5, table.first_col, "No effect over their ranges here (not in the table): "
+                                                 + ", ".join(result.still)).font = st.note
             self._write(table.key, {**_columns_of(rows, table),
                                     "change_low": [r.result_low - result.result for r in rows],
                                     "change_high": [r.result_high - result.result for r in rows]})
@@ -985,6 +988,8 @@ def _bar(title: str, y_title: str, log: bool = True) -> BarChart:
 
 
 # Sensitivity sheet columns: name, header with unit, number format, width.
+# The last histogram bin has no upper bound (a huge number in the cell): shown in words, not as ###.
+OPEN_TOP = '[>=1E+100]"no limit";0.000'
 SENSITIVITY_COLUMNS = (
     ("input", "input", None, 34), ("kind", "kind", None, 11), ("low", "low value", "0.####", 12),
     ("high", "high value", "0.####", 12), ("result_low", "median at low (Wh)", WH, 12),
