@@ -460,3 +460,24 @@ def test_texts_moved_to_shared_strings_read_back_as_the_same_text(tmp_path):
         table = z.read("xl/sharedStrings.xml").decode()
         assert 'uniqueCount="6"' in table and 'count="7"' in table and "inlineStr" not in z.read(
             "xl/worksheets/sheet1.xml").decode()
+
+
+EMU_PER_ROW = 190_500  # a 15 pt row in EMU (12,700 per point)
+
+
+def test_pages_print_whole_charts_and_a_readers_sheets_one_page_wide(built):
+    """Read from the file: About, Summary, Impacts, Capacity and Charts fit one page wide; on Charts and
+    Capacity every chart starts a page area of its own and no page break cuts through it."""
+    wb = load_workbook(built)
+    for title in standalone.ONE_PAGE_WIDE:
+        assert wb[title].page_setup.fitToWidth == 1 and wb[title].sheet_properties.pageSetUpPr.fitToPage, title
+    for title, charts in (("Charts", 4), ("Capacity", 2)):
+        ws = wb[title]
+        breaks = sorted({b.id for b in ws.row_breaks.brk})
+        assert len(ws._charts) == charts
+        for chart in ws._charts:
+            first = chart.anchor._from.row + 1  # 1-based row of the chart's top edge
+            last = first + -(-chart.anchor.ext.height // EMU_PER_ROW) - 1
+            assert not [b for b in breaks if first <= b < last], (title, first, last, breaks)  # not cut
+            assert first - 1 in breaks or first == standalone.CHART_FIRST_ROW, (title, first, breaks)  # opens a page
+            assert any(last <= b <= first - 1 + standalone.CHART_PAGE_ROWS for b in breaks), (title, last, breaks)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 
 from .. import catalogue
 from ..api import DEPLOYMENT_VARIABLE_IDS
@@ -523,7 +524,7 @@ def _fleet_chart(book: StandaloneWorkbook) -> None:
     """Cost and carbon per day of the three scenarios, with P5-P95 error bars (a finance reader's chart)."""
     from openpyxl.chart import Reference
 
-    from .standalone import _bar, _num, _text_categories
+    from .standalone import CHART_PAGE_ROWS, _bar, _num, _text_categories
 
     ws, cap = book.sheets["Capacity"], book.grid.table("Cap")
     first, last = cap.column_number("baseline"), cap.column_number("mixed_improved")
@@ -532,6 +533,7 @@ def _fleet_chart(book: StandaloneWorkbook) -> None:
         return Reference(ws, min_col=first, max_col=last, min_row=cap.row(key), max_row=cap.row(key))
 
     anchor_row = cap.last_row + 3
+    ws.row_breaks.append(Break(id=anchor_row - 1))  # the charts start a page, one page area each
     for k, (key, title, unit) in enumerate((("cost_usd_per_day", "Fleet cost per day, P5-P95 over deployments",
                                               "USD/day"),
                                              ("carbon_t_per_day", "Fleet carbon per day, P5-P95 over deployments",
@@ -541,8 +543,15 @@ def _fleet_chart(book: StandaloneWorkbook) -> None:
         chart.add_data(across(key), from_rows=True, titles_from_data=False)
         chart.series[0].errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
                                             plus=_num(across(f"{key}_plus")), minus=_num(across(f"{key}_minus")))
+        # An unseen series at the P95, so that every engine's automatic axis reaches the top of the whiskers.
+        chart.add_data(across(f"{key}_p95"), from_rows=True, titles_from_data=False)
+        chart.series[1].graphicalProperties.noFill = True
+        chart.series[1].graphicalProperties.line.noFill = True
+        chart.overlap = 100
         _text_categories(chart, Reference(ws, min_col=first, max_col=last, min_row=cap.header_row,
                                        max_row=cap.header_row))
         chart.legend = None
-        ws.add_chart(chart, ws.cell(anchor_row, 1 + 6 * k).coordinate)
+        top = anchor_row + k * CHART_PAGE_ROWS
+        ws.add_chart(chart, ws.cell(top, 1).coordinate)
+        ws.row_breaks.append(Break(id=top + CHART_PAGE_ROWS - 1))  # the next page area starts at its first row
 

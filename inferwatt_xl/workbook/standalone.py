@@ -23,9 +23,12 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
 from openpyxl.chart.error_bar import ErrorBars
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, api, catalogue, reproduce
@@ -62,7 +65,17 @@ from .formulas import (
     truthy,
 )
 from .grid import Column, Grid, Table
-from .xlsx import Styles, define, put_text, save_atomically, template, write_formula, write_table
+from .xlsx import (
+    EXCEL_DEFAULT_WIDTH,
+    Styles,
+    define,
+    fit_row_height,
+    put_text,
+    save_atomically,
+    template,
+    write_formula,
+    write_table,
+)
 
 # Rows above each Sim sheet's slots for the authors' trimming: each model's P5 and P95, then P10 and P90 of
 # the draws between them (method/trimming.py): a draw is kept when it lies within the second pair.
@@ -85,7 +98,10 @@ FIXED_AT_BUILD = {"n_trials": "fixed at build time (python build.py --trials N)"
 FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
-EXCEL_DEFAULT_WIDTH = 8.43  # Excel's width of a column never sized, in character units
+ONE_PAGE_WIDE = ("About", "Summary", "Impacts", "Capacity", "Charts")  # a reader's sheets print one page wide
+# A chart fills a landscape page area of its own: CHART_PAGE_ROWS rows of 15 pt (0.53 cm) hold its height.
+CHART_WIDTH_CM, CHART_HEIGHT_CM = 24, 13
+CHART_FIRST_ROW, CHART_PAGE_ROWS, CHARTS_ON_SHEET = 3, 30, 4
 NUM = "0.0000"
 WH = "0.0000"
 SECONDS_PER_KWS = f"{SECONDS_PER_HOUR_OVER_1000:g}"  # Eq. 1's 3.6, turning Wh back into kW x s
@@ -404,7 +420,7 @@ class StandaloneWorkbook:
             *[Column(regime, f"baseline queries, {'traditional' if regime == 'traditional' else 'test-time scaling'}",
                      f"=SUM({baseline_mask(regime)}*({energy_block(regime)}>={{from_wh}})*"
                      f"({energy_block(regime)}<{{to_wh}}))", "0", 16, array=True)
-              for regime in REGIMES]], 50, bins + 2))
+              for regime in REGIMES]], CHART_FIRST_ROW + CHARTS_ON_SHEET * CHART_PAGE_ROWS + 1, bins + 2))
 
     # ------------------------------------------------------------ writing
 
@@ -450,6 +466,14 @@ class StandaloneWorkbook:
             define(self.wb, input_name(p.name), table.cell("value", p.name, sheet=True, absolute=True))
             for column in ("description", "source"):
                 ws[table.cell(column, p.name)].alignment = st.wrap
+            fit_row_height(ws, table.row(p.name), table.first_col, table.first_col + len(table.columns) - 1)
+            group_cell = ws[table.cell("group", p.name)]  # each group opens with its name as a heading
+            first_of_group = p is params[0] or params[params.index(p) - 1].group != p.group
+            group_cell.font = st.bold if first_of_group else st.faint
+            if first_of_group:
+                group_cell.fill = st.header
+                for column in table.columns:
+                    ws[table.cell(column.name, p.name)].border = st.group_top
             if p.name not in FIXED_AT_BUILD:
                 st.as_input(cell)
                 if p.kind == "region":
@@ -832,19 +856,19 @@ class StandaloneWorkbook:
                                        plus=_num(ref(summary, f"{regime}_plus")),
                                        minus=_num(ref(summary, f"{regime}_minus")))
         _text_categories(c1, ref(summary, "model"))
-        ws.add_chart(c1, "A3")
+        self._chart_page(ws, c1, 0)
 
         c2 = _bar("Figure 2: baseline and efficiency levers, median (Wh, log scale)", "Wh/query")
         for regime in REGIMES:
             c2.add_data(ref(levers, f"{regime}_median", header=True), titles_from_data=True)
         _text_categories(c2, ref(levers, "lever"))
-        ws.add_chart(c2, "L3")
+        self._chart_page(ws, c2, 1)
 
         c3 = _bar("Figure 3: fleet energy (GWh/day)", "GWh/day", log=False)
         c3.add_data(ref(fleet, "value", "fleet_baseline", "fleet_mixed_improved"), titles_from_data=False)
         _text_categories(c3, ref(fleet, "quantity", "fleet_baseline", "fleet_mixed_improved"))
         c3.legend = None
-        ws.add_chart(c3, "A24")
+        self._chart_page(ws, c3, 2)
 
         c4 = _bar("Histogram: baseline energy per query (every draw counted)", "queries", log=False)
         c4.x_axis.title = "Wh/query (log-spaced bins; first and last bins catch the tails)"
@@ -852,8 +876,15 @@ class StandaloneWorkbook:
             c4.add_data(ref(hist, regime, header=True), titles_from_data=True)
         _text_categories(c4, ref(hist, "label"))
         c4.y_axis.number_format = "#,##0"
-        ws.add_chart(c4, "L24")
-        put_text(ws, hist.header_row - 1, 1, "Histogram data").font = st.bold
+        self._chart_page(ws, c4, 3)
+        put_text(ws, hist.header_row - 1, 1, "Histogram data").font = st.bold  # on the page after the charts
+
+    @staticmethod
+    def _chart_page(ws: Worksheet, chart: BarChart, k: int) -> None:
+        """Chart k on a page area of its own: anchored at the top of its rows, a page break after them."""
+        top = CHART_FIRST_ROW + k * CHART_PAGE_ROWS
+        ws.add_chart(chart, f"A{top}")
+        ws.row_breaks.append(Break(id=top + CHART_PAGE_ROWS - 1))  # the next page area starts at its first row
 
     def _reference(self, table: Table, column: str, first: int | str = 0, last: int | str | None = None,
                    header: bool = False) -> Reference:
@@ -903,7 +934,8 @@ class StandaloneWorkbook:
                 last = bench.row(len(self.bench_rows.model) - 1)
                 ws.print_area = f"A1:{bench.letter('source')}{last}"
                 ws.print_title_rows = f"{bench.header_row}:{bench.header_row}"
-            ws.page_setup.fitToWidth = max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS))
+            ws.page_setup.fitToWidth = (1 if ws.title in ONE_PAGE_WIDE else
+                                        max(1, math.ceil(_used_width(ws) / PRINTABLE_WIDTH_CHARS)))
 
 
 def _lever_alpha(regime: str, key: str, alpha: str | None) -> str | None:
@@ -975,10 +1007,14 @@ def _num(reference: Reference) -> NumDataSource:
 
 
 def _bar(title: str, y_title: str, log: bool = True) -> BarChart:
-    """A bar chart with both axes kept visible (openpyxl omits <c:delete val="0"/>) and readable numbers."""
+    """A bar chart with both axes kept visible (openpyxl omits <c:delete val="0"/>), readable numbers and
+    category labels written level (Excel wraps them instead of turning them on their side)."""
     chart = BarChart()
     chart.title, chart.y_axis.title = title, y_title
-    chart.height, chart.width = 10, 20
+    chart.height, chart.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
+    level = ParagraphProperties(defRPr=CharacterProperties())
+    chart.x_axis.txPr = RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
+                                 p=[Paragraph(pPr=level, endParaRPr=CharacterProperties())])
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.number_format = "General" if log else "0.00"

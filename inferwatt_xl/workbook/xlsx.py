@@ -16,7 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
@@ -101,6 +101,25 @@ def write_table(ws: Worksheet, grid: Grid, table: Table, styles: Styles | None =
                 cell = put(ws, table.row(i), number, value)
                 if column.number_format:
                     cell.number_format = column.number_format
+    if styles is not None:  # the headers' height, now that the columns have their widths
+        fit_row_height(ws, table.header_row, table.first_col, table.first_col + len(table.columns) - 1, 2)
+
+
+LINE_HEIGHT_PT = 15  # one line of 11 pt Calibri
+EXCEL_DEFAULT_WIDTH = 8.43  # Excel's width of a column never sized, in character units
+
+
+def fit_row_height(ws: Worksheet, row: int, first_column: int, last_column: int, min_lines: int = 1) -> None:
+    """Make `row` tall enough for the wrapped text of its cells in these columns: each cell's characters over
+    its column's width (less one for the margins) give its lines; no text is cut off at the bottom."""
+    lines = min_lines
+    for column in range(first_column, last_column + 1):
+        value = ws.cell(row, column).value
+        if isinstance(value, str) and not value.startswith("="):
+            width = ws.column_dimensions[get_column_letter(column)].width or EXCEL_DEFAULT_WIDTH
+            per_line = max(1.0, width - 1)
+            lines = max(lines, sum(max(1, -(-len(part) // int(per_line))) for part in value.split("\n")))
+    ws.row_dimensions[row].height = LINE_HEIGHT_PT * lines
 
 
 def define(wb: Workbook, name: str, target: str) -> None:
@@ -119,6 +138,8 @@ class Styles:
         self.input = PatternFill("solid", fgColor=spec["input_fill"])
         self.result = PatternFill("solid", fgColor=spec["result_fill"])
         self.note = Font(italic=True, color=spec["note_color"])
+        self.faint = Font(color=spec["note_color"])
+        self.group_top = Border(top=Side(style="thin", color=spec["note_color"]))
         self.number_format = spec["number_format"]
         self.large_number_format = spec["large_number_format"]
         self.wrap = Alignment(wrap_text=True, vertical="top")
@@ -133,7 +154,7 @@ class Styles:
             letter = get_column_letter(first_column + i)
             current = ws.column_dimensions[letter].width or 0
             ws.column_dimensions[letter].width = max(current, min_width)
-        ws.row_dimensions[row].height = 30
+        fit_row_height(ws, row, first_column, first_column + len(labels) - 1, 2)
 
     def as_input(self, cell: Cell) -> None:
         cell.fill = self.input
