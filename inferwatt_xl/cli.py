@@ -138,15 +138,16 @@ def _number_or_text(value: str) -> float | str:
 
 
 def cmd_impacts(a: argparse.Namespace) -> None:
-    from .impacts import MEASURES, impacts
+    from .impacts import MEASURE_UNITS, MEASURE_WORDS, MEASURES, impacts
 
     result = impacts(a.model, a.regime, lever=a.lever, node=_nodes(a.node), **_impact_overrides(a))
     data = result.to_dict()
     lines = [f"{', '.join(result.simulation.models)} | {result.simulation.regime} | region {data['region']} "
-             f"({data['carbon_intensity_g_per_kwh']:g} gCO2e/kWh)", "  " + " " * 16 +
+             f"({data['carbon_intensity_g_per_kwh']:g} gCO2e/kWh)", "  " + " " * 32 +
              "".join(f"{k:>12}" for k in api.STATISTICS)]
-    lines += [f"  {m:<16}" + "".join(f"{data[m][k]:>12.4g}" for k in api.STATISTICS) if data[m] else
-              f"  {m:<16} missing" for m in MEASURES]
+    label = {m: f"{MEASURE_WORDS[m]} ({MEASURE_UNITS[m]})" for m in MEASURES}
+    lines += [f"  {label[m]:<32}" + "".join(f"{data[m][k]:>12.4g}" for k in api.STATISTICS) if data[m] else
+              f"  {label[m]:<32} missing" for m in MEASURES]
     lines += [f"  cost: {result.cost_basis}",
               f"  cost per million output tokens: {data['cost_usd_per_million_output_tokens']:.4g} USD",
               *(f"  note: {n}" for n in data["notes"])]
@@ -154,7 +155,7 @@ def cmd_impacts(a: argparse.Namespace) -> None:
 
 
 def cmd_capacity(a: argparse.Namespace) -> None:
-    from .impacts import SPREAD_COLUMNS, capacity
+    from .impacts import CAPACITY_WORDS, SPREAD_COLUMNS, SPREAD_UNITS, capacity
 
     out = output_path("--out", a.out, ".png")
     overrides = _impact_overrides(a)
@@ -168,9 +169,10 @@ def cmd_capacity(a: argparse.Namespace) -> None:
     lines = [f"{r.queries_per_day:,.0f} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
              + (", improved" if r.improved else ""),
              f"  nodes {r.nodes:,} ({r.gpus:,} GPUs); peak IT power {r.peak_it_mw:.1f} MW; beta {r.beta:.4f}",
-             f"  {'':<18}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
-    lines += [f"  {c:<18}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
-                                     for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
+             f"  {'':<34}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
+    label = {c: f"{CAPACITY_WORDS[c]} ({SPREAD_UNITS[c]})" for c in SPREAD_COLUMNS}
+    lines += [f"  {label[c]:<34}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
+                                           for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
     lines += [f"  cost: {r.cost_basis}", f"  {r.spread_note}",
               *(f"  missing: {m} (no sourced default)" for m in r.missing)]
     _print(data, a.json, "\n".join(lines))
