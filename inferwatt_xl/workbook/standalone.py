@@ -373,7 +373,7 @@ class StandaloneWorkbook:
         key_rows = tuple(k for k in KEY_RESULTS if k in figures)
         about_rows = len(self.spec["sheets"]["About"]["lines"]) + 2  # the text lines, a blank and the build line
         g.add(Table("Key", "About", [
-            Column("quantity", "quantity", width=58), Column("unit", "unit", width=12),
+            Column("quantity", "quantity", width=58), Column("unit", "unit", width=18),
             Column("built", built_header, number_format=NUM, width=16),
             Column("live", "live value", lambda i: "=" + self._live_ref(key_rows[i]), NUM, 16),
             Column("check", "live = engine at build?", audit_formula("{live}", "{built}"), width=24)],
