@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet as XlsxWriterWorksheet
 import inferwatt_xl as iw
 from inferwatt_xl import api, catalogue
 from inferwatt_xl.sensitivity import SensitivityTable
-from inferwatt_xl.workbook import excel, impact_sheets, standalone
+from inferwatt_xl.workbook import charts, excel, impact_sheets, standalone
 from inferwatt_xl.workbook.excel import ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from inferwatt_xl.workbook.formulas import input_name
 from inferwatt_xl.workbook.functions import build_functions_workbook
@@ -471,13 +471,13 @@ def test_pages_print_whole_charts_and_a_readers_sheets_one_page_wide(built):
     wb = load_workbook(built)
     for title in standalone.ONE_PAGE_WIDE:
         assert wb[title].page_setup.fitToWidth == 1 and wb[title].sheet_properties.pageSetUpPr.fitToPage, title
-    for title, charts in (("Charts", 4), ("Capacity", 2)):
+    for title, count in (("Charts", 4), ("Capacity", 2)):
         ws = wb[title]
         breaks = sorted({b.id for b in ws.row_breaks.brk})
-        assert len(ws._charts) == charts
+        assert len(ws._charts) == count
         for chart in ws._charts:
             first = chart.anchor._from.row + 1  # 1-based row of the chart's top edge
             last = first + -(-chart.anchor.ext.height // EMU_PER_ROW) - 1
             assert not [b for b in breaks if first <= b < last], (title, first, last, breaks)  # not cut
-            assert first - 1 in breaks or first == standalone.CHART_FIRST_ROW, (title, first, breaks)  # opens a page
-            assert any(last <= b <= first - 1 + standalone.CHART_PAGE_ROWS for b in breaks), (title, last, breaks)
+            assert first - 1 in breaks or first == charts.CHART_FIRST_ROW, (title, first, breaks)  # opens a page
+            assert any(last <= b <= first - 1 + charts.CHART_PAGE_ROWS for b in breaks), (title, last, breaks)

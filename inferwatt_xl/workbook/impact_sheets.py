@@ -32,6 +32,7 @@ from ..impacts import (
     US_REGIONS,
     regions,
 )
+from .charts import bar_chart, numbers, place_on_own_page, text_categories
 from .formats import number_format
 from .formulas import (
     _DAYS_PER_YEAR,
@@ -524,7 +525,6 @@ def _fleet_chart(book: StandaloneWorkbook) -> None:
     """Cost and carbon per day of the three scenarios, with P5-P95 error bars (a finance reader's chart)."""
     from openpyxl.chart import Reference
 
-    from .standalone import CHART_PAGE_ROWS, _bar, _num, _text_categories
 
     ws, cap = book.sheets["Capacity"], book.grid.table("Cap")
     first, last = cap.column_number("baseline"), cap.column_number("mixed_improved")
@@ -538,20 +538,18 @@ def _fleet_chart(book: StandaloneWorkbook) -> None:
                                               "USD/day"),
                                              ("carbon_t_per_day", "Fleet carbon per day, P5-P95 over deployments",
                                               "tCO2e/day"))):
-        chart = _bar(title, unit, log=False)
+        chart = bar_chart(title, unit, log=False)
         chart.y_axis.number_format = "#,##0"
         chart.add_data(across(key), from_rows=True, titles_from_data=False)
         chart.series[0].errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
-                                            plus=_num(across(f"{key}_plus")), minus=_num(across(f"{key}_minus")))
+                                            plus=numbers(across(f"{key}_plus")), minus=numbers(across(f"{key}_minus")))
         # An unseen series at the P95, so that every engine's automatic axis reaches the top of the whiskers.
         chart.add_data(across(f"{key}_p95"), from_rows=True, titles_from_data=False)
         chart.series[1].graphicalProperties.noFill = True
         chart.series[1].graphicalProperties.line.noFill = True
         chart.overlap = 100
-        _text_categories(chart, Reference(ws, min_col=first, max_col=last, min_row=cap.header_row,
+        text_categories(chart, Reference(ws, min_col=first, max_col=last, min_row=cap.header_row,
                                        max_row=cap.header_row))
         chart.legend = None
-        top = anchor_row + k * CHART_PAGE_ROWS
-        ws.add_chart(chart, ws.cell(top, 1).coordinate)
-        ws.row_breaks.append(Break(id=top + CHART_PAGE_ROWS - 1))  # the next page area starts at its first row
+        place_on_own_page(ws, chart, k, anchor_row)
 

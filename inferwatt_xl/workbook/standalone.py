@@ -20,15 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
+from openpyxl.chart import Reference
 from openpyxl.chart.error_bar import ErrorBars
-from openpyxl.chart.text import RichText
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__, api, catalogue, reproduce
@@ -38,6 +34,7 @@ from ..method.throughput import ROWS_FOR_OWN_OLS
 from ..reproduce import TORNADO_ROWS
 from ..sensitivity import ASSUMPTION_SWING, sensitivity
 from . import impact_sheets
+from .charts import CHART_FIRST_ROW, CHART_PAGE_ROWS, bar_chart, numbers, place_on_own_page, text_categories
 from .excel import MAX_PROMPT_CHARS, MAX_TITLE_CHARS, ExcelRuleError, check_defined_names, fit_text
 from .formulas import (
     FLEET_ARRAY_ROWS,
@@ -99,9 +96,7 @@ FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
 BULK_SHEETS_PRINTED_ROWS = 50  # Draws and Sim_* print only their first trials, never thousands of pages
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
 ONE_PAGE_WIDE = ("About", "Summary", "Impacts", "Capacity", "Charts")  # a reader's sheets print one page wide
-# A chart fills a landscape page area of its own: CHART_PAGE_ROWS rows of 15 pt (0.53 cm) hold its height.
-CHART_WIDTH_CM, CHART_HEIGHT_CM = 24, 13
-CHART_FIRST_ROW, CHART_PAGE_ROWS, CHARTS_ON_SHEET = 3, 30, 4
+CHARTS_ON_SHEET = 4  # the Charts sheet's four figures, one page area each (charts.place_on_own_page)
 NUM = "0.0000"
 WH = "0.0000"
 SECONDS_PER_KWS = f"{SECONDS_PER_HOUR_OVER_1000:g}"  # Eq. 1's 3.6, turning Wh back into kW x s
@@ -766,12 +761,13 @@ class StandaloneWorkbook:
                                     "change_high": [r.result_high - result.result for r in rows]})
             if not rows:
                 continue
-            chart = _bar(f"Tornado: baseline {REGIMES[regime][1]} median, change in Wh/query", "Wh/query", log=False)
+            chart = bar_chart(f"Tornado: baseline {REGIMES[regime][1]} median, change in Wh/query", "Wh/query",
+                              log=False)
             chart.type, chart.overlap, chart.height, chart.width = "bar", 100, 12, 18
             top = min(TORNADO_ROWS, table.n_rows) - 1
             for column in ("change_low", "change_high"):
                 chart.add_data(self._reference(table, column, last=top, header=True), titles_from_data=True)
-            _text_categories(chart, self._reference(table, "input", last=top))
+            text_categories(chart, self._reference(table, "input", last=top))
             chart.x_axis.scaling.orientation = "maxMin"  # largest swing on top
             chart.x_axis.tickLblPos = "low"  # input names left of the bars, not across them
             ws.add_chart(chart, ws.cell(table.last_row + 3, table.first_col).coordinate)
@@ -848,43 +844,36 @@ class StandaloneWorkbook:
         summary, levers, fleet = (self.grid.table(k) for k in ("Summary", "Levers", "Fleet"))
         ref = self._reference
 
-        c1 = _bar("Figure 1: energy per query by model, median with P25-P75 (Wh, log scale)", "Wh/query")
+        c1 = bar_chart("Figure 1: energy per query by model, median with P25-P75 (Wh, log scale)", "Wh/query")
         for regime in REGIMES:
             c1.add_data(ref(summary, f"{regime}_median", header=True), titles_from_data=True)
             series = c1.series[-1]
             series.errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
-                                       plus=_num(ref(summary, f"{regime}_plus")),
-                                       minus=_num(ref(summary, f"{regime}_minus")))
-        _text_categories(c1, ref(summary, "model"))
-        self._chart_page(ws, c1, 0)
+                                       plus=numbers(ref(summary, f"{regime}_plus")),
+                                       minus=numbers(ref(summary, f"{regime}_minus")))
+        text_categories(c1, ref(summary, "model"))
+        place_on_own_page(ws, c1, 0)
 
-        c2 = _bar("Figure 2: baseline and efficiency levers, median (Wh, log scale)", "Wh/query")
+        c2 = bar_chart("Figure 2: baseline and efficiency levers, median (Wh, log scale)", "Wh/query")
         for regime in REGIMES:
             c2.add_data(ref(levers, f"{regime}_median", header=True), titles_from_data=True)
-        _text_categories(c2, ref(levers, "lever"))
-        self._chart_page(ws, c2, 1)
+        text_categories(c2, ref(levers, "lever"))
+        place_on_own_page(ws, c2, 1)
 
-        c3 = _bar("Figure 3: fleet energy (GWh/day)", "GWh/day", log=False)
+        c3 = bar_chart("Figure 3: fleet energy (GWh/day)", "GWh/day", log=False)
         c3.add_data(ref(fleet, "value", "fleet_baseline", "fleet_mixed_improved"), titles_from_data=False)
-        _text_categories(c3, ref(fleet, "quantity", "fleet_baseline", "fleet_mixed_improved"))
+        text_categories(c3, ref(fleet, "quantity", "fleet_baseline", "fleet_mixed_improved"))
         c3.legend = None
-        self._chart_page(ws, c3, 2)
+        place_on_own_page(ws, c3, 2)
 
-        c4 = _bar("Histogram: baseline energy per query (every draw counted)", "queries", log=False)
+        c4 = bar_chart("Histogram: baseline energy per query (every draw counted)", "queries", log=False)
         c4.x_axis.title = "Wh/query (log-spaced bins; first and last bins catch the tails)"
         for regime in REGIMES:
             c4.add_data(ref(hist, regime, header=True), titles_from_data=True)
-        _text_categories(c4, ref(hist, "label"))
+        text_categories(c4, ref(hist, "label"))
         c4.y_axis.number_format = "#,##0"
-        self._chart_page(ws, c4, 3)
+        place_on_own_page(ws, c4, 3)
         put_text(ws, hist.header_row - 1, 1, "Histogram data").font = st.bold  # on the page after the charts
-
-    @staticmethod
-    def _chart_page(ws: Worksheet, chart: BarChart, k: int) -> None:
-        """Chart k on a page area of its own: anchored at the top of its rows, a page break after them."""
-        top = CHART_FIRST_ROW + k * CHART_PAGE_ROWS
-        ws.add_chart(chart, f"A{top}")
-        ws.row_breaks.append(Break(id=top + CHART_PAGE_ROWS - 1))  # the next page area starts at its first row
 
     def _reference(self, table: Table, column: str, first: int | str = 0, last: int | str | None = None,
                    header: bool = False) -> Reference:
@@ -993,34 +982,6 @@ def _used_width(ws: Worksheet) -> float:
         width = ws.column_dimensions[get_column_letter(i)].width
         total += width if width else EXCEL_DEFAULT_WIDTH
     return total
-
-
-def _text_categories(chart: BarChart, reference: Reference) -> None:
-    """Category labels that are text, as Excel expects them: a string reference (openpyxl's set_categories
-    writes a number reference, which Excel may show as 1, 2, 3 instead of the labels)."""
-    for series in chart.series:
-        series.cat = AxDataSource(strRef=StrRef(f=str(reference)))
-
-
-def _num(reference: Reference) -> NumDataSource:
-    return NumDataSource(numRef=NumRef(f=str(reference)))
-
-
-def _bar(title: str, y_title: str, log: bool = True) -> BarChart:
-    """A bar chart with both axes kept visible (openpyxl omits <c:delete val="0"/>), readable numbers and
-    category labels written level (Excel wraps them instead of turning them on their side)."""
-    chart = BarChart()
-    chart.title, chart.y_axis.title = title, y_title
-    chart.height, chart.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
-    level = ParagraphProperties(defRPr=CharacterProperties())
-    chart.x_axis.txPr = RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
-                                 p=[Paragraph(pPr=level, endParaRPr=CharacterProperties())])
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.y_axis.number_format = "General" if log else "0.00"
-    if log:
-        chart.y_axis.scaling.logBase = 10
-    return chart
 
 
 # Sensitivity sheet columns: name, header with unit, number format, width.

@@ -1,0 +1,51 @@
+"""The workbooks' native charts: bar charts Excel and both test engines draw alike, and their page areas."""
+
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+# A chart fills a landscape page area of its own: CHART_PAGE_ROWS rows of 15 pt (0.53 cm) hold its height.
+CHART_WIDTH_CM, CHART_HEIGHT_CM = 24, 13
+CHART_FIRST_ROW, CHART_PAGE_ROWS = 3, 30
+
+
+def bar_chart(title: str, y_title: str, log: bool = True) -> BarChart:
+    """A bar chart with both axes kept visible (openpyxl omits <c:delete val="0"/>), readable numbers and
+    category labels written level (Excel wraps them instead of turning them on their side)."""
+    chart = BarChart()
+    chart.title, chart.y_axis.title = title, y_title
+    chart.height, chart.width = CHART_HEIGHT_CM, CHART_WIDTH_CM
+    level = ParagraphProperties(defRPr=CharacterProperties())
+    chart.x_axis.txPr = RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
+                                 p=[Paragraph(pPr=level, endParaRPr=CharacterProperties())])
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.number_format = "General" if log else "0.00"
+    if log:
+        chart.y_axis.scaling.logBase = 10
+    return chart
+
+
+def text_categories(chart: BarChart, reference: Reference) -> None:
+    """Category labels that are text, as Excel expects them: a string reference (openpyxl's set_categories
+    writes a number reference, which Excel may show as 1, 2, 3 instead of the labels)."""
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(reference)))
+
+
+def numbers(reference: Reference) -> NumDataSource:
+    """A number reference (an error bar's values)."""
+    return NumDataSource(numRef=NumRef(f=str(reference)))
+
+
+def place_on_own_page(ws: Worksheet, chart: BarChart, k: int, first_row: int = CHART_FIRST_ROW) -> None:
+    """Chart k from `first_row` on a page area of its own: anchored at the top of its rows, a page break after
+    them, so no break cuts through it."""
+    top = first_row + k * CHART_PAGE_ROWS
+    ws.add_chart(chart, f"A{top}")
+    ws.row_breaks.append(Break(id=top + CHART_PAGE_ROWS - 1))  # the next page area starts at its first row
