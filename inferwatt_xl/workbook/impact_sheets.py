@@ -369,7 +369,7 @@ def write(book: StandaloneWorkbook) -> None:
     _impacts(book)
     _capacity(book)
     rows = list(book.key_impacts.values())
-    table = book._write("KeyImpacts", {"quantity": [r[0] for r in rows], "unit": [r[1] for r in rows],
+    table = book.write("KeyImpacts", {"quantity": [r[0] for r in rows], "unit": [r[1] for r in rows],
                                        "built": [r[3] for r in rows]})
     for key, (_, unit, _, _) in book.key_impacts.items():
         for column in ("built", "live"):
@@ -404,7 +404,7 @@ def _regions(book: StandaloneWorkbook) -> None:
                        "intensity has no sourced value: give water_intensity_l_per_kwh on Inputs.").font = \
         book.styles.note
     rows = regions()
-    book._write("Region", {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
+    book.write("Region", {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
                            for c in book.grid.table("Region").columns})
 
 
@@ -433,7 +433,7 @@ def _impacts(book: StandaloneWorkbook) -> None:
     ws, st, g = book.sheets["Impacts"], book.styles, book.grid
     used = g.table("GridUsed")
     rows = grid_rows()
-    book._write("GridUsed", {"quantity": [label for label, _, _ in rows.values()],
+    book.write("GridUsed", {"quantity": [label for label, _, _ in rows.values()],
                              "name": [name for _, _, name in rows.values()]})
     for key, (_, formula, name) in rows.items():
         write_formula(ws, used.row(key), used.column_number("value"),
@@ -441,7 +441,7 @@ def _impacts(book: StandaloneWorkbook) -> None:
         define(book.wb, name, used.cell("value", key, sheet=True, absolute=True))
     table = g.table("Impact")
     keys = table.rows
-    book._write("Impact", {"regime": [REGIMES[k.split("_", 1)[0]][1] for k in keys],
+    book.write("Impact", {"regime": [REGIMES[k.split("_", 1)[0]][1] for k in keys],
                            "measure": [MEASURE_WORDS[k.split("_", 1)[1]] for k in keys],
                            "unit": [MEASURE_UNITS[k.split("_", 1)[1]] for k in keys]})
     put_text(ws, table.header_row - 1, 1, "Baseline per query: every statistic from the same trials as the energy "
@@ -470,7 +470,7 @@ def _impacts(book: StandaloneWorkbook) -> None:
                        table.cell(s, key, sheet=True, absolute=True))
                 ws[table.cell(s, key)].fill = st.result
     per_token = g.table("PerToken")
-    book._write("PerToken", {"quantity": [f"baseline, {REGIMES[r][1]}" for r in REGIMES_ORDER]})
+    book.write("PerToken", {"quantity": [f"baseline, {REGIMES[r][1]}" for r in REGIMES_ORDER]})
     for regime in REGIMES_ORDER:
         define(book.wb, f"Baseline_{REGIMES[regime][1]}_USD_per_Million_Output_Tokens",
                per_token.cell("value", regime, sheet=True, absolute=True))
@@ -488,16 +488,16 @@ def _capacity(book: StandaloneWorkbook) -> None:
                        "its own PUE, electricity price and WUE (and improved alpha); the per-query randomness inside "
                        "is averaged over the day's queries.").font = st.note
     per_query = g.table("PerQuery")
-    book._write("PerQuery", {"row": [row.replace("_", ", ").replace("tts", "test-time scaling")
+    book.write("PerQuery", {"row": [row.replace("_", ", ").replace("tts", "test-time scaling")
                                      for row in PER_QUERY_ROWS]})
     put_text(ws, per_query.header_row - 1, 1, "Per-query means of the baseline").font = st.bold
     slots = g.table("NodeSlots")
-    book._write("NodeSlots")
+    book.write("NodeSlots")
     put_text(ws, slots.header_row - 1, 1, "Nodes per model slot (the baseline serves its models equally)").font = \
         st.bold
     cap = g.table("Cap")
     rows = _capacity_rows()
-    book._write("Cap", {"quantity": [label for label, _, _ in rows.values()],
+    book.write("Cap", {"quantity": [label for label, _, _ in rows.values()],
                         "unit": [unit for _, unit, _ in rows.values()]})
     put_text(ws, cap.header_row - 1, 1, "Fleet scenarios").font = st.bold
     write_formula(ws, cap.header_row - 1, cap.column_number("unit"), '="cost: "&Cost_Basis').font = st.note
@@ -517,7 +517,7 @@ def _capacity(book: StandaloneWorkbook) -> None:
                         "electricity price, WUE and improved alpha from HDR variables "
                         f"{min(DEPLOYMENT_VARIABLE_IDS.values())}-{max(DEPLOYMENT_VARIABLE_IDS.values())} (the "
                         "engine's), times the per-query means of the Capacity sheet.").font = st.note
-    book._write("Deploy", {"trial": list(range(1, deploy.n_rows + 1))})
+    book.write("Deploy", {"trial": list(range(1, deploy.n_rows + 1))})
     dws.freeze_panes = dws.cell(deploy.first_row, 2)
 
 

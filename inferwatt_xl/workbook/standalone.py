@@ -439,7 +439,9 @@ class StandaloneWorkbook:
         self._finish()
         return self.wb
 
-    def _write(self, key: str, values: dict[str, Sequence[object]] | None = None, header: bool = True) -> Table:
+    def write(self, key: str, values: dict[str, Sequence[object]] | None = None, header: bool = True) -> Table:
+        """Table `key` on its sheet: headers, widths and formats, data columns from `values`, formula columns from
+        their templates (the one way the sheet modules write a table)."""
         table = self.grid.table(key)
         write_table(self.sheets[table.sheet], self.grid, table, self.styles if header else None, values)
         return table
@@ -449,7 +451,7 @@ class StandaloneWorkbook:
         put_text(ws, 2, 1, f"Built under preset {self.preset}: its values (data/presets.csv, with their sources) are "
                            "the inputs below. Another reading: python build.py --preset NAME (inferwatt, paper_v2, "
                            "paper_v1, text_v1).").font = st.note
-        table = self._write("Param", {
+        table = self.write("Param", {
             "group": [p.group for p in params], "name": [p.name for p in params],
             "label": [p.label for p in params], "unit": [p.unit for p in params],
             "value": [self.values[p.name] for p in params],
@@ -481,7 +483,7 @@ class StandaloneWorkbook:
         nodes = list(catalogue.nodes().values())
         node_table = self.grid.table("Node")
         put_text(ws, node_table.header_row - 1, 1, "Nodes").font = st.bold
-        self._write("Node", {"name": [n.name for n in nodes], "gpus": [n.gpus for n in nodes],
+        self.write("Node", {"name": [n.name for n in nodes], "gpus": [n.gpus for n in nodes],
                              "gpu": [n.gpu for n in nodes], "p_max_kw": [n.p_max_kw for n in nodes],
                              "p_idle_kw": [n.p_idle_kw for n in nodes], "source": [n.source for n in nodes]})
         for i, n in enumerate(nodes):
@@ -495,7 +497,7 @@ class StandaloneWorkbook:
         put_text(ws, model_table.header_row - 1, 1,
                  "Models (an empty slot takes a new model: add its benchmark rows too)").font = st.bold
         ms = self.models + [None] * (self.slots - len(self.models))
-        self._write("Model", {"slot": list(range(1, self.slots + 1)), "name": [m.name if m else "" for m in ms],
+        self.write("Model", {"slot": list(range(1, self.slots + 1)), "name": [m.name if m else "" for m in ms],
                               "node": [m.node if m else "" for m in ms],
                               "in_baseline": [m.in_baseline if m else False for m in ms],
                               "total_params_b": [m.total_params_b if m else None for m in ms],
@@ -545,7 +547,7 @@ class StandaloneWorkbook:
         table = self.grid.table("Bench")
         put_text(ws, 2, 1, "Edit or append rows in the yellow columns; the helper columns (logs, and deviations "
                            "from each model's mean for the least-squares fit) follow.").font = st.note
-        self._write("Bench", {"model": list(b.model), "node": list(b.nodes()),
+        self.write("Bench", {"model": list(b.model), "node": list(b.nodes()),
                               "precision": list(b.precision) or [models[m].precision for m in b.model],
                               "input_tokens": [float(x) for x in b.input_tokens],
                               "output_tokens": [float(x) for x in b.output_tokens],
@@ -562,14 +564,14 @@ class StandaloneWorkbook:
         put_text(ws, 2, 1, "Shared slopes: least squares on deviations from the mean of each model on its node (a "
                            "fixed-effects fit), over the rows flagged in_shared_fit on Benchmarks whose node has "
                            "this slot's GPU").font = self.styles.note
-        self._write("Fit")
+        self.write("Fit")
 
     def _draws(self) -> None:
         ws = self.sheets["Draws"]
         put_text(ws, 2, 1, "Distribution constants from the Inputs; below, one row per trial, shared by all "
                            "models (common random numbers)").font = self.styles.note
-        self._write("Const")
-        table = self._write("Draws", {"trial": list(range(1, self.trials + 1))})
+        self.write("Const")
+        table = self.write("Draws", {"trial": list(range(1, self.trials + 1))})
         ws.freeze_panes = ws.cell(table.first_row, 2)
 
     def _simulation(self, regime: str) -> None:
@@ -616,7 +618,7 @@ class StandaloneWorkbook:
                 render = self.grid.compile(templates[key], table, column)
                 write_formula(ws, table.head_row(key), table.column_number(column.name), render(0),
                               array=key in ("mean_ln_e", "mean_node_s", "trim_lo2", "trim_hi2", "in_baseline"))
-        self._write(sheet, {"trial": list(range(1, self.trials + 1))})
+        self.write(sheet, {"trial": list(range(1, self.trials + 1))})
         ws.column_dimensions["A"].width = 24
         ws.freeze_panes = ws.cell(table.first_row, 2)
         define(self.wb, f"ENERGY_{label.upper()}_WH", table.block("slot_1", f"slot_{self.slots}"))
@@ -626,7 +628,7 @@ class StandaloneWorkbook:
 
     def _summary(self) -> None:
         ws, summary = self.sheets["Summary"], self.grid.table("Summary")
-        self._write("Summary")
+        self.write("Summary")
         k_row = summary.head_row("k")  # the percentiles' k, above their columns, named PERCENTILE_K
         put_text(ws, k_row, 1, "percentile (k)").font = self.styles.note
         for s, q in STATS:
@@ -637,7 +639,7 @@ class StandaloneWorkbook:
         for k in range(self.slots):
             for regime in REGIMES:
                 self._slot_statistics(ws, summary, k, regime)
-        base = self._write("Baseline", {"model": ["Baseline (the mixture; statistics as trim says)",
+        base = self.write("Baseline", {"model": ["Baseline (the mixture; statistics as trim says)",
                                                   "Baseline as the paper prints it (each model's draws trimmed to "
                                                   "P5-P95, then P10-P90, pooled)"]}, header=False)
         for regime in REGIMES:
@@ -673,7 +675,7 @@ class StandaloneWorkbook:
     def _interventions(self) -> None:
         ws = self.sheets["Interventions"]
         table = self.grid.table("Levers")
-        self._write("Levers", {"lever": [label for _, label, _ in LEVERS]})
+        self.write("Levers", {"lever": [label for _, label, _ in LEVERS]})
         for key, _, alpha in LEVERS:
             lever = alpha.removeprefix("alpha_") if alpha else None
             if lever in api.ALPHA_LEVERS:
@@ -713,7 +715,7 @@ class StandaloneWorkbook:
 
     def _fleet(self) -> None:
         ws, table = self.sheets["Fleet"], self.grid.table("Fleet")
-        self._write("Fleet", {"quantity": [label for label, _, _ in FLEET_ROWS.values()],
+        self.write("Fleet", {"quantity": [label for label, _, _ in FLEET_ROWS.values()],
                               "name": [name or "" for _, _, name in FLEET_ROWS.values()]})
         for key, (_, formula, name) in FLEET_ROWS.items():
             render = self.grid.compile(formula, table, table.column("value"))
@@ -733,7 +735,7 @@ class StandaloneWorkbook:
                            "hardware and =IW_HARDWARE()). To see one live, set a model slot's node on Inputs. "
                            "Blackwell rows are FP4, Hopper rows FP8; the paper's own hardware lever is alpha "
                            "1.5-2.5 (Sec. 3 iii).").font = self.styles.note
-        self._write("Hardware", _columns_of(rows, self.grid.table("Hardware")))
+        self.write("Hardware", _columns_of(rows, self.grid.table("Hardware")))
 
     def _sensitivity(self) -> None:
         """The engine's sensitivity of the baseline medians, stamped at build, and their tornado charts."""
@@ -756,7 +758,7 @@ class StandaloneWorkbook:
             if result.still:
                 put_text(ws, 5, table.first_col, "No effect over their ranges here (not in the table): "
                                                  + ", ".join(result.still)).font = st.note
-            self._write(table.key, {**_columns_of(rows, table),
+            self.write(table.key, {**_columns_of(rows, table),
                                     "change_low": [r.result_low - result.result for r in rows],
                                     "change_high": [r.result_high - result.result for r in rows]})
             if not rows:
@@ -778,7 +780,7 @@ class StandaloneWorkbook:
         put_text(ws, table.header_row - 1, 1, "Shares of the variance of ln(energy per query) of the baseline, "
                                               "live from the Draws and Sim sheets").font = self.styles.bold
         engine = {regime: {r.input: r.variance_share for r in self.sensitivity[regime].rows} for regime in REGIMES}
-        self._write("Shares", {"input": [label for label, _ in SHARE_ROWS.values()],
+        self.write("Shares", {"input": [label for label, _ in SHARE_ROWS.values()],
                                **{f"engine_{regime}": [engine[regime].get(name, "") if name else ""
                                                        for _, name in SHARE_ROWS.values()] for regime in REGIMES}})
 
@@ -792,7 +794,7 @@ class StandaloneWorkbook:
                            "at build, and the engine under every reading of the paper (inferwatt reproduce); "
                            "paper_v1 / paper_v2 exact draw numpy's legacy stream as the authors' scripts do.").font \
             = self.styles.note
-        self._write("Repro", {"quantity": [figures[k].quantity for k in keys], "unit": [figures[k].unit for k in keys],
+        self.write("Repro", {"quantity": [figures[k].quantity for k in keys], "unit": [figures[k].unit for k in keys],
                               "paper_v1": [figures[k].paper_value for k in keys],
                               "paper_v2": [figures[k].paper_v2_value for k in keys], **readings,
                               "note": [reproduce.KNOWN_DIFFERENCES.get(k, "") for k in keys],
@@ -809,7 +811,7 @@ class StandaloneWorkbook:
         put_text(ws, text_code.header_row - 1, 1, "Each parameter switched alone from the code's value to the "
                  f"text's, on paper_v2 (HDR, seed 42, {reproduce.HEADLINE_N:,} trials; engine values at build)."
                  ).font = self.styles.note
-        self._write("TextCode", {
+        self.write("TextCode", {
             "parameter": [t.parameter for t in self.text_code],
             "text_value": ["empty (computed)" if t.text_value is None else t.text_value for t in self.text_code],
             "code_value": [t.code_value for t in self.text_code],
@@ -831,7 +833,7 @@ class StandaloneWorkbook:
         lo, hi, bins = self.spec["histogram_min_wh"], self.spec["histogram_max_wh"], self.spec["histogram_bins"]
         edges = [0.0] + [lo * (hi / lo) ** (i / bins) for i in range(bins + 1)] + [1e308]
         labels = [f"< {lo:g}"] + [f"{edges[i]:.3g}-{edges[i + 1]:.3g}" for i in range(1, bins + 1)] + [f">= {hi:g}"]
-        self._write("Hist", {"label": labels, "from_wh": edges[:-1], "to_wh": edges[1:]})
+        self.write("Hist", {"label": labels, "from_wh": edges[:-1], "to_wh": edges[1:]})
         total_row = hist.last_row + 1
         put_text(ws, total_row, 1, "all bins (every draw counted)").font = st.bold
         for regime in REGIMES:
@@ -897,7 +899,7 @@ class StandaloneWorkbook:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
             ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(line) / (sum(widths) * 0.9)))
         rows, figures = self.grid.table("Key").rows, catalogue.paper_figures()
-        key = self._write("Key", {"quantity": [figures[k].quantity for k in rows],
+        key = self.write("Key", {"quantity": [figures[k].quantity for k in rows],
                                   "unit": [figures[k].unit for k in rows], "built": [self.built[k] for k in rows]})
         put_text(ws, key.header_row - 1, 1, "Key results as built (plain numbers), beside their live values").font \
             = st.bold
