@@ -142,12 +142,13 @@ def cmd_impacts(a: argparse.Namespace) -> None:
 
     result = impacts(a.model, a.regime, lever=a.lever, node=_nodes(a.node), **_impact_overrides(a))
     data = result.to_dict()
-    lines = [f"{', '.join(result.simulation.models)} | {result.simulation.regime} | region {data['region']} "
-             f"({data['carbon_intensity_g_per_kwh']:g} gCO2e/kWh)", "  " + " " * 32 +
-             "".join(f"{k:>12}" for k in api.STATISTICS)]
     label = {m: f"{MEASURE_WORDS[m]} ({MEASURE_UNITS[m]})" for m in MEASURES}
-    lines += [f"  {label[m]:<32}" + "".join(f"{data[m][k]:>12.4g}" for k in api.STATISTICS) if data[m] else
-              f"  {label[m]:<32} missing" for m in MEASURES]
+    width = max(map(len, label.values())) + 2
+    lines = [f"{', '.join(result.simulation.models)} | {result.simulation.regime} | region {data['region']} "
+             f"({data['carbon_intensity_g_per_kwh']:g} gCO2e/kWh)", "  " + " " * width +
+             "".join(f"{k:>12}" for k in api.STATISTICS)]
+    lines += [f"  {label[m]:<{width}}" + "".join(f"{data[m][k]:>12.4g}" for k in api.STATISTICS) if data[m] else
+              f"  {label[m]:<{width}} missing" for m in MEASURES]
     lines += [f"  cost: {result.cost_basis}",
               f"  cost per million output tokens: {data['cost_usd_per_million_output_tokens']:.4g} USD",
               *(f"  note: {n}" for n in data["notes"])]
@@ -166,12 +167,13 @@ def cmd_capacity(a: argparse.Namespace) -> None:
         scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, node=_nodes(a.node), **overrides)
         print(f"wrote {reproduce.write_fleet_costs(scenarios, out)}", file=sys.stderr)
     data = r.to_dict()
+    label = {c: f"{CAPACITY_WORDS[c]} ({SPREAD_UNITS[c]})" for c in SPREAD_COLUMNS}
+    width = max(map(len, label.values())) + 2
     lines = [f"{r.queries_per_day:,.0f} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
              + (", improved" if r.improved else ""),
              f"  nodes {r.nodes:,} ({r.gpus:,} GPUs); peak IT power {r.peak_it_mw:.1f} MW; beta {r.beta:.4f}",
-             f"  {'':<34}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
-    label = {c: f"{CAPACITY_WORDS[c]} ({SPREAD_UNITS[c]})" for c in SPREAD_COLUMNS}
-    lines += [f"  {label[c]:<34}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
+             f"  {'':<{width}}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
+    lines += [f"  {label[c]:<{width}}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
                                            for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
     lines += [f"  cost: {r.cost_basis}", f"  {r.spread_note}",
               *(f"  missing: {m} (no sourced default)" for m in r.missing)]

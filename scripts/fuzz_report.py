@@ -149,7 +149,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def leftovers(folder: Path) -> list[Path]:
     """Temporary files and staging folders a writer left anywhere under `folder`."""
-    return [p for p in folder.rglob(".*.tmp")]
+    return list(folder.rglob(".*.tmp"))
 
 
 def whole(folder: Path) -> bool:

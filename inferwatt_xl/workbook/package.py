@@ -11,7 +11,7 @@ here is a pure function of a part's bytes, applied when the package is copied (x
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -95,7 +95,6 @@ def _with_shared_strings_declared(name: str, data: bytes) -> bytes:
 def excel_ready(parts: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """Every part of an openpyxl package, put in schema order and with its texts in a shared-strings table;
     the table is added after the sheets (the order of the other parts is kept)."""
-    fixes: dict[str, Callable[[bytes], bytes]] = {"xl/styles.xml": fonts_in_schema_order}
     strings = SharedStrings()
     out = []
     for name, data in parts:
@@ -103,8 +102,8 @@ def excel_ready(parts: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
             data = error_bars_in_schema_order(data)
         elif name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
             data = strings.sheet(data)
-        elif name in fixes:
-            data = fixes[name](data)
+        elif name == "xl/styles.xml":
+            data = fonts_in_schema_order(data)
         out.append((name, data))
     if not strings.index:
         return out

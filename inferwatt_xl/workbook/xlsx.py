@@ -146,7 +146,8 @@ class Styles:
 
     def header_row(self, ws: Worksheet, row: int, labels: list[str], first_column: int = 1,
                    min_width: float = 14) -> None:
-        """Bold, filled, wrapped headers; columns at least min_width wide so numbers and headers show."""
+        """Bold, filled, wrapped headers; columns at least min_width wide so numbers and headers show (the row's
+        height is set by write_table once every column has its width)."""
         for i, label in enumerate(labels):
             cell = put_text(ws, row, first_column + i, label)
             cell.font, cell.fill = self.bold, self.header
@@ -154,7 +155,6 @@ class Styles:
             letter = get_column_letter(first_column + i)
             current = ws.column_dimensions[letter].width or 0
             ws.column_dimensions[letter].width = max(current, min_width)
-        fit_row_height(ws, row, first_column, first_column + len(labels) - 1, 2)
 
     def as_input(self, cell: Cell) -> None:
         cell.fill = self.input
