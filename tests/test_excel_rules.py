@@ -21,15 +21,28 @@ from xlsxwriter.worksheet import Worksheet as XlsxWriterWorksheet
 import inferwatt_xl as iw
 from inferwatt_xl import api, catalogue
 from inferwatt_xl.sensitivity import SensitivityTable
-from inferwatt_xl.workbook import charts, excel, impact_sheets, standalone
+from inferwatt_xl.workbook import charts, excel, standalone
+from inferwatt_xl.workbook.book import BULK_PRINTED_ROWS, Book
+from inferwatt_xl.workbook.built import KEY_IMPACTS, EngineValues
 from inferwatt_xl.workbook.excel import ExcelRuleError, add_prefixes, check_defined_name, check_formula
 from inferwatt_xl.workbook.formulas import input_name
 from inferwatt_xl.workbook.functions import build_functions_workbook
 from inferwatt_xl.workbook.grid import Column, Grid, Table
-from inferwatt_xl.workbook.standalone import BULK_SHEETS_PRINTED_ROWS, StandaloneWorkbook, build_standalone
+from inferwatt_xl.workbook.sheets.inputs import FIXED_AT_BUILD
+from inferwatt_xl.workbook.standalone import build_book, build_standalone, layout
 
 TRIALS = 200
 EMPTY_SENSITIVITY = SensitivityTable("baseline", "traditional", "median", "Wh/query", 1.0, [])
+
+
+def placeholder_values(trials: int = 10) -> EngineValues:
+    """Engine values of the right shape but no simulation (every stamped number 1.0, no stamped rows): for
+    tests of the builder's layout and rules, which must not depend on the engine's numbers."""
+    params = api.resolve_params({"n_trials": trials, "seed": 1})
+    return EngineValues(trials, 1, params["preset"], params, api.shipped_benchmarks(params),
+                        dict.fromkeys(catalogue.paper_figures(), 1.0), {}, [], [],
+                        dict.fromkeys(("traditional", "tts"), EMPTY_SENSITIVITY),
+                        {k.key: 1.0 for k in KEY_IMPACTS})
 
 
 @pytest.fixture(scope="module")
@@ -142,13 +155,21 @@ def test_renaming_a_parameter_fails_the_build_with_its_name(monkeypatch):
     params = dict(catalogue.parameters())
     params["pue_p95_renamed"] = dataclasses.replace(params.pop("pue_p95"), name="pue_p95_renamed")
     monkeypatch.setattr(catalogue, "parameters", lambda: params)
-    monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: {})
-    monkeypatch.setattr(iw.reproduce, "workbook_tables", lambda overrides: ({}, []))
-    monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
-    monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
-    monkeypatch.setattr(impact_sheets, "_key_results", lambda *args: {})  # engine values stamped at build
+    values = placeholder_values()
     with pytest.raises(ExcelRuleError, match="no declared parameter 'pue_p95'"):
-        StandaloneWorkbook(10, 1).build()
+        build_book(values)
+
+
+def test_laying_out_and_writing_the_workbook_runs_no_simulation(monkeypatch):
+    """Compute, then lay out: every engine value is in EngineValues before any sheet is declared."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the layout ran the engine")
+
+    values = placeholder_values()
+    for name in ("simulate", "fleet", "fleet_runs", "hardware"):
+        monkeypatch.setattr(iw.api, name, refuse)
+    assert layout(values).grid.table("Draws").n_rows == values.trials
+    assert build_book(values)["About"]["A1"].value
 
 
 def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
@@ -166,12 +187,7 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     monkeypatch.setattr(catalogue, "models", lambda: models)
     monkeypatch.setattr(catalogue, "benchmarks", lambda paper_h100_rows="code": bench)
     monkeypatch.setattr(catalogue, "paper_figures", lambda: figures)
-    monkeypatch.setattr(iw.reproduce, "quantities", lambda choices: dict.fromkeys(figures, 1.0))
-    monkeypatch.setattr(iw.reproduce, "workbook_tables", lambda overrides: ({}, []))
-    monkeypatch.setattr(iw.api, "hardware", lambda *args, **kwargs: [])
-    monkeypatch.setattr(standalone, "sensitivity", lambda *args, **kwargs: EMPTY_SENSITIVITY)
-    monkeypatch.setattr(impact_sheets, "_key_results", lambda *args: {})
-    path = StandaloneWorkbook(10, 1).build()
+    path = build_book(placeholder_values())
     assert "Mixtral Renamed" in [c.value for row in path["Inputs"].iter_rows() for c in row]
 
 
@@ -212,14 +228,14 @@ def test_validation_prompts_fit_excel_whole_and_booleans_are_lists(built):
     validated = {str(c): dv for dv in validations for c in dv.sqref.ranges}
     for p in catalogue.parameters():
         cell = wb.defined_names[input_name(p)].attr_text.split("!")[1].replace("$", "")
-        if p in standalone.FIXED_AT_BUILD:  # rows of a sheet: fixed when the workbook is built
+        if p in FIXED_AT_BUILD:  # rows of a sheet: fixed when the workbook is built
             assert cell not in validated and inputs[cell].protection.locked is not False, p
         else:
             assert cell in validated, p
             assert inputs[cell].protection.locked is False
     region = validated[wb.defined_names["REGION"].attr_text.split("!")[1].replace("$", "")]
     assert region.type == "list" and region.formula1.startswith("=Regions!$A$")
-    model_table = StandaloneWorkbook(TRIALS, 1).grid.table("Model")
+    model_table = layout(placeholder_values(TRIALS)).grid.table("Model")
     for k in range(model_table.n_rows):
         dv = validated[model_table.cell("in_baseline", k)]
         assert dv.type == "list" and dv.formula1 == '"TRUE,FALSE"'
@@ -245,7 +261,7 @@ def test_key_results_are_numbers_without_a_calculation_engine(built):
         result.stat("carbon_g", "median"), rel=1e-12)
     assert values["Baseline, traditional, median cost per 1,000 queries"] == pytest.approx(  # a price, not 0.0000
         1000 * result.stat("cost_usd", "median"), rel=1e-12)
-    repro = StandaloneWorkbook(TRIALS, 1).grid.table("Repro")
+    repro = layout(placeholder_values(TRIALS)).grid.table("Repro")
     for key in repro.rows:
         assert isinstance(wb[repro.sheet][repro.cell("built", key)].value, float), key
     assert wb[repro.sheet][repro.cell("built", "beta")].value == pytest.approx(iw.beta().beta, rel=1e-12)
@@ -271,7 +287,7 @@ def test_printing_is_bounded_and_legible(built):
     for name in ("Draws", "Sim_Traditional", "Sim_TTS"):
         area = wb[name].print_area
         last_row = int(re.findall(r"\$?(\d+)$", area if isinstance(area, str) else area[0])[0])
-        assert last_row <= 20 + BULK_SHEETS_PRINTED_ROWS, name  # the head rows above the table, then 50 trials
+        assert last_row <= 20 + BULK_PRINTED_ROWS, name  # the head rows above the table, then 50 trials
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth >= 1
@@ -469,7 +485,7 @@ def test_pages_print_whole_charts_and_a_readers_sheets_one_page_wide(built):
     """Read from the file: About, Summary, Impacts, Capacity and Charts fit one page wide; on Charts and
     Capacity every chart starts a page area of its own and no page break cuts through it."""
     wb = load_workbook(built)
-    for title in standalone.ONE_PAGE_WIDE:
+    for title in Book().spec["one_page_wide"]:
         assert wb[title].page_setup.fitToWidth == 1 and wb[title].sheet_properties.pageSetUpPr.fitToPage, title
     for title, count in (("Charts", 4), ("Capacity", 2)):
         ws = wb[title]

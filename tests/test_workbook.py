@@ -8,6 +8,7 @@ the suite fast while exercising every formula.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from pathlib import Path
@@ -21,7 +22,9 @@ from inferwatt_xl import api, catalogue
 from inferwatt_xl.errors import InputError
 from inferwatt_xl.impacts import cost_basis
 from inferwatt_xl.workbook import standalone
-from inferwatt_xl.workbook.standalone import StandaloneWorkbook, build_standalone
+from inferwatt_xl.workbook.built import EngineValues
+from inferwatt_xl.workbook.formulas import SHARE_ROWS
+from inferwatt_xl.workbook.standalone import build_standalone
 
 from .spreadsheets import ENGINES, recalculate
 
@@ -36,9 +39,10 @@ LEVERS = (("none", None), ("model", "model"), ("serving", "serving"), ("hardware
 ERRORS = ("#VALUE!", "#DIV/0!", "#NAME?", "#REF!", "#NUM!", "#N/A", "#NULL!", "Err:")
 
 
+@functools.cache
 def layout(trials: int = TRIALS):
     """The builder's tables for a build of `trials` trials: where every named column and row is."""
-    return StandaloneWorkbook(trials, SEED).grid
+    return standalone.layout(EngineValues.compute(trials, SEED)).grid
 
 
 class Book:
@@ -170,10 +174,10 @@ def test_variance_shares_are_live_and_equal_the_engine(book):
     for regime in ("traditional", "tts"):
         engine = {r.input: r.variance_share for r in iw.sensitivity("baseline", regime, n=TRIALS, seed=SEED).rows}
         for key in ("pue", "node_power", "output_length", "model", "interaction"):
-            name = standalone.SHARE_ROWS[key][1]
+            name = SHARE_ROWS[key][1]
             assert_close(book.cell("Shares", f"live_{regime}", key), engine[name], f"{regime} share of {name}")
         assert book.cell("Shares", f"live_{regime}", "sum") == pytest.approx(1.0, abs=0.03)
-        assert shares.n_rows == len(standalone.SHARE_ROWS)
+        assert shares.n_rows == len(SHARE_ROWS)
 
 
 def test_key_results_are_audited_against_the_build(book):

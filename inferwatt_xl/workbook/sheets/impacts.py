@@ -8,16 +8,13 @@ nodes, MW, GWh, USD, tCO2e and m3 per day, with the two-level P5-P95 over deploy
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from openpyxl.chart.error_bar import ErrorBars
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
 
-from .. import catalogue
-from ..api import DEPLOYMENT_VARIABLE_IDS
-from ..impacts import (
-    CAPACITY_UNITS,
+from ... import catalogue
+from ...api import DEPLOYMENT_VARIABLE_IDS
+from ...impacts import (
     CAPACITY_WORDS,
     COST_ELECTRICITY_ONLY,
     COST_WITH_HARDWARE,
@@ -32,9 +29,11 @@ from ..impacts import (
     US_REGIONS,
     regions,
 )
-from .charts import bar_chart, numbers, place_on_own_page, text_categories
-from .formats import number_format
-from .formulas import (
+from ..book import Book
+from ..built import EngineValues
+from ..charts import bar_chart, numbers, place_on_own_page, text_categories
+from ..formats import number_format
+from ..formulas import (
     _DAYS_PER_YEAR,
     _G_PER_T,
     _HOURS,
@@ -53,16 +52,11 @@ from .formulas import (
     REGIMES,
     STATS,
     WATER_USED,
-    audit_formula,
     hdr_template,
     measure_values,
     stat_formula,
 )
-from .grid import Column, Table, quote_sheetname
-from .xlsx import define, put_text, write_formula
-
-if TYPE_CHECKING:
-    from .standalone import StandaloneWorkbook
+from ..grid import Column, Table, quote_sheetname
 
 NUM = "0.0000"
 NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # Baseline_<Regime>_<Stat>_<unit>
@@ -191,77 +185,33 @@ CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_yea
                       ("avg_facility_mw", "Avg_MW"), ("peak_facility_mw", "Peak_MW")) for q, _ in SPREAD_QUANTILES}}
 
 
-# Key results beyond the paper on the About sheet: key -> (quantity, unit, live formula, engine value at build).
-# A query's cost is a few millionths of a dollar: shown per 1,000 queries, where it reads as a price.
-PER_THOUSAND = 1000
-
-
-def _key_results(trials: int, seed: int, preset: str) -> dict[str, tuple[str, str, str, float]]:
-    from ..impacts import capacity, impacts
-
-    per_query = {regime: impacts("baseline", regime, trials, seed, preset=preset) for regime in REGIMES}
-    mixed = capacity(None, None, n=trials, seed=seed, preset=preset)
-    label = {regime: REGIMES[regime][1] for regime in REGIMES}  # as in the defined names
-    out = {}
-    for regime, result in per_query.items():
-        regime_text = "traditional" if regime == "traditional" else "test-time scaling"
-        for measure, unit in NAMED_MEASURES.items():
-            name, value = f"Baseline_{label[regime]}_Median_{unit}", result.stat(measure, "median")
-            words = MEASURE_WORDS[measure]
-            if unit == "USD":
-                out[f"{regime}_{measure}"] = (f"Baseline, {regime_text}, median {words} per 1,000 queries",
-                                              "USD/1,000 queries",  # a status text (an input missing) passes through
-                                              f"=IF(ISNUMBER({{n.{name}}}),{{n.{name}}}*{PER_THOUSAND},{{n.{name}}})",
-                                              value * PER_THOUSAND)
-            else:
-                out[f"{regime}_{measure}"] = (f"Baseline, {regime_text}, median {words} per query", unit,
-                                              f"={{n.{name}}}", value)
-    for key, name in (("nodes", "Nodes"), ("cost_usd_per_day", "USD_per_day"), ("carbon_t_per_day", "tCO2e_per_day"),
-                      ("water_m3_per_day", "Water_m3_per_day")):
-        out[f"fleet_{key}"] = (f"1 B queries/day, 10 % test-time scaling: {CAPACITY_WORDS[key]}",
-                               CAPACITY_UNITS[key], f"={{n.Fleet_Mixed_{name}}}", float(getattr(mixed, key)))
-    for q in ("p5", "p95"):
-        out[f"fleet_gwh_{q}"] = (f"1 B queries/day, 10 % test-time scaling: energy, {q.upper()} over deployments",
-                                 "GWh/day", f"={{n.Fleet_Mixed_GWh_per_day_{q.upper()}}}",
-                                 mixed.spread["gwh_per_day"][q])
-    return out
-
-
-def declare(book: StandaloneWorkbook) -> None:
-    """The tables of the four sheets (called from StandaloneWorkbook._declare, after the Sim tables)."""
+def declare(book: Book, values: EngineValues) -> None:
+    """The tables of the four sheets."""
     g = book.grid
-    book.key_impacts = _key_results(book.trials, book.seed, book.preset)
-    key = g.table("Key")
-    g.add(Table("KeyImpacts", "About", [
-        Column("quantity", "quantity", width=key.columns[0].width), Column("unit", "unit", width=key.columns[1].width),
-        Column("built", key.columns[2].header, number_format=NUM),
-        Column("live", "live value", lambda i: list(book.key_impacts.values())[i][2], NUM),
-        Column("check", "live = engine at build?", audit_formula("{live}", "{built}"))],
-        key.last_row + 4, tuple(book.key_impacts)))
     g.add(Table("Region", "Regions", [
         Column("code", "code", width=8), Column("name", "name", width=18),
         Column("carbon_intensity_g_per_kwh", "carbon intensity (gCO2e/kWh)", width=14),
         Column("carbon_year", "year", width=8),
         Column("water_intensity_l_per_kwh", "water intensity of electricity (L/kWh)", width=14),
         Column("carbon_source", "carbon source", width=60), Column("water_source", "water source", width=60)],
-        5, len(regions())))
+        book.first_row(gap=1), len(regions())))
     g.add(Table("GridUsed", "Impacts", [Column("quantity", "grid and hardware used", width=40),
                                         Column("value", "value", width=16), Column("name", "defined name", width=30)],
-                4, tuple(grid_rows())))
+                book.first_row(), tuple(grid_rows())))
     keys = tuple(f"{regime}_{m}" for regime in REGIMES for m in MEASURES)
     stat_columns = [Column(s, s, number_format=NUM) for s, _ in STATS]
     g.add(Table("Impact", "Impacts", [
         Column("regime", "regime", width=18), Column("measure", "measure", width=16),
         Column("unit", "unit", width=8),
         Column("status", "status", lambda i: MEASURE_STATUS.get(keys[i].split("_", 1)[1], '="ok"'), width=30),
-        *stat_columns], g.table("GridUsed").last_row + 4, keys))
+        *stat_columns], book.first_row(1, below="GridUsed"), keys))
     g.add(Table("PerToken", "Impacts", [
         Column("quantity", "cost per million output tokens (the mean cost over the mean output tokens)", width=40),
         Column("value", "USD per million output tokens",
                lambda i: (f'=IF(ISNUMBER({{Impact.mean[{REGIMES_ORDER[i]}_cost_usd]}}),{{Impact.mean['
                           f'{REGIMES_ORDER[i]}_cost_usd]}}/AVERAGE({{all.Draws.{REGIMES[REGIMES_ORDER[i]][2]}}})*'
                           f'{TOKENS_PER_MILLION},"")'), NUM, 18)],
-        g.table("Impact").last_row + 5, REGIMES_ORDER))
+        book.first_row(below="Impact", gap=3), REGIMES_ORDER))  # a blank, the note under Impact, a blank
 
     g.add(Table("PerQuery", "Capacity", [
         Column("row", "baseline queries", width=34),
@@ -275,7 +225,7 @@ def declare(book: StandaloneWorkbook) -> None:
                lambda i: _per_query(PER_QUERY_ROWS[i], "electricity_usd"), number_format("USD/query"),
                16, array=True),
         Column("water_ml", "mean water (mL/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "water_ml"), NUM, 16,
-               array=True)], 5, PER_QUERY_ROWS))
+               array=True)], book.first_row(1), PER_QUERY_ROWS))
 
     def mean_seconds(regime: str) -> Callable[[int], str]:
         """The slot's mean node-seconds, from its Sim sheet's head row."""
@@ -299,14 +249,15 @@ def declare(book: StandaloneWorkbook) -> None:
         Column("node_s_tts", "mean node-seconds per query, test-time scaling", mean_seconds("tts"), NUM, 16),
         Column("nodes_baseline", "nodes, all traditional", nodes("0"), "#,##0", 14),
         Column("nodes_mixed", "nodes, test-time-scaling mix", nodes("{p.tts_share}"), "#,##0", 14)],
-        g.table("PerQuery").last_row + 4, book.slots))
+        book.first_row(1, below="PerQuery"), book.spec["model_slots"]))
 
     rows = _capacity_rows()
     scenario_columns = [Column(s, f"{label} ({name.replace('_', ' ')})",
                                lambda i, s=s, share=share, imp=imp: rows[list(rows)[i]][2](s, share, imp), NUM, 18)
                         for s, (label, share, imp, name) in SCENARIOS.items()]
     g.add(Table("Cap", "Capacity", [Column("quantity", "quantity", width=62), Column("unit", "unit", width=12),
-                                    *scenario_columns], g.table("NodeSlots").last_row + 4, tuple(rows)))
+                                    *scenario_columns], book.first_row(1, below="NodeSlots"),
+                tuple(rows)))
 
     m = catalogue.parameters()["deployment_draws"].default
     uniforms = [Column(f"u_{v}", f"uniform {v} (HDR variable {var})", hdr_template(var), "0.000000")
@@ -336,7 +287,7 @@ def declare(book: StandaloneWorkbook) -> None:
                "=LOGNORM.INV({u_alpha_improved},{Const.a_improved_mu},{Const.a_improved_sigma})", NUM),
         Column("alpha_improved_tts", "alpha improved (test-time scaling)",
                "=LOGNORM.INV({u_alpha_improved},{Const.a_improved_tts_mu},{Const.a_improved_tts_sigma})", NUM),
-        *per_scenario], 5, m))
+        *per_scenario], book.first_row(gap=1), m))
 
 
 MEAN_NAMES = {row: FLEET_ROWS[f"mean_{row}"][2] for row in PER_QUERY_ROWS}  # the Fleet sheet's baseline means
@@ -362,20 +313,11 @@ def _per_query(row: str, column: str) -> str:
     return f'=IF(ISNUMBER({WATER_USED}),{mean},"")' if column == "water_ml" else "=" + mean
 
 
-def write(book: StandaloneWorkbook) -> None:
-    """Fill the four sheets and name their key results; on About, those results as built beside their live
-    values."""
+def write(book: Book, values: EngineValues) -> None:
+    """Fill the four sheets and name their key results."""
     _regions(book)
     _impacts(book)
     _capacity(book)
-    rows = list(book.key_impacts.values())
-    table = book.write("KeyImpacts", {"quantity": [r[0] for r in rows], "unit": [r[1] for r in rows],
-                                       "built": [r[3] for r in rows]})
-    for key, (_, unit, _, _) in book.key_impacts.items():
-        for column in ("built", "live"):
-            book.sheets["About"][table.cell(column, key)].number_format = number_format(unit)
-    put_text(book.sheets["About"], table.header_row - 1, 1, "Beyond the paper: cost, carbon, water and capacity as "
-                                                           "built, beside their live values").font = book.styles.bold
 
 
 def _impact_formulas(table: Table, regime: str, measure: str) -> tuple[str, str]:
@@ -397,12 +339,10 @@ def _impact_formulas(table: Table, regime: str, measure: str) -> tuple[str, str]
     return f'=IF({{status}}="ok",{percentiles},"")', f'=IF({{status}}="ok",{mean},"")'
 
 
-def _regions(book: StandaloneWorkbook) -> None:
-    ws = book.sheets["Regions"]
-    put_text(ws, 3, 1, "Grid carbon intensity and the water consumed to generate electricity, per region, each "
+def _regions(book: Book) -> None:
+    book.note("Regions", "Grid carbon intensity and the water consumed to generate electricity, per region, each "
                        "with its source (data/regions.csv). Choose the region on the Inputs sheet; an empty water "
-                       "intensity has no sourced value: give water_intensity_l_per_kwh on Inputs.").font = \
-        book.styles.note
+                       "intensity has no sourced value: give water_intensity_l_per_kwh on Inputs.")
     rows = regions()
     book.write("Region", {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
                            for c in book.grid.table("Region").columns})
@@ -420,108 +360,88 @@ def grid_rows() -> dict[str, tuple[str, str, str]]:
     return {**GRID_ROWS, "cost_basis": ("what the costs cover, at which electricity price", basis, "Cost_Basis")}
 
 
-def region_validation(book: StandaloneWorkbook) -> DataValidation:
-    """The Inputs cell of `region` takes a code of the Regions sheet."""
-    dv = DataValidation(type="list", formula1="=" + book.grid.table("Region").range("code"), allow_blank=False)
-    dv.error, dv.errorTitle = "region must be a code of the Regions sheet", "InferWatt input"
-    dv.prompt, dv.promptTitle = "A code of the Regions sheet, e.g. USA, DEU, WORLD.", "region"
-    dv.showErrorMessage = dv.showInputMessage = True
-    return dv
-
-
-def _impacts(book: StandaloneWorkbook) -> None:
+def _impacts(book: Book) -> None:
     ws, st, g = book.sheets["Impacts"], book.styles, book.grid
     used = g.table("GridUsed")
     rows = grid_rows()
     book.write("GridUsed", {"quantity": [label for label, _, _ in rows.values()],
-                             "name": [name for _, _, name in rows.values()]})
+                            "name": [name for _, _, name in rows.values()]})
     for key, (_, formula, name) in rows.items():
-        write_formula(ws, used.row(key), used.column_number("value"),
-                      g.compile(formula, used, used.column("value"))(0))
-        define(book.wb, name, used.cell("value", key, sheet=True, absolute=True))
+        book.formula(used, "value", formula, key)
+        book.define(name, used.cell("value", key, sheet=True, absolute=True))
     table = g.table("Impact")
     keys = table.rows
     book.write("Impact", {"regime": [REGIMES[k.split("_", 1)[0]][1] for k in keys],
-                           "measure": [MEASURE_WORDS[k.split("_", 1)[1]] for k in keys],
-                           "unit": [MEASURE_UNITS[k.split("_", 1)[1]] for k in keys]})
-    put_text(ws, table.header_row - 1, 1, "Baseline per query: every statistic from the same trials as the energy "
-                                          "(each trial's own price, WUE and PUE)").font = st.bold
+                          "measure": [MEASURE_WORDS[k.split("_", 1)[1]] for k in keys],
+                          "unit": [MEASURE_UNITS[k.split("_", 1)[1]] for k in keys]})
+    book.heading("Impact", "Baseline per query: every statistic from the same trials as the energy (each trial's own "
+                           "price, WUE and PUE)")
     for key in keys:
         regime, measure = key.split("_", 1)
-        row = table.row(key)
         if measure in SCALED_ENERGY:  # the Summary's statistics times a constant: no second pass over the block
             for stat, _ in STATS:
                 energy = f"{{n.Baseline_{REGIMES[regime][1]}_{stat.capitalize()}_Wh}}"
-                render = g.compile("=" + SCALED_ENERGY[measure].replace("{energy}", energy), table,
-                                   table.column(stat))
-                write_formula(ws, row, table.column_number(stat), render(table.index(key)))
+                book.formula(table, stat, "=" + SCALED_ENERGY[measure].replace("{energy}", energy), key)
         else:
             percentiles, mean = _impact_formulas(table, regime, measure)
-            first, last = (table.column_number(s) for s in (PERCENTILES[0], PERCENTILES[-1]))
-            write_formula(ws, row, first, g.compile(percentiles, table, table.column(PERCENTILES[0]))(
-                table.index(key)), array=True, span_to=last)
-            write_formula(ws, row, table.column_number("mean"), g.compile(mean, table, table.column("mean"))(
-                table.index(key)), array=True)
+            book.formula(table, PERCENTILES[0], percentiles, key, array=True, span_to=PERCENTILES[-1])
+            book.formula(table, "mean", mean, key, array=True)
         fmt = number_format(MEASURE_UNITS[measure])
         for s, _ in STATS:
             ws[table.cell(s, key)].number_format = fmt
             if measure in NAMED_MEASURES and s in ("median", "mean"):
-                define(book.wb, f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_{NAMED_MEASURES[measure]}",
-                       table.cell(s, key, sheet=True, absolute=True))
+                book.define(f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_{NAMED_MEASURES[measure]}",
+                            table.cell(s, key, sheet=True, absolute=True))
                 ws[table.cell(s, key)].fill = st.result
     per_token = g.table("PerToken")
     book.write("PerToken", {"quantity": [f"baseline, {REGIMES[r][1]}" for r in REGIMES_ORDER]})
     for regime in REGIMES_ORDER:
-        define(book.wb, f"Baseline_{REGIMES[regime][1]}_USD_per_Million_Output_Tokens",
-               per_token.cell("value", regime, sheet=True, absolute=True))
-    put_text(ws, table.last_row + 2, 1, "cost_usd = electricity_usd + hardware_usd (hardware at the node's saturated "
-                                        "throughput, Eq. 1's assumption; 0 until its price and lifetime are given). "
-                                        "water_ml = E / PUE x WUE + E x the electricity's water intensity (Wh x L/kWh "
-                                        "= mL). Node-seconds come from Eq. 1 solved for L_eff / TPS, which needs "
-                                        "pnode_model = independent.").font = st.note
+        book.define(f"Baseline_{REGIMES[regime][1]}_USD_per_Million_Output_Tokens",
+                    per_token.cell("value", regime, sheet=True, absolute=True))
+    book.note("Impacts", "cost_usd = electricity_usd + hardware_usd (hardware at the node's saturated throughput, "
+                         "Eq. 1's assumption; 0 until its price and lifetime are given). water_ml = E / PUE x WUE + E "
+                         "x the electricity's water intensity (Wh x L/kWh = mL). Node-seconds come from Eq. 1 solved "
+                         "for L_eff / TPS, which needs pnode_model = independent.", row=table.last_row + 2)
 
 
-def _capacity(book: StandaloneWorkbook) -> None:
+def _capacity(book: Book) -> None:
     ws, st, g = book.sheets["Capacity"], book.styles, book.grid
-    put_text(ws, 2, 1, "The paper's three fleet scenarios (Sec. 4) as nodes, power, energy, cost, carbon and water per "
-                       "day. P5-P95: a two-level Monte Carlo over the Deployments sheet, where each deployment draws "
-                       "its own PUE, electricity price and WUE (and improved alpha); the per-query randomness inside "
-                       "is averaged over the day's queries.").font = st.note
-    per_query = g.table("PerQuery")
+    book.note("Capacity", "The paper's three fleet scenarios (Sec. 4) as nodes, power, energy, cost, carbon and water "
+                          "per day. P5-P95: a two-level Monte Carlo over the Deployments sheet, where each deployment "
+                          "draws its own PUE, electricity price and WUE (and improved alpha); the per-query randomness "
+                          "inside is averaged over the day's queries.")
     book.write("PerQuery", {"row": [row.replace("_", ", ").replace("tts", "test-time scaling")
-                                     for row in PER_QUERY_ROWS]})
-    put_text(ws, per_query.header_row - 1, 1, "Per-query means of the baseline").font = st.bold
-    slots = g.table("NodeSlots")
+                                    for row in PER_QUERY_ROWS]})
+    book.heading("PerQuery", "Per-query means of the baseline")
     book.write("NodeSlots")
-    put_text(ws, slots.header_row - 1, 1, "Nodes per model slot (the baseline serves its models equally)").font = \
-        st.bold
+    book.heading("NodeSlots", "Nodes per model slot (the baseline serves its models equally)")
     cap = g.table("Cap")
     rows = _capacity_rows()
     book.write("Cap", {"quantity": [label for label, _, _ in rows.values()],
-                        "unit": [unit for _, unit, _ in rows.values()]})
-    put_text(ws, cap.header_row - 1, 1, "Fleet scenarios").font = st.bold
-    write_formula(ws, cap.header_row - 1, cap.column_number("unit"), '="cost: "&Cost_Basis').font = st.note
+                       "unit": [unit for _, unit, _ in rows.values()]})
+    book.heading("Cap", "Fleet scenarios")
+    book.formula(cap, "unit", '="cost: "&Cost_Basis', at=cap.header_row - 1).font = st.note
     for s, (_, _, _, name) in SCENARIOS.items():
         for key, part in CAPACITY_NAMES.items():
-            define(book.wb, f"Fleet_{name}_{part}", cap.cell(s, key, sheet=True, absolute=True))
+            book.define(f"Fleet_{name}_{part}", cap.cell(s, key, sheet=True, absolute=True))
         for key in ("nodes", "cost_usd_per_day", "carbon_t_per_day"):
             ws[cap.cell(s, key)].fill = st.result
         for key, (_, unit, _) in rows.items():
             ws[cap.cell(s, key)].number_format = number_format(unit)
-    define(book.wb, "Fleet_Nodes", cap.cell("mixed", "nodes", sheet=True, absolute=True))
+    book.define("Fleet_Nodes", cap.cell("mixed", "nodes", sheet=True, absolute=True))
     _fleet_chart(book)
 
     deploy = g.table("Deploy")
-    dws = book.sheets["Deployments"]
-    put_text(dws, 2, 1, f"{deploy.n_rows:,} deployments (deployment_draws, fixed at build): each draws its own PUE, "
-                        "electricity price, WUE and improved alpha from HDR variables "
-                        f"{min(DEPLOYMENT_VARIABLE_IDS.values())}-{max(DEPLOYMENT_VARIABLE_IDS.values())} (the "
-                        "engine's), times the per-query means of the Capacity sheet.").font = st.note
+    book.note("Deployments", f"{deploy.n_rows:,} deployments (deployment_draws, fixed at build): each draws its own "
+                             "PUE, electricity price, WUE and improved alpha from HDR variables "
+                             f"{min(DEPLOYMENT_VARIABLE_IDS.values())}-{max(DEPLOYMENT_VARIABLE_IDS.values())} (the "
+                             "engine's), times the per-query means of the Capacity sheet.")
     book.write("Deploy", {"trial": list(range(1, deploy.n_rows + 1))})
-    dws.freeze_panes = dws.cell(deploy.first_row, 2)
+    book.sheets["Deployments"].freeze_panes = book.sheets["Deployments"].cell(deploy.first_row, 2)
+    book.print_rows("Deploy")
 
 
-def _fleet_chart(book: StandaloneWorkbook) -> None:
+def _fleet_chart(book: Book) -> None:
     """Cost and carbon per day of the three scenarios, with P5-P95 error bars (a finance reader's chart)."""
     from openpyxl.chart import Reference
 
