@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from . import catalogue
+from . import vocabulary as vocab
 from .catalogue import check_number, find_model
 from .errors import InputError
 from .method import distributions as dist
@@ -25,26 +26,15 @@ from .method.throughput import ThroughputFit, fit_throughput
 from .method.trimming import two_stage_mask, within_percentiles
 from .method.uniforms import hdr_uniforms, numpy_uniforms
 
-REGIMES = ("traditional", "tts")
-_REGIME_ALIASES = {"traditional": "traditional", "trad": "traditional", "tts": "tts",
-                   "test-time scaling": "tts", "test_time_scaling": "tts", "testtimescaling": "tts",
-                   "reasoning": "tts"}
-_REGIME_MEDIAN = {"traditional": "l_out_median_traditional_tokens", "tts": "l_out_median_tts_tokens"}
-ALPHA_LEVERS = ("model", "serving", "hardware", "improved")  # each draws a log-normal alpha of its own
-# "combined" is InferWatt's own: the product of the model, serving and hardware alphas, one reading of the
-# paper's "combined levers give 8-20x" (Sec. 3); the paper defines no combined scenario.
-COMBINED_LEVERS = ("model", "serving", "hardware")
-LEVERS = (*ALPHA_LEVERS, "combined")
-STATISTICS = ("median", "mean", "p5", "p25", "p75", "p95")
-
-# HDR variable numbers of the random inputs; the workbook uses the same ones.
-VARIABLE_IDS = {"l_out": 1, "util": 2, "pue": 3, "alpha_model": 4, "alpha_serving": 5, "alpha_hardware": 6,
-                "alpha_improved": 7, "price": 8, "wue": 9}
-# HDR variables of the outer (deployment-level) draws of a fleet spread, trials 1..deployment_draws.
-DEPLOYMENT_VARIABLE_IDS = {"pue": 10, "price": 11, "wue": 12, "alpha_improved": 13}
-# The random alphas each lever divides the energy by (names of VARIABLE_IDS).
-LEVER_ALPHAS = {**{lever: (f"alpha_{lever}",) for lever in ALPHA_LEVERS},
-                "combined": tuple(f"alpha_{lever}" for lever in COMBINED_LEVERS)}
+# The shared words (vocabulary.py), under the names the faces have always used.
+REGIMES = tuple(vocab.REGIMES)
+ALPHA_LEVERS = vocab.ALPHA_LEVERS  # each draws a log-normal alpha of its own
+LEVERS = tuple(vocab.LEVERS)
+STATISTICS = tuple(vocab.STATISTICS)
+VARIABLE_IDS = vocab.VARIABLE_IDS  # HDR variable numbers of the random inputs; the workbook uses the same ones
+DEPLOYMENT_VARIABLE_IDS = vocab.DEPLOYMENT_VARIABLE_IDS  # the outer (deployment-level) draws of a fleet spread
+LEVER_ALPHAS = {k: lv.alphas for k, lv in vocab.LEVERS.items()}  # the random alphas each lever divides by
+alpha_range = vocab.alpha_range
 
 Seed = int | np.random.Generator | None
 
@@ -92,10 +82,10 @@ def _check_order(params: Mapping[str, object], *names: str) -> None:
 
 def normalise_regime(regime: object) -> str:
     """'traditional' or 'tts' from the names analysts use."""
-    key = regime.strip().lower() if isinstance(regime, str) else None
-    if key not in _REGIME_ALIASES:
+    key = vocab.regime_named(regime.strip().lower()) if isinstance(regime, str) else None
+    if key is None:
         raise InputError("regime", regime, "'traditional' or 'tts' (test-time scaling)")
-    return _REGIME_ALIASES[key]
+    return key
 
 
 def is_baseline(name: object) -> bool:
@@ -283,8 +273,7 @@ def default_configuration(**overrides: object) -> dict[str, float]:
     """The single configuration a deterministic energy uses when the user gives none: the median
     P_node / P_max and the median of the PUE range (the middle of each declared distribution)."""
     params = resolve_params(overrides)
-    util = dist.util_ppf(np.array([0.5]), params["pnode_reading"], params["util_median"], params["util_p5"],
-                         params["util_p95"], params["util_above_one"] == "cap")
+    util = draws_of("util", np.array([0.5]), params)
     return {"util": float(util[0]), "pue": dist.lognormal_median(params["pue_p5"], params["pue_p95"])}
 
 
@@ -313,15 +302,19 @@ def draw_uniforms(names: Iterable[str], n: int, seed: Seed,
     return {name: _hdr_cached(n, variables[name], seed) for name in names}
 
 
+def draws_of(name: str, u: np.ndarray, params: Mapping[str, object], regime: str = "traditional") -> np.ndarray:
+    """A random input's values from its uniforms: its inverse CDF (vocabulary.RANDOM_INPUTS) at the parameters."""
+    return vocab.RANDOM_INPUTS[name].ppf(u, params, regime)
+
+
 def price_draws(u: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
     """USD/kWh through the declared P5, median and P95 (two half-log-normals, like the US states' spread)."""
-    return dist.split_lognormal_ppf(u, params["price_usd_per_kwh_median"], params["price_usd_per_kwh_p5"],
-                                    params["price_usd_per_kwh_p95"])
+    return draws_of("price", u, params)
 
 
 def wue_draws(u: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
     """On-site WUE in L/kWh of IT energy, log-normal through its P5 and P95."""
-    return dist.lognormal_p5_p95_ppf(u, params["wue_l_per_kwh_p5"], params["wue_l_per_kwh_p95"])
+    return draws_of("wue", u, params)
 
 
 def deployment_draws(params: Mapping[str, object], seed: Seed, improved: bool) -> dict[str, np.ndarray]:
@@ -332,10 +325,10 @@ def deployment_draws(params: Mapping[str, object], seed: Seed, improved: bool) -
     m = params["deployment_draws"]
     names = ("pue", "price", "wue", *(("alpha_improved",) if improved else ()))
     u = draw_uniforms(names, m, seed, DEPLOYMENT_VARIABLE_IDS)
-    alphas = {regime: dist.lognormal_p5_p95_ppf(u["alpha_improved"], *alpha_range("improved", regime, params))
+    alphas = {regime: draws_of("alpha_improved", u["alpha_improved"], params, regime)
               if improved else np.ones(m) for regime in REGIMES}  # one uniform: a deployment is better or worse
-    return {"pue": dist.pue_ppf(u["pue"], params["pue_p5"], params["pue_p95"], params["pue_below_one"]),
-            "price": price_draws(u["price"], params), "wue": wue_draws(u["wue"], params),
+    return {"pue": draws_of("pue", u["pue"], params), "price": draws_of("price", u["price"], params),
+            "wue": draws_of("wue", u["wue"], params),
             "alpha": alphas["traditional"], "alpha_tts": alphas["tts"]}
 
 
@@ -434,13 +427,6 @@ def summarise(values: np.ndarray) -> dict[str, float]:
             "p75": float(q[3]), "p95": float(q[4])}
 
 
-def alpha_range(lever: str, regime: str, params: Mapping[str, object]) -> tuple[float, float]:
-    """P5 and P95 of a lever's alpha (the improved scenario has its own P95 for test-time scaling, as the
-    authors' 1B scripts)."""
-    p95 = "alpha_improved_tts_p95" if lever == "improved" and regime == "tts" else f"alpha_{lever}_p95"
-    return params[f"alpha_{lever}_p5"], params[p95]
-
-
 PAPER_STREAM_LEVERS = ("hardware", "model", "serving")  # the order the authors' scripts draw the levers
 
 
@@ -483,9 +469,10 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     if lever is not None and (not isinstance(lever, str) or lever.strip().lower() not in LEVERS):
         raise InputError("lever", lever, "one of " + ", ".join(repr(x) for x in LEVERS) + " or none")
     lever = lever.strip().lower() if lever else None
-    median = params[_REGIME_MEDIAN[regime]]
+    median_name = vocab.REGIMES[regime].l_out_median
+    median = params[median_name]
     if l_out_median_tokens is not None:
-        declared = catalogue.parameters()[_REGIME_MEDIAN[regime]]
+        declared = catalogue.parameters()[median_name]
         median = check_number("l_out_median_tokens", l_out_median_tokens, declared.lower, declared.upper)
     paper_rng = params["rng"] == "paper"
     if paper_rng and isinstance(seed, np.random.Generator):
@@ -502,10 +489,8 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
         pue = {m: drawn[m][2] for m in names}
     else:
         u = draw_uniforms(("l_out", "util", "pue"), n, seed)
-        l_out = dist.exponential_ppf_from_median(u["l_out"], median)
-        util = dist.util_ppf(u["util"], params["pnode_reading"], params["util_median"], params["util_p5"],
-                             params["util_p95"], params["util_above_one"] == "cap")
-        pue = dist.pue_ppf(u["pue"], params["pue_p5"], params["pue_p95"], params["pue_below_one"])
+        drawn_at = {**params, median_name: median}  # the median asked for, if any
+        l_out, util, pue = (draws_of(name, u[name], drawn_at, regime) for name in ("l_out", "util", "pue"))
     if params["l_out_rounding"] == "nearest":
         l_out = {m: np.round(v) for m, v in l_out.items()} if paper_rng else np.round(l_out)
 
@@ -564,12 +549,11 @@ def _lever_alphas(lever: str | None, regime: str, params: Mapping[str, object], 
     if stream is None:  # HDR: one alpha per trial, shared by the models
         alpha = np.ones(n)
         for name in LEVER_ALPHAS[lever]:
-            u = draw_uniforms((name,), n, seed)[name]
-            alpha = alpha * dist.lognormal_p5_p95_ppf(u, *alpha_range(name.removeprefix("alpha_"), regime, params))
+            alpha = alpha * draws_of(name, draw_uniforms((name,), n, seed)[name], params, regime)
         return np.tile(alpha, models), 1.0
     if lever == "improved":  # the 1B scripts reseed, redraw the L_out sample of Figure 3, then draw this alpha
         fleet_stream = LegacyStream(stream.seed)
-        fleet_stream.exponential_from_median(params[_REGIME_MEDIAN[regime]], n)
+        fleet_stream.exponential_from_median(params[vocab.REGIMES[regime].l_out_median], n)
         return fleet_stream.lognormal(*alpha_range("improved", regime, params), models * n), 1.0
     size = int(kept.sum()) if kept is not None else models * n
     alphas = {lv: stream.lognormal(*alpha_range(lv, regime, params), size) for lv in PAPER_STREAM_LEVERS}

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import api, catalogue
+from . import vocabulary as vocab
 from .files import write_atomically
 from .sensitivity import sensitivity
 
@@ -55,8 +56,7 @@ def _sim(choices: Choices, model: str, regime: str, lever: str | None = None,
 
 # The paper's fleet scenarios (Sec. 4): key, test-time-scaling share (none, or the declared default of
 # 10 %), improved alpha; the volume is the declared default of 1 billion queries per day.
-FLEET_SCENARIOS = (("fleet_baseline_gwh_per_day", False, False), ("fleet_mixed_gwh_per_day", True, False),
-                   ("fleet_mixed_improved_gwh_per_day", True, True))
+FLEET_SCENARIOS = tuple((s.figure, s.mixed, s.improved) for s in vocab.FLEET_SCENARIOS.values())
 
 
 @cache

@@ -35,7 +35,7 @@ def _key_impacts() -> tuple[KeyImpact, ...]:
     out = []
     for regime in REGIMES:
         regime_text = "traditional" if regime == "traditional" else "test-time scaling"
-        short = REGIMES[regime][1]
+        short = REGIMES[regime].short
         for measure, unit in (("cost_usd", "USD"), ("carbon_g", "gCO2e"), ("water_ml", "mL")):
             def engine(per_query: dict[str, ImpactsResult], _: CapacityResult, regime: str = regime,
                        measure: str = measure) -> float:

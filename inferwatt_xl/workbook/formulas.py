@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .. import vocabulary as vocab
 from ..method import uniforms as hdr
 from ..method.energy import INPUT_TOKEN_WEIGHT_S3_CODE, SECONDS_PER_HOUR_OVER_1000
 from ..method.fleet import HOURS_PER_DAY, WH_PER_GWH
@@ -17,11 +18,21 @@ from ..method.uniforms import HDR_ENTITY, HDR_SEED4
 
 # The statistics, percentiles first: the five percentiles of a row are one multi-cell array formula over
 # PERCENTILE_K, so the masked baseline block is evaluated once per row instead of five times.
-STATS = (("p5", 0.05), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p95", 0.95), ("mean", None))
+STATS = tuple((s.key, s.quantile) for s in vocab.BY_QUANTILE)
 PERCENTILES = tuple(s for s, q in STATS if q is not None)
-REGIMES = {"traditional": ("Sim_Traditional", "Traditional", "l_out_traditional_tokens"),
-           "tts": ("Sim_TTS", "TTS", "l_out_tts_tokens")}
-REGIMES_BY_SHEET = {sheet: label for sheet, label, _ in REGIMES.values()}
+REGIMES = vocab.REGIMES
+
+
+def sim_sheet(regime: str) -> str:
+    """The sheet of a regime's energies per trial and model slot, e.g. Sim_TTS."""
+    return f"Sim_{REGIMES[regime].short}"
+
+
+def l_out_column(regime: str) -> str:
+    """The Draws column of a regime's output length."""
+    return f"l_out_{regime}_tokens"
+
+
 CHECK_TOLERANCE = 1e-9  # live values within this relative difference of the engine's count as the same
 
 
@@ -99,7 +110,7 @@ def stat_formula(values: str, stat: float | None) -> str:
 
 def energy_block(regime: str) -> str:
     """The per-trial energies of every model slot of a regime (trials x slots)."""
-    return f"{{n.ENERGY_{REGIMES[regime][1].upper()}_WH}}"
+    return f"{{n.ENERGY_{REGIMES[regime].short.upper()}_WH}}"
 
 
 def baseline_mask(regime: str) -> str:
@@ -108,7 +119,7 @@ def baseline_mask(regime: str) -> str:
     ISNUMBER(matrix) * flag row broadcasts alike in Excel, LibreOffice and Gnumeric;
     IF(flag row, matrix) does not (Gnumeric gives #VALUE!).
     """
-    return f"ISNUMBER({energy_block(regime)})*{{n.BASELINE_FLAGS_{REGIMES[regime][1].upper()}}}"
+    return f"ISNUMBER({energy_block(regime)})*{{n.BASELINE_FLAGS_{REGIMES[regime].short.upper()}}}"
 
 
 def baseline_values(regime: str, alpha: str | None = None) -> str:
@@ -137,7 +148,7 @@ def lever_trim_end(regime: str, alpha: str, q: float) -> str:
 
 def trimmed_mask(regime: str) -> str:
     """1 where a baseline draw survives the authors' trimming: within its model's TRIM_LO and TRIM_HI rows."""
-    label, block = REGIMES[regime][1].upper(), energy_block(regime)
+    label, block = REGIMES[regime].short.upper(), energy_block(regime)
     return f"{baseline_mask(regime)}*({block}>={{n.TRIM_LO_{label}}})*({block}<={{n.TRIM_HI_{label}}})"
 
 
@@ -171,7 +182,7 @@ SHARE_ROWS = {"total": ("Var(ln E) of the pooled baseline draws (absolute)", Non
 def share_formula(regime: str) -> Callable[[int], str]:
     """Each row's live formula: variances of the log factors of Eq. 1 over the baseline (population VARP,
     as the engine's); ln P_node/P_max is a factor of its own only when P_node is drawn independently."""
-    sheet, label, _ = REGIMES[regime]
+    sheet, label = sim_sheet(regime), REGIMES[regime].short
     mask, energy = baseline_mask(regime), energy_block(regime)
     ln_pue, ln_util = "LN({all.Draws.pue})", "LN({all.Draws.util_frac_of_p_max})"
     independent = '({p.pnode_model}="independent")'
@@ -293,7 +304,7 @@ MEASURE_STATUS = {"water_ml": f'=IF(ISNUMBER({WATER_USED}),"ok","needs water_int
 def node_seconds(regime: str) -> str:
     """Seconds of a node per query (trials x slots): Eq. 1 solved for L_eff / TPS, 3.6 E / (PUE P_node),
     with P_node = util * P_max of the slot's node (pnode_model = independent)."""
-    label = REGIMES[regime][1].upper()
+    label = REGIMES[regime].short.upper()
     return (f"{SECONDS_PER_HOUR_OVER_1000:g}*{energy_block(regime)}/({{all.Draws.pue}}*"
             f"{{all.Draws.util_frac_of_p_max}}*{{n.P_MAX_KW_{label}}})")
 

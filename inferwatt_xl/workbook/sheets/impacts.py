@@ -13,6 +13,7 @@ from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.worksheet.pagebreak import Break
 
 from ... import catalogue
+from ... import vocabulary as vocab
 from ...api import DEPLOYMENT_VARIABLE_IDS
 from ...impacts import (
     CAPACITY_WORDS,
@@ -53,7 +54,9 @@ from ..formulas import (
     STATS,
     WATER_USED,
     hdr_template,
+    l_out_column,
     measure_values,
+    sim_sheet,
     stat_formula,
 )
 from ..grid import Column, Table, quote_sheetname
@@ -63,10 +66,13 @@ NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # B
 # Measures that are the energy times a constant: their percentiles are the energy's, scaled (PERCENTILE.INC
 # interpolates linearly), so they read the Summary's statistics instead of ranking the block again.
 SCALED_ENERGY = {"energy_wh": "{energy}", "carbon_g": "{energy}*" + CARBON_USED + "/" + _WH_PER_KWH}
-# The paper's three fleet scenarios (Sec. 4): key -> (label, share of test-time scaling, improved, name part).
-SCENARIOS = {"baseline": ("all traditional", "0", False, "Baseline"),
-             "mixed": ("mix with the test-time-scaling share", "{p.tts_share}", False, "Mixed"),
-             "mixed_improved": ("mix, improved alpha", "{p.tts_share}", True, "Mixed_Improved")}
+SCENARIOS = vocab.FLEET_SCENARIOS  # the paper's three (Sec. 4), a column each on Capacity and Deployments
+
+
+def share_of(scenario: vocab.FleetScenario) -> str:
+    """The share of a scenario's queries that is test-time scaling, as formula text."""
+    return "{p.tts_share}" if scenario.mixed else "0"
+
 PER_QUERY_ROWS = ("traditional", "tts", "traditional_improved", "tts_improved")
 REGIMES_ORDER = tuple(REGIMES)
 TOKENS_PER_MILLION = "1000000"
@@ -127,7 +133,7 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         "gpus": ("GPUs", "GPUs", lambda s, share, imp: known(f"SUMPRODUCT({{all.NodeSlots.nodes_{_nodes_column(s)}}},"
                                                              "{all.NodeSlots.gpus})")),
         "gwh_per_day": ("energy (the Fleet sheet's)", SPREAD_UNITS["gwh_per_day"],
-                        lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s][3]}_GWh_per_day}}"),
+                        lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s].name}_GWh_per_day}}"),
         "twh_per_year": ("energy per year", "TWh/year",
                          lambda s, share, imp: f"={row('gwh_per_day') % s}*{_DAYS_PER_YEAR}/1000"),
         "avg_facility_mw": ("average facility power", SPREAD_UNITS["avg_facility_mw"],
@@ -209,7 +215,7 @@ def declare(book: Book, values: EngineValues) -> None:
         Column("quantity", "cost per million output tokens (the mean cost over the mean output tokens)", width=40),
         Column("value", "USD per million output tokens",
                lambda i: (f'=IF(ISNUMBER({{Impact.mean[{REGIMES_ORDER[i]}_cost_usd]}}),{{Impact.mean['
-                          f'{REGIMES_ORDER[i]}_cost_usd]}}/AVERAGE({{all.Draws.{REGIMES[REGIMES_ORDER[i]][2]}}})*'
+                          f'{REGIMES_ORDER[i]}_cost_usd]}}/AVERAGE({{all.Draws.{l_out_column(REGIMES_ORDER[i])}}})*'
                           f'{TOKENS_PER_MILLION},"")'), NUM, 18)],
         book.first_row(below="Impact", gap=3), REGIMES_ORDER))  # a blank, the note under Impact, a blank
 
@@ -229,7 +235,7 @@ def declare(book: Book, values: EngineValues) -> None:
 
     def mean_seconds(regime: str) -> Callable[[int], str]:
         """The slot's mean node-seconds, from its Sim sheet's head row."""
-        table = g.table(REGIMES[regime][0])
+        table = g.table(sim_sheet(regime))
         return lambda i: (f"={quote_sheetname(table.sheet)}!${table.letter(f'slot_{i + 1}')}$"
                           f"{table.head_row('mean_node_s')}")
 
@@ -252,9 +258,11 @@ def declare(book: Book, values: EngineValues) -> None:
         book.first_row(1, below="PerQuery"), book.spec["model_slots"]))
 
     rows = _capacity_rows()
-    scenario_columns = [Column(s, f"{label} ({name.replace('_', ' ')})",
-                               lambda i, s=s, share=share, imp=imp: rows[list(rows)[i]][2](s, share, imp), NUM, 18)
-                        for s, (label, share, imp, name) in SCENARIOS.items()]
+    def scenario_column(s: str, sc: vocab.FleetScenario) -> Column:
+        return Column(s, f"{sc.words} ({sc.name.replace('_', ' ')})",
+                      lambda i: rows[list(rows)[i]][2](s, share_of(sc), sc.improved), NUM, 18)
+
+    scenario_columns = [scenario_column(s, sc) for s, sc in SCENARIOS.items()]
     g.add(Table("Cap", "Capacity", [Column("quantity", "quantity", width=62), Column("unit", "unit", width=12),
                                     *scenario_columns], book.first_row(1, below="NodeSlots"),
                 tuple(rows)))
@@ -263,8 +271,9 @@ def declare(book: Book, values: EngineValues) -> None:
     uniforms = [Column(f"u_{v}", f"uniform {v} (HDR variable {var})", hdr_template(var), "0.000000")
                 for v, var in DEPLOYMENT_VARIABLE_IDS.items()]
     per_scenario = []
-    for s, (_, share, imp, _) in SCENARIOS.items():
-        trad, tts = ("/{alpha_improved}", "/{alpha_improved_tts}") if imp else ("", "")  # each regime its alpha
+    for s, sc in SCENARIOS.items():
+        share = share_of(sc)
+        trad, tts = ("/{alpha_improved}", "/{alpha_improved_tts}") if sc.improved else ("", "")  # each regime its alpha
         base = ("((1-" + share + ")*{PerQuery.base_wh[traditional]}" + trad + "+" + share + "*{PerQuery.base_wh[tts]}"
                 + tts + ")")
         facility = f"{{n.Beta}}*{{p.queries_per_day}}*{{pue}}*{base}"
@@ -304,8 +313,8 @@ def _per_query(row: str, column: str) -> str:
         return f"={{PerQuery.base_wh[{regime}]}}"
     if column == "it_wh" and not alpha:
         return f"={{PerQuery.base_wh[{regime}]}}"
-    e = f"{{all.{REGIMES[regime][0]}.baseline_sum_wh}}" + (f"/{{all.Draws.{alpha}}}" if alpha else "")
-    count = f"({{p.n_trials}}*SUMPRODUCT(--{{n.BASELINE_FLAGS_{REGIMES[regime][1].upper()}}}))"
+    e = f"{{all.{sim_sheet(regime)}.baseline_sum_wh}}" + (f"/{{all.Draws.{alpha}}}" if alpha else "")
+    count = f"({{p.n_trials}}*SUMPRODUCT(--{{n.BASELINE_FLAGS_{REGIMES[regime].short.upper()}}}))"
     factor = {"it_wh": "/{all.Draws.pue}", "base_wh": "/{all.Draws.pue}",
               "electricity_usd": f"*{{all.Draws.price_usd_per_kwh}}/{_WH_PER_KWH}",
               "water_ml": f"*({{all.Draws.wue_l_per_kwh}}/{{all.Draws.pue}}+{WATER_USED})"}[column]
@@ -371,7 +380,7 @@ def _impacts(book: Book) -> None:
         book.define(name, used.cell("value", key, sheet=True, absolute=True))
     table = g.table("Impact")
     keys = table.rows
-    book.write("Impact", {"regime": [REGIMES[k.split("_", 1)[0]][1] for k in keys],
+    book.write("Impact", {"regime": [REGIMES[k.split("_", 1)[0]].short for k in keys],
                           "measure": [MEASURE_WORDS[k.split("_", 1)[1]] for k in keys],
                           "unit": [MEASURE_UNITS[k.split("_", 1)[1]] for k in keys]})
     book.heading("Impact", "Baseline per query: every statistic from the same trials as the energy (each trial's own "
@@ -380,7 +389,7 @@ def _impacts(book: Book) -> None:
         regime, measure = key.split("_", 1)
         if measure in SCALED_ENERGY:  # the Summary's statistics times a constant: no second pass over the block
             for stat, _ in STATS:
-                energy = f"{{n.Baseline_{REGIMES[regime][1]}_{stat.capitalize()}_Wh}}"
+                energy = f"{{n.Baseline_{REGIMES[regime].short}_{stat.capitalize()}_Wh}}"
                 book.formula(table, stat, "=" + SCALED_ENERGY[measure].replace("{energy}", energy), key)
         else:
             percentiles, mean = _impact_formulas(table, regime, measure)
@@ -390,13 +399,13 @@ def _impacts(book: Book) -> None:
         for s, _ in STATS:
             ws[table.cell(s, key)].number_format = fmt
             if measure in NAMED_MEASURES and s in ("median", "mean"):
-                book.define(f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_{NAMED_MEASURES[measure]}",
+                book.define(f"Baseline_{REGIMES[regime].short}_{s.capitalize()}_{NAMED_MEASURES[measure]}",
                             table.cell(s, key, sheet=True, absolute=True))
                 ws[table.cell(s, key)].fill = st.result
     per_token = g.table("PerToken")
-    book.write("PerToken", {"quantity": [f"baseline, {REGIMES[r][1]}" for r in REGIMES_ORDER]})
+    book.write("PerToken", {"quantity": [f"baseline, {REGIMES[r].short}" for r in REGIMES_ORDER]})
     for regime in REGIMES_ORDER:
-        book.define(f"Baseline_{REGIMES[regime][1]}_USD_per_Million_Output_Tokens",
+        book.define(f"Baseline_{REGIMES[regime].short}_USD_per_Million_Output_Tokens",
                     per_token.cell("value", regime, sheet=True, absolute=True))
     book.note("Impacts", "cost_usd = electricity_usd + hardware_usd (hardware at the node's saturated throughput, "
                          "Eq. 1's assumption; 0 until its price and lifetime are given). water_ml = E / PUE x WUE + E "
@@ -421,9 +430,9 @@ def _capacity(book: Book) -> None:
                        "unit": [unit for _, unit, _ in rows.values()]})
     book.heading("Cap", "Fleet scenarios")
     book.formula(cap, "unit", '="cost: "&Cost_Basis', at=cap.header_row - 1).font = st.note
-    for s, (_, _, _, name) in SCENARIOS.items():
+    for s, sc in SCENARIOS.items():
         for key, part in CAPACITY_NAMES.items():
-            book.define(f"Fleet_{name}_{part}", cap.cell(s, key, sheet=True, absolute=True))
+            book.define(f"Fleet_{sc.name}_{part}", cap.cell(s, key, sheet=True, absolute=True))
         for key in ("nodes", "cost_usd_per_day", "carbon_t_per_day"):
             ws[cap.cell(s, key)].fill = st.result
         for key, (_, unit, _) in rows.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ... import api
+from ... import vocabulary as vocab
 from ..book import Book
 from ..built import EngineValues
 from ..formulas import (
@@ -14,6 +15,7 @@ from ..formulas import (
     REGIMES,
     STATS,
     lever_trim_end,
+    sim_sheet,
     statistics_of,
     trimmed_values,
 )
@@ -21,21 +23,21 @@ from ..grid import Column, Table
 from ..xlsx import put_text
 
 NUM = WH = "0.0000"
-LEVERS = (("none", "none (baseline)", None), ("model", "model", "alpha_model"),
-          ("serving", "serving", "alpha_serving"), ("hardware", "hardware", "alpha_hardware"),
-          ("combined", "all three combined (InferWatt's product of the three)", "alpha_combined"),
-          ("improved", "improved (fleet scenario, alpha 1.5-3)", "alpha_improved"))
+# The Interventions rows: no lever, then every lever of the vocabulary with the Draws column it divides by
+# (a lever of one alpha its own; the combined lever the product column).
+LEVERS = (("none", "none (baseline)", None), *((lv.key, lv.words, lv.alphas[0] if len(lv.alphas) == 1 else
+                                               f"alpha_{lv.key}") for lv in vocab.LEVERS.values()))
 
 
 def declare(book: Book, values: EngineValues) -> None:
     g, slots = book.grid, book.spec["model_slots"]
     # each slot's statistics are written as one array formula per row (_summary: slot_statistics)
-    stat_columns = [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", number_format=WH)
+    stat_columns = [Column(f"{regime}_{s}", f"{REGIMES[regime].short} {s} (Wh)", number_format=WH)
                     for regime in REGIMES for s, _ in STATS]
     g.add(Table("Summary", "Summary", [
         Column("model", "model", '=IF({Fit.model}="","",{Fit.model})', width=34), *stat_columns,
         Column("ratio", "TTS / traditional median", '=IF({model}="","",{tts_median}/{traditional_median})', "0.00"),
-        *[Column(f"{regime}_{side}", f"{REGIMES[regime][1]} median {label} (for error bars)",
+        *[Column(f"{regime}_{side}", f"{REGIMES[regime].short} median {label} (for error bars)",
                  '=IF({model}="","",' + expr + ")", WH)
           for regime in REGIMES for side, label, expr in (
               ("minus", "- P25", f"{{{regime}_median}}-{{{regime}_p25}}"),
@@ -48,13 +50,13 @@ def declare(book: Book, values: EngineValues) -> None:
     lever_columns = [Column("lever", "lever", width=34), Column("alpha_p5", "alpha P5", number_format="0.00"),
                      Column("alpha_p95", "alpha P95", number_format="0.00")]
     for regime in REGIMES:
-        lever_columns += [Column(f"{regime}_{s}", f"{REGIMES[regime][1]} {s} (Wh)", number_format=WH)
+        lever_columns += [Column(f"{regime}_{s}", f"{REGIMES[regime].short} {s} (Wh)", number_format=WH)
                           for s, _ in STATS]
-        lever_columns.append(Column(f"{regime}_reduction", f"{REGIMES[regime][1]} median reduction (x)",
+        lever_columns.append(Column(f"{regime}_reduction", f"{REGIMES[regime].short} median reduction (x)",
                                     f"={{Levers.{regime}_median[none]}}/{{{regime}_median}}", "0.00"))
         for end, q in (("lo", 0.05), ("hi", 0.95)):  # once per lever: the ends of its trimmed sample
             lever_columns.append(Column(
-                f"{regime}_trim_{end}", f"{REGIMES[regime][1]}: P{round(q * 100)} of the lever's trimmed sample "
+                f"{regime}_trim_{end}", f"{REGIMES[regime].short}: P{round(q * 100)} of the lever's trimmed sample "
                 "(trim = paper)", lambda i, regime=regime, q=q: _lever_trim_formula(regime, i, q), NUM,
                 array=True))
     g.add(Table("Levers", "Interventions", lever_columns, book.first_row(), tuple(k for k, _, _ in LEVERS)))
@@ -90,9 +92,9 @@ def _summary(book: Book) -> None:
         _statistics_row(book, base, 1, regime, None, trimmed=True)
     for regime in REGIMES:
         for s, _ in STATS:
-            book.define(f"Baseline_{REGIMES[regime][1]}_{s.capitalize()}_Wh",
+            book.define(f"Baseline_{REGIMES[regime].short}_{s.capitalize()}_Wh",
                         base.cell(f"{regime}_{s}", 0, sheet=True, absolute=True))
-            book.define(f"Baseline_{REGIMES[regime][1]}_Trimmed_{s.capitalize()}_Wh",
+            book.define(f"Baseline_{REGIMES[regime].short}_Trimmed_{s.capitalize()}_Wh",
                         base.cell(f"{regime}_{s}", 1, sheet=True, absolute=True))
             ws[base.cell(f"{regime}_{s}", 0)].fill = book.styles.result
     book.define("Baseline_TTS_to_Traditional_Median_Ratio", base.cell("ratio", 0, sheet=True, absolute=True))
@@ -101,7 +103,7 @@ def _summary(book: Book) -> None:
 def _slot_statistics(book: Book, table: Table, k: int, regime: str) -> None:
     """A model's six statistics in its Summary row: one multi-cell array formula for the five percentiles and
     one for the mean, of every draw or (trim = paper) of the model's trimmed draws."""
-    sheet, slot = REGIMES[regime][0], f"slot_{k + 1}"
+    sheet, slot = sim_sheet(regime), f"slot_{k + 1}"
     column = f"{{all.{sheet}.{slot}}}"
     kept = (f"IF(({column}>={{headof.{sheet}.{slot}.trim_lo2}})*({column}<={{headof.{sheet}.{slot}.trim_hi2}}),"
             f"{column})")

@@ -11,11 +11,12 @@ from ..formulas import (
     PRICE_DRAW,
     PUE_DRAW,
     REGIMES,
-    REGIMES_BY_SHEET,
     UTIL_DRAW,
     WUE_DRAW,
     energy_formula,
     hdr_template,
+    l_out_column,
+    sim_sheet,
     tps_of,
 )
 from ..grid import Column, Table
@@ -66,9 +67,9 @@ def declare(book: Book, values: EngineValues) -> None:
                 for v in api.VARIABLE_IDS]
     g.add(Table("Draws", "Draws", [
         Column("trial", "trial"), *uniforms,
-        *[Column(f"l_out_{regime}_tokens", f"L_out {label} (tokens)", _rounded(
+        *[Column(l_out_column(regime), f"L_out {REGIMES[regime].words} (tokens)", _rounded(
             f"-LN(1-{{u_l_out}})*{{p.l_out_median_{regime}_tokens}}/LN(2)"), "0.0")
-          for regime, label in (("traditional", "traditional"), ("tts", "test-time scaling"))],
+          for regime in REGIMES],
         Column("z_util", "z of P_node", "=NORM.S.INV({u_util})", NUM),
         Column("util_frac_of_p_max", "P_node / P_max", UTIL_DRAW, NUM),
         Column("pue", "PUE", PUE_DRAW, NUM),
@@ -84,11 +85,11 @@ def declare(book: Book, values: EngineValues) -> None:
         Column("wue_l_per_kwh", "on-site WUE (L/kWh of IT energy)", WUE_DRAW, NUM)],
         book.first_row(below="Const", gap=2), values.trials))
 
-    for sheet, _, lout in REGIMES.values():
-        energy = energy_formula(lout)
+    for regime in REGIMES:
+        sheet, energy = sim_sheet(regime), energy_formula(l_out_column(regime))
         # mean ln(Wh) of the baseline slots of a trial; IF is lazy, so an empty slot's "" is never LN'd
         terms = "+".join(f"IF({{headof.slot_{k}.in_baseline}},LN({{slot_{k}}}),0)" for k in slot_range)
-        flags = "{n.BASELINE_FLAGS_" + REGIMES_BY_SHEET[sheet].upper() + "}"
+        flags = "{n.BASELINE_FLAGS_" + REGIMES[regime].short.upper() + "}"
         g.add(Table(sheet, sheet, [Column("trial", "trial"), *[
             Column(f"slot_{k}", f"slot {k} (Wh/query)", energy, WH, 16, bind={"Fit": k - 1})
             for k in slot_range],
@@ -149,7 +150,7 @@ def _head_templates(sheet: str, label: str, lout: str) -> dict[str, str]:
 
 
 def _simulation(book: Book, values: EngineValues, regime: str) -> None:
-    sheet, label, lout = REGIMES[regime]
+    sheet, label, lout = sim_sheet(regime), REGIMES[regime].short, l_out_column(regime)
     ws, st, table, slots = book.sheets[sheet], book.styles, book.grid.table(sheet), book.spec["model_slots"]
     templates = _head_templates(sheet, label, lout)
     for key, text in HEADS.items():

@@ -48,9 +48,9 @@ def declare(book: Book, values: EngineValues) -> None:
     lowest = max((f"Sens_{regime}" for regime in REGIMES), key=lambda key: g.table(key).last_row)
     share_columns = [Column("input", "random input", width=34)]
     for regime in REGIMES:
-        share_columns += [Column(f"live_{regime}", f"{REGIMES[regime][1]}: share of Var(ln E), live",
+        share_columns += [Column(f"live_{regime}", f"{REGIMES[regime].short}: share of Var(ln E), live",
                                  share_formula(regime), "0.000%", 16, array=True),
-                          Column(f"engine_{regime}", f"{REGIMES[regime][1]}: engine at build",
+                          Column(f"engine_{regime}", f"{REGIMES[regime].short}: engine at build",
                                  number_format="0.000%", width=16)]
     g.add(Table("Shares", "Sensitivity", share_columns,
                 book.first_row(1, below=lowest, gap=TORNADO_GAP_ROWS + TORNADO_CHART_ROWS), tuple(SHARE_ROWS)))
@@ -98,14 +98,15 @@ def _sensitivity(book: Book, values: EngineValues) -> None:
         rows = result.moving
         still = "No effect over their ranges here (not in the table): " + ", ".join(result.still) if result.still \
             else ""
-        book.heading(table.key, f"Baseline {REGIMES[regime][1]} median: {result.result:.4g} Wh/query (values as "
+        book.heading(table.key, f"Baseline {REGIMES[regime].short} median: {result.result:.4g} Wh/query (values as "
                      "built)", still, column=table.first_col)
         book.write(table.key, {**columns_of(rows, table),
                                "change_low": [r.result_low - result.result for r in rows],
                                "change_high": [r.result_high - result.result for r in rows]})
         if not rows:
             continue
-        chart = bar_chart(f"Tornado: baseline {REGIMES[regime][1]} median, change in Wh/query", "Wh/query", log=False)
+        chart = bar_chart(f"Tornado: baseline {REGIMES[regime].short} median, change in Wh/query", "Wh/query",
+                          log=False)
         chart.type, chart.overlap, chart.height, chart.width = "bar", 100, 12, 18
         top = min(TORNADO_ROWS, table.n_rows) - 1
         for column in ("change_low", "change_high"):
