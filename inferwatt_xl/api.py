@@ -422,9 +422,9 @@ class SimulationResult:
 
 def summarise(values: np.ndarray) -> dict[str, float]:
     """The six statistics the product reports; percentiles interpolate like PERCENTILE.INC."""
-    q = np.percentile(values, [5, 25, 50, 75, 95])
-    return {"median": float(q[2]), "mean": float(values.mean()), "p5": float(q[0]), "p25": float(q[1]),
-            "p75": float(q[3]), "p95": float(q[4])}
+    percentiles = {k: round(100 * s.quantile, 10) for k, s in vocab.STATISTICS.items() if s.quantile is not None}
+    out = dict(zip(percentiles, (float(x) for x in np.percentile(values, list(percentiles.values()))), strict=True))
+    return {k: float(values.mean()) if s.quantile is None else out[k] for k, s in vocab.STATISTICS.items()}
 
 
 PAPER_STREAM_LEVERS = ("hardware", "model", "serving")  # the order the authors' scripts draw the levers

@@ -15,17 +15,16 @@ import numpy as np
 
 from . import api, catalogue
 from .errors import InputError
+from .measures import HARDWARE_INPUTS, Trials
+from .measures import MEASURES as MEASURE_DECLARATIONS
 from .method import impacts as imp
 from .method.fleet import WH_PER_GWH
 
-MEASURE_UNITS = {"energy_wh": "Wh", "cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL",
-                 "electricity_usd": "USD", "hardware_usd": "USD"}
-MEASURES = tuple(MEASURE_UNITS)
-MEASURE_WORDS = {"energy_wh": "energy", "cost_usd": "cost", "carbon_g": "operational carbon", "water_ml": "water",
-                 "electricity_usd": "electricity cost", "hardware_usd": "hardware cost, amortised"}
-HARDWARE_INPUTS = ("hardware_usd_per_node", "hardware_lifetime_years")
+MEASURES = tuple(MEASURE_DECLARATIONS)  # measures.py declares each: unit, words, needed inputs, per-trial values
+MEASURE_UNITS = {k: m.unit for k, m in MEASURE_DECLARATIONS.items()}
+MEASURE_WORDS = {k: m.words for k, m in MEASURE_DECLARATIONS.items()}
 # The inputs without a sourced default that a measure needs (cost adds hardware only when it is given).
-NEEDED_INPUTS = {"hardware_usd": HARDWARE_INPUTS, "water_ml": ("water_intensity_l_per_kwh",)}
+NEEDED_INPUTS = {k: m.needs for k, m in MEASURE_DECLARATIONS.items() if m.needs}
 TOKENS_PER_MILLION = 1e6
 
 
@@ -156,14 +155,9 @@ class ImpactsResult:
 
     @property
     def notes(self) -> list[str]:
-        out = []
-        if "hardware_usd" not in self.compute:
-            out.append("cost_usd is electricity only: give hardware_usd_per_node and hardware_lifetime_years "
-                       "to add the amortised hardware")
-        if "water_ml" not in self.compute:
-            out.append(f"water_ml needs water_intensity_l_per_kwh: region {self.intensities.region} has no "
-                       "sourced value")
-        return out
+        """What each measure without its inputs says of itself."""
+        return [m.missing.format(region=self.intensities.region) for m in MEASURE_DECLARATIONS.values()
+                if m.missing and m.name not in self.compute]
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `inferwatt impacts`."""
@@ -191,33 +185,24 @@ def impacts(model: str | Iterable[str] = "baseline", regime: str = "traditional"
 
 def _impacts_of(sim: api.SimulationResult, params: Mapping[str, object], seed: api.Seed) -> ImpactsResult:
     intensities = Intensities.of(params)
-    energy = sim.energy_wh
+    missing = missing_inputs(params, intensities)
     uniforms: dict[str, np.ndarray] = {}
 
-    def draws(name: str) -> np.ndarray:  # the trial's price or WUE, drawn when a measure first needs it
-        if name not in uniforms:
-            uniforms.update(api.draw_uniforms((name,), sim.n, seed))
-        return sim.pooled(api.price_draws(uniforms["price"], params) if name == "price"
-                          else api.wue_draws(uniforms["wue"], params))
+    def draws(name: str) -> Callable[[], np.ndarray]:  # the trial's price or WUE, drawn when a measure needs it
+        def draw() -> np.ndarray:
+            if name not in uniforms:
+                uniforms.update(api.draw_uniforms((name,), sim.n, seed))
+            return sim.pooled(api.draws_of(name, uniforms[name], params))
+        return draw
 
-    def electricity() -> np.ndarray:
-        return imp.electricity_cost_usd(energy, draws("price"))
-
-    compute: dict[str, Callable[[], np.ndarray]] = {
-        "energy_wh": lambda: energy, "electricity_usd": electricity, "cost_usd": electricity,
-        "carbon_g": lambda: imp.carbon_g(energy, intensities.carbon_intensity_g_per_kwh)}
-    if intensities.water_intensity_l_per_kwh is not None:
-        compute["water_ml"] = lambda: imp.water_ml(energy, sim.pooled(sim.draws["pue"]), draws("wue"),
-                                                   intensities.water_intensity_l_per_kwh)
-    if all(params[name] is not None for name in NEEDED_INPUTS["hardware_usd"]):
-        def hardware() -> np.ndarray:
-            seconds = np.concatenate([sim.node_seconds_by_model[m] for m in sim.models])
-            return imp.hardware_usd(seconds, params["hardware_usd_per_node"], params["hardware_lifetime_years"])
-
-        compute["hardware_usd"] = hardware
-        result: ImpactsResult | None = None
-        compute["cost_usd"] = lambda: result.values("electricity_usd") + result.values("hardware_usd")
-    result = ImpactsResult(sim, intensities, missing_inputs(params, intensities), compute)
+    result: ImpactsResult | None = None
+    trials = Trials(sim.energy_wh, lambda: sim.pooled(sim.draws["pue"]), draws("price"), draws("wue"),
+                    lambda: np.concatenate([sim.node_seconds_by_model[m] for m in sim.models]), params,
+                    intensities.carbon_intensity_g_per_kwh, intensities.water_intensity_l_per_kwh,
+                    lambda name: result.values(name), lambda name: name in result.compute)
+    compute = {name: (lambda m=m: m.per_trial(trials)) for name, m in MEASURE_DECLARATIONS.items()
+               if not set(m.needs) & set(missing)}
+    result = ImpactsResult(sim, intensities, missing, compute)
     return result
 
 

@@ -62,7 +62,8 @@ def test_hardware_cost_amortises_the_node_seconds_that_eq1_implies():
 def test_inputs_without_a_sourced_default_leave_their_measure_missing_and_say_so():
     r = impacts("baseline", "traditional", 500, SEED, region="COL")  # Colombia: no water intensity found
     assert r.stats["water_ml"] is None and r.stats["hardware_usd"] is None
-    assert r.missing == ["hardware_usd_per_node", "hardware_lifetime_years", "water_intensity_l_per_kwh"]
+    # in the order of the measures that need them (measures.MEASURES: water_ml before hardware_usd)
+    assert r.missing == ["water_intensity_l_per_kwh", "hardware_usd_per_node", "hardware_lifetime_years"]
     assert any("hardware_usd_per_node" in note for note in r.notes)
     with pytest.raises(InputError, match="water_intensity_l_per_kwh must be given to compute water_ml"):
         r.stat("water_ml", "median")

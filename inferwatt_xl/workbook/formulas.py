@@ -6,9 +6,11 @@ written in forms Excel, LibreOffice and Gnumeric evaluate alike.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from .. import vocabulary as vocab
+from ..measures import MEASURES
 from ..method import uniforms as hdr
 from ..method.energy import INPUT_TOKEN_WEIGHT_S3_CODE, SECONDS_PER_HOUR_OVER_1000
 from ..method.fleet import HOURS_PER_DAY, WH_PER_GWH
@@ -290,15 +292,9 @@ GRID_ROWS: dict[str, tuple[str, str, str]] = {
     "hardware_blocked": ("hardware given but node-seconds unknown here (pnode_model = linear_tps)",
                          "=AND({n.Hardware_Given},NOT({n.Node_Seconds_Known}))", "Hardware_Blocked"),
 }
-NEEDS_INDEPENDENT = "needs pnode_model = independent (the engine computes it)"
-
 WATER_USED, CARBON_USED = "{n.Water_Intensity_Used_L_per_kWh}", "{n.Carbon_Intensity_Used_g_per_kWh}"
-
-# What a per-query measure's row says when an input it needs is missing.
-MEASURE_STATUS = {"water_ml": f'=IF(ISNUMBER({WATER_USED}),"ok","needs water_intensity_l_per_kwh")',
-                  "hardware_usd": f'=IF(NOT({{n.Node_Seconds_Known}}),"{NEEDS_INDEPENDENT}",IF('
-                                  '{n.Hardware_Given},"ok","needs hardware_usd_per_node and hardware_lifetime_years"))',
-                  "cost_usd": f'=IF({{n.Hardware_Blocked}},"{NEEDS_INDEPENDENT}","ok")'}
+# What a per-query measure's row says when an input it needs is missing (measures.py).
+MEASURE_STATUS = {k: m.status for k, m in MEASURES.items() if m.status}
 
 
 def node_seconds(regime: str) -> str:
@@ -310,12 +306,11 @@ def node_seconds(regime: str) -> str:
 
 
 def measure_values(regime: str, measure: str, alpha: str | None = None) -> str:
-    """One measure of every baseline trial (an array for an array formula), from the trial's own draws."""
+    """One measure of every baseline trial (an array for an array formula), from the trial's own draws: the
+    measure's formula twin (measures.py) over the regime's block."""
     e = energy_block(regime) if alpha is None else f"{energy_block(regime)}/{{all.Draws.{alpha}}}"
-    electricity = f"{e}*{{all.Draws.price_usd_per_kwh}}/{_WH_PER_KWH}"
-    hardware = f"{node_seconds(regime)}*{{n.Hardware_USD_per_Node_Second}}"
-    per_trial = {"energy_wh": e, "electricity_usd": electricity, "hardware_usd": hardware,
-                 "cost_usd": f"{electricity}+{hardware}",
-                 "carbon_g": f"{e}*{CARBON_USED}/{_WH_PER_KWH}",
-                 "water_ml": f"{e}/{{all.Draws.pue}}*{{all.Draws.wue_l_per_kwh}}+{e}*{WATER_USED}"}
-    return f"IF({baseline_mask(regime)},{per_trial[measure]})"
+    fields = {"e": e, "pue": "{all.Draws.pue}", "price": "{all.Draws.price_usd_per_kwh}",
+              "wue": "{all.Draws.wue_l_per_kwh}", "node_s": node_seconds(regime), "carbon": CARBON_USED,
+              "water": WATER_USED, "hardware_rate": "{n.Hardware_USD_per_Node_Second}"}
+    per_trial = re.sub(r"\{(\w+)\}", lambda m: fields.get(m.group(1), m.group(0)), MEASURES[measure].formula)
+    return f"IF({baseline_mask(regime)},{per_trial})"

@@ -30,6 +30,7 @@ from ...impacts import (
     US_REGIONS,
     regions,
 )
+from ...measures import NEEDS_INDEPENDENT
 from ..book import Book
 from ..built import EngineValues
 from ..charts import bar_chart, numbers, place_on_own_page, text_categories
@@ -46,7 +47,6 @@ from ..formulas import (
     FLEET_ROWS,
     GRID_ROWS,
     MEASURE_STATUS,
-    NEEDS_INDEPENDENT,
     PERCENTILES,
     PRICE_DRAW,
     PUE_DRAW,
