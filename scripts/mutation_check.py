@@ -1,6 +1,6 @@
 """Would a one-line wrong change to the engine fail the fast suite (no spreadsheet application)?
 
-Run: .venv/bin/python scripts/mutation_check.py
+Run: .venv/bin/python scripts/mutation_check.py [FROM | --only I,J,...]
 Each wrong change below is applied alone to the committed code, the fast suite runs (every test but the
 spreadsheet engines' tests/test_workbook.py), and the file is restored with git. It refuses to run while
 a file it changes has uncommitted edits (restoring would lose them). Issue 9's money, carbon, water,
@@ -141,15 +141,19 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
 
 
 def main() -> int:
-    start = int(sys.argv[1]) if len(sys.argv) > 1 else 0  # run the list from this index on (0: all of it)
-    files = sorted({path for path, _, _ in MUTATIONS})
+    # all of the list, from an index on (FROM), or the listed indices (--only 6,8,11)
+    if len(sys.argv) > 2 and sys.argv[1] == "--only":
+        chosen = [MUTATIONS[int(i)] for i in sys.argv[2].split(",")]
+    else:
+        chosen = MUTATIONS[int(sys.argv[1]) if len(sys.argv) > 1 else 0:]
+    files = sorted({path for path, _, _ in chosen})
     dirty = subprocess.run(["git", "status", "--porcelain", "--", *files], cwd=ROOT, capture_output=True, text=True,
                            check=True).stdout
     if dirty:
         print(f"uncommitted edits in {dirty.split()}: commit them first (each file is restored from git)")
         return 2
     caught = 0
-    for path, old, new in MUTATIONS[start:]:
+    for path, old, new in chosen:
         file = ROOT / path
         text = file.read_text()
         if text.count(old) != 1:
@@ -163,7 +167,7 @@ def main() -> int:
             subprocess.run(["git", "checkout", "--", path], cwd=ROOT, check=True, capture_output=True)
         caught += run.returncode != 0
         print(f"{'caught' if run.returncode else 'MISSED'}  {path}: {new.splitlines()[0][:80]}")
-    tried = len(MUTATIONS) - start
+    tried = len(chosen)
     print(f"{caught} of {tried} wrong changes fail the fast suite")
     return 0 if caught == tried else 1
 
