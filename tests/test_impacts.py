@@ -72,6 +72,15 @@ def test_inputs_without_a_sourced_default_leave_their_measure_missing_and_say_so
     assert catalogue.parameters()["hardware_usd_per_node"].default is None
 
 
+def test_a_note_is_given_for_each_measure_without_its_inputs_and_for_no_other():
+    missing = impacts("baseline", "traditional", 200, SEED, region="COL")
+    assert [n.split(" ")[0] for n in missing.notes] == ["water_ml", "cost_usd"]
+    assert "region COL has no sourced value" in missing.notes[0]
+    complete = impacts("baseline", "traditional", 200, SEED, region="COL", water_intensity_l_per_kwh=2.0,
+                       hardware_usd_per_node=300_000, hardware_lifetime_years=5)
+    assert complete.notes == [] and complete.missing == []
+
+
 def test_the_regions_carry_a_source_per_row_and_the_override_wins():
     rows = regions()
     assert rows[0].code == "WORLD" and rows[0].carbon_intensity_g_per_kwh == 481
