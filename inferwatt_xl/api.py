@@ -19,8 +19,14 @@ from . import vocabulary as vocab
 from .catalogue import check_number, find_model
 from .errors import InputError
 from .method import distributions as dist
-from .method.energy import effective_tokens, energy_per_query_wh, power_linear_in_tps_kw, power_proportional_to_tps_kw
-from .method.fleet import WH_PER_GWH, Beta, beta_factor, fleet_gwh_per_day
+from .method.energy import (
+    effective_tokens,
+    energy_per_query_wh,
+    node_seconds_per_query,
+    power_linear_in_tps_kw,
+    power_proportional_to_tps_kw,
+)
+from .method.fleet import WH_PER_GWH, Beta, beta_factor, fleet_gwh_per_day, one_level_gwh_per_day
 from .method.legacy_stream import LegacyStream
 from .method.throughput import ThroughputFit, fit_throughput
 from .method.trimming import two_stage_mask, within_percentiles
@@ -384,7 +390,7 @@ class SimulationResult:
         for m, nd in self.nodes.items():
             l_out = model_draw(d["l_out_tokens"], m)
             rate = fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"], l_out, hold)
-            out[m] = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"]) / rate
+            out[m] = node_seconds_per_query(effective_tokens(params["l_in_tokens"], l_out, params["l_eff"]), rate)
         return out
 
     @cached_property
@@ -749,8 +755,7 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     # One level: the day's total of N independent queries of the mix, mean +/- z95 * sqrt(N * variance).
     second_moment = runs.mix(lambda sim: float(np.mean(sim.energy_wh ** 2)))
     mean_wh = runs.mix(lambda sim: sim.mean_all_draws_wh)
-    half_width = dist.Z95 * math.sqrt(max(second_moment - mean_wh ** 2, 0.0) * runs.queries_per_day)
-    one_level = [runs.beta * (runs.queries_per_day * mean_wh + sign * half_width) / WH_PER_GWH for sign in (-1, 1)]
+    one_level = one_level_gwh_per_day(runs.queries_per_day, mean_wh, second_moment, runs.beta, dist.Z95)
     return FleetResult(gwh, *(finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,
                        runs.queries_per_day, runs.shares["tts"], bool(improved), means["traditional"],
                        means.get("tts"), runs.params["deployment_draws"])

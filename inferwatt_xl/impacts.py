@@ -18,7 +18,7 @@ from .errors import InputError
 from .measures import HARDWARE_INPUTS, Trials
 from .measures import MEASURES as MEASURE_DECLARATIONS
 from .method import impacts as imp
-from .method.fleet import WH_PER_GWH
+from .method.fleet import WH_PER_GWH, mean_load_frac
 
 MEASURES = tuple(MEASURE_DECLARATIONS)  # measures.py declares each: unit, words, needed inputs, per-trial values
 MEASURE_UNITS = {k: m.unit for k, m in MEASURE_DECLARATIONS.items()}
@@ -270,7 +270,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
     def day_total(measure: str) -> float:
         return float(runs.per_day(runs.mix(lambda sim: float(np.mean(per_regime[sim.regime].values(measure))))))
 
-    load_f = (params["load_min_frac"] + params["load_max_frac"]) / 2
+    load_f = mean_load_frac(params["load_min_frac"], params["load_max_frac"])
     sims = list(runs.simulations.values())
     nodes_by_model = {}
     for name in sims[0].models:
@@ -285,8 +285,8 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
     gwh = day_total("energy_wh") / WH_PER_GWH
     it_gwh = float(runs.per_day(runs.mix(lambda sim: float(np.mean(sim.energy_wh / sim.pooled(sim.draws["pue"]))))
                                 )) / WH_PER_GWH
-    hardware = (sum(nodes_by_model.values()) * params["hardware_usd_per_node"]
-                / (params["hardware_lifetime_years"] * imp.DAYS_PER_YEAR)
+    hardware = (imp.hardware_usd_per_day(sum(nodes_by_model.values()), params["hardware_usd_per_node"],
+                                         params["hardware_lifetime_years"])
                 if all(params[k] is not None for k in NEEDED_INPUTS["hardware_usd"]) else None)
     electricity = day_total("electricity_usd")
     water = day_total("water_ml") / imp.ML_PER_M3 if intensities.water_intensity_l_per_kwh is not None else None
@@ -310,7 +310,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
     result = CapacityResult(
         runs.queries_per_day, runs.shares["tts"], bool(improved), intensities.region, sum(nodes_by_model.values()),
         sum(count * node_specs[name].gpus for name, count in nodes_by_model.items()), nodes_by_model,
-        gwh, gwh * imp.DAYS_PER_YEAR / 1000, avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
+        gwh, imp.twh_per_year(gwh), avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
         electricity + (hardware or 0.0), electricity, hardware, (electricity + (hardware or 0.0)) * imp.DAYS_PER_YEAR,
         day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities),
         cost_basis(params, intensities.region))

@@ -191,3 +191,18 @@ def test_hdr_mod_quotients_stay_below_excels_mod_limit():
             numerator = i * ti + v * vi + hdr.HDR_ENTITY * ei + s * si + hdr.HDR_SEED4 * s4i
             assert numerator / modulus < limit
     # The generator's other MOD calls have fixed arguments, designed by HDR to stay just below the limit.
+
+
+def test_the_fleet_and_capacity_pieces_by_hand():
+    """The pieces the API used to compute inline, each against numbers worked out by hand."""
+    from inferwatt_xl.method.energy import node_seconds_per_query
+    from inferwatt_xl.method.fleet import mean_load_frac, one_level_gwh_per_day
+    from inferwatt_xl.method.impacts import hardware_usd_per_day, twh_per_year
+
+    assert node_seconds_per_query(600.0, 1200.0) == pytest.approx(0.5)
+    assert mean_load_frac(0.4, 0.9) == pytest.approx(0.65)
+    # 1e6 queries of mean 0.3 Wh and variance 0.16 Wh^2 (second moment 0.25): 300,000 Wh -/+ 2 x 400 Wh, x1.5
+    low, high = one_level_gwh_per_day(1e6, 0.3, 0.25, 1.5, 2.0)
+    assert (low, high) == (pytest.approx(1.5 * 299_200 / 1e9), pytest.approx(1.5 * 300_800 / 1e9))
+    assert hardware_usd_per_day(10, 365_000.0, 5.0) == pytest.approx(2000.0)  # 3.65 M over 1,825 days
+    assert twh_per_year(2.0) == pytest.approx(0.73)

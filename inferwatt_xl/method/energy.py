@@ -13,6 +13,12 @@ def energy_per_query_wh(pue: np.ndarray | float, p_node_kw: np.ndarray | float, 
     return np.asarray(pue) / SECONDS_PER_HOUR_OVER_1000 * p_node_kw * l_eff_tokens / tps_tokens_per_s / alpha
 
 
+def node_seconds_per_query(l_eff_tokens: np.ndarray | float, tps_tokens_per_s: np.ndarray | float) -> np.ndarray:
+    """Seconds of a whole node a query occupies at the node's saturated throughput: L_eff / TPS (Eq. 1's
+    assumption; what a fleet's node count and hardware cost are made of)."""
+    return np.asarray(l_eff_tokens) / tps_tokens_per_s
+
+
 # The authors' S.III code weighs an input token one thirtieth of an output token (L_out + L_in / 30).
 INPUT_TOKEN_WEIGHT_S3_CODE = 1 / 30
 

@@ -16,6 +16,7 @@ DAYS_PER_YEAR = 365  # a calendar year; amortisation and yearly totals use the s
 KWH_PER_GWH = 1e6
 ML_PER_M3 = 1e6
 G_PER_T = 1e6
+GWH_PER_TWH = 1000
 
 
 def electricity_cost_usd(energy_wh: np.ndarray, price_usd_per_kwh: np.ndarray | float) -> np.ndarray:
@@ -40,6 +41,16 @@ def hardware_usd(node_seconds: np.ndarray, usd_per_node: float, lifetime_years: 
     """Straight-line amortisation of the node's price over every second of its lifetime, charged for the
     node-seconds a query occupies at saturated throughput (Eq. 1's assumption)."""
     return np.asarray(node_seconds) * usd_per_node / (lifetime_years * DAYS_PER_YEAR * SECONDS_PER_DAY)
+
+
+def hardware_usd_per_day(nodes: float, usd_per_node: float, lifetime_years: float) -> float:
+    """A fleet's nodes amortised straight-line over their lifetime, per day."""
+    return nodes * usd_per_node / (lifetime_years * DAYS_PER_YEAR)
+
+
+def twh_per_year(gwh_per_day: float) -> float:
+    """A daily energy over a calendar year: GWh/day x 365 / 1000."""
+    return gwh_per_day * DAYS_PER_YEAR / GWH_PER_TWH
 
 
 def nodes_needed(queries_per_day: float, mean_node_seconds: float, mean_load_frac: float,

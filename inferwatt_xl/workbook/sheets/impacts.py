@@ -31,6 +31,7 @@ from ...impacts import (
     regions,
 )
 from ...measures import NEEDS_INDEPENDENT
+from ...method.impacts import GWH_PER_TWH
 from ..book import Book
 from ..built import EngineValues
 from ..charts import bar_chart, numbers, place_on_own_page, text_categories
@@ -135,7 +136,7 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         "gwh_per_day": ("energy (the Fleet sheet's)", SPREAD_UNITS["gwh_per_day"],
                         lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s].name}_GWh_per_day}}"),
         "twh_per_year": ("energy per year", "TWh/year",
-                         lambda s, share, imp: f"={row('gwh_per_day') % s}*{_DAYS_PER_YEAR}/1000"),
+                         lambda s, share, imp: f"={row('gwh_per_day') % s}*{_DAYS_PER_YEAR}/{GWH_PER_TWH}"),
         "avg_facility_mw": ("average facility power", SPREAD_UNITS["avg_facility_mw"],
                             lambda s, share, imp: f"={row('gwh_per_day') % s}{GWH_PER_DAY_TO_MW}"),
         "peak_facility_mw": ("peak facility power (S.V load at its maximum)", SPREAD_UNITS["peak_facility_mw"],
