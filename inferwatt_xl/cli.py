@@ -162,10 +162,10 @@ def cmd_capacity(a: argparse.Namespace) -> None:
     overrides = _impact_overrides(a)
     r = capacity(a.queries, a.tts_share, a.improved, node=_nodes(a.node), **overrides)
     if a.out:
-        from . import reproduce
+        from . import figures, reproduce
 
         scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, node=_nodes(a.node), **overrides)
-        print(f"wrote {reproduce.write_fleet_costs(scenarios, out)}", file=sys.stderr)
+        print(f"wrote {figures.write_fleet_costs(scenarios, out)}", file=sys.stderr)
     data = r.to_dict()
     label = {c: f"{CAPACITY_WORDS[c]} ({SPREAD_UNITS[c]})" for c in SPREAD_COLUMNS}
     width = max(map(len, label.values())) + 2
@@ -210,13 +210,13 @@ def cmd_hardware(a: argparse.Namespace) -> None:
 
 
 def cmd_sensitivity(a: argparse.Namespace) -> None:
-    from . import reproduce
+    from . import figures
     from .sensitivity import SensitivityRow, sensitivity
 
     out = output_path("--out", a.out, ".png")
     table = sensitivity(a.model, a.regime, a.target, lever=a.lever, **_overrides(a))
     if out:
-        print(f"wrote {reproduce.write_tornado([table], out)}", file=sys.stderr)
+        print(f"wrote {figures.write_tornado([table], out)}", file=sys.stderr)
 
     def share(r: SensitivityRow) -> str:
         return "" if r.variance_share is None else f"  variance share {r.variance_share:.1%}"

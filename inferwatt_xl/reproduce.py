@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import numpy as np
-
-from . import api, catalogue
+from . import api, catalogue, figures
 from . import vocabulary as vocab
 from .files import write_atomically
 from .sensitivity import sensitivity
@@ -343,14 +340,11 @@ def write_outputs(rows: list[Row], out_dir: Path) -> list[Path]:
         written.append(write_atomically(out_dir / name, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8")))
     for name, draw in (("figure1_models.png", _figure1), ("figure2_interventions.png", _figure2),
                        ("figure3_fleet.png", _figure3)):
-        written.append(_save_figure(out_dir / name, draw))
+        written.append(figures.save_figure(out_dir / name, draw))
     tables = [sensitivity("baseline", regime, seed=REPRODUCTION_SEED) for regime in api.REGIMES]
-    written.append(write_tornado(tables, out_dir / "tornado_baseline_medians.png"))
-    written.append(write_fleet_costs(fleet_scenarios(), out_dir / "fleet_cost_carbon.png"))
+    written.append(figures.write_tornado(tables, out_dir / "tornado_baseline_medians.png"))
+    written.append(figures.write_fleet_costs(fleet_scenarios(), out_dir / "fleet_cost_carbon.png"))
     return written
-
-
-FLEET_LABELS = ("all traditional", "10 % test-time scaling", "10 % TTS, improved")
 
 
 def fleet_scenarios(queries_per_day: float | None = None, tts_share: float | None = None, n: int | None = None,
@@ -363,123 +357,24 @@ def fleet_scenarios(queries_per_day: float | None = None, tts_share: float | Non
             for _, mixed, improved in FLEET_SCENARIOS]
 
 
-def write_fleet_costs(results: list, path: Path) -> Path:
-    """Cost and carbon per day of fleet scenarios, the point estimate with its two-level P5-P95 bars."""
-    labels = [label if r.tts_share in (0.0, 0.1) else label.replace("10 %", f"{r.tts_share:.0%}")
-              for label, r in zip(FLEET_LABELS, results, strict=True)]
-
-    def draw(axes) -> None:
-        for ax, (column, unit, color) in zip(axes, (("cost_usd_per_day", "USD/day", "#4C72B0"),
-                                                    ("carbon_t_per_day", "tCO2e/day", "#55A868")), strict=True):
-            values = np.array([getattr(r, column) for r in results])
-            low = values - [r.spread[column]["p5"] for r in results]
-            high = np.array([r.spread[column]["p95"] for r in results]) - values
-            x = np.arange(len(results))
-            ax.bar(x, values, color=color, alpha=0.85)
-            ax.errorbar(x, values, yerr=[low, high], fmt="none", ecolor="black", capsize=6,
-                        label="P5-P95 over deployments (two-level)")
-            for xi, v in zip(x, values, strict=True):
-                ax.annotate(f"{v:,.0f}", (xi, v), ha="center", textcoords="offset points", xytext=(14, 3),
-                            fontsize=8)
-            ax.set_xticks(x, labels, fontsize=8)
-            ax.set_ylabel(unit)
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-            ax.set_title(f"{unit.split('/')[0]} per day, {results[0].queries_per_day:,.0f} queries/day, "
-                         f"region {results[0].region}", fontsize=10)
-            ax.legend(fontsize=7)
-
-    return _save_figure(path, draw)
-
-
-TORNADO_ROWS = 12
-
-
-def draw_tornado(ax, table) -> None:
-    """A tornado chart of a sensitivity table: each input's result at its low and high value."""
-    rows = [r for r in table.rows if r.swing > 0][:TORNADO_ROWS][::-1]
-    def value(v: object) -> str:
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-    labels = [f"{r.input} ({value(r.low)} / {value(r.high)})" if r.kind != "random" else r.input for r in rows]
-    labels = [label if len(label) <= 60 else label[:57] + "..." for label in labels]
-    y = np.arange(len(rows))
-    for values, color, name in (([r.result_low for r in rows], "#4472C4", "input low"),
-                                ([r.result_high for r in rows], "#ED7D31", "input high")):
-        ax.barh(y, np.array(values) - table.result, left=table.result, color=color, label=name, height=0.6)
-    ax.axvline(table.result, color="black", linewidth=0.8)
-    ax.set_yticks(y, labels, fontsize=7)
-    model = table.model if isinstance(table.model, str) else "baseline mixture"
-    ax.set_title(f"{model}, {table.regime}: {table.target} {table.unit} = {table.result:.3g}", fontsize=9)
-    ax.set_xlabel(f"{table.target} ({table.unit})")
-    ax.legend(fontsize=7, loc="lower right")
-
-
-def write_tornado(tables: list, path: Path) -> Path:
-    """Tornado charts side by side, as one PNG."""
-    return _save_figure(path, lambda axes: [draw_tornado(ax, t) for ax, t in zip(axes, tables, strict=True)],
-                        panels=len(tables))
-
-
-def _save_figure(path: Path, draw: Callable, panels: int = 2) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, panels, figsize=(6 * panels + 2, 5), squeeze=False)
-    draw(list(axes[0]))
-    fig.tight_layout()
-    try:
-        return write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    finally:
-        plt.close(fig)
-
-
-def _bars(ax, labels: list[str], results: list[api.SimulationResult], title: str) -> None:
-    """Median bars with IQR error bars and P5-P95 whiskers, log scale (as the paper's figures)."""
-    stats = [r.stats for r in results]
-    x = np.arange(len(labels))
-    med = np.array([s["median"] for s in stats])
-    ax.bar(x, med, color="#4C72B0", alpha=0.8, label="median")
-    ax.errorbar(x, med, yerr=[med - [s["p25"] for s in stats], [s["p75"] for s in stats] - med], fmt="none",
-                ecolor="black", capsize=6, label="IQR (P25-P75)")
-    ax.errorbar(x, med, yerr=[med - [s["p5"] for s in stats], [s["p95"] for s in stats] - med], fmt="none",
-                ecolor="grey", capsize=3, alpha=0.6, label="P5-P95")
-    for xi, m in zip(x, med, strict=True):
-        ax.annotate(f"{m:.2f}", (xi, m), textcoords="offset points", xytext=(8, 4), fontsize=8)
-    ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=8)
-    ax.set_yscale("log")
-    ax.set_ylabel("energy per query (Wh)")
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7)
-
-
 def _figure1(axes) -> None:
     names = list(catalogue.models())
     for ax, regime, title in zip(axes, api.REGIMES, ("a) traditional (median 300 output tokens)",
                                                      "b) test-time scaling (median 5,000 output tokens)"), strict=True):
-        _bars(ax, names, [_sim(Choices(), m, regime) for m in names], title)
+        figures.bars(ax, names, [_sim(Choices(), m, regime) for m in names], title)
 
 
 def _figure2(axes) -> None:
     levers = [None, "model", "serving", "hardware", "combined"]
     labels = ["baseline", "model 1.5-10x", "serving 1.5-5x", "hardware 1.5-2.5x", "all three combined"]
     for ax, regime in zip(axes, api.REGIMES, strict=True):
-        _bars(ax, labels, [_sim(Choices(), "baseline", regime, lv) for lv in levers],
-              f"Baseline (>200B) and efficiency levers, {regime}")
+        figures.bars(ax, labels, [_sim(Choices(), "baseline", regime, lv) for lv in levers],
+                     f"Baseline (>200B) and efficiency levers, {regime}")
 
 
 def _figure3(axes) -> None:
     base, mixed, mixed_improved = (_fleet(Choices(), mix, imp) for _, mix, imp in FLEET_SCENARIOS)
-    panels = (("a) 1 B traditional queries/day", ["baseline", "improved (alpha 1.5-3)"],
-               [base, _fleet(Choices(), False, True)]),
-              ("b) 1 B queries/day with 10 % test-time scaling", ["traditional", "10 % TTS", "10 % TTS, improved"],
-               [base, mixed, mixed_improved]))
-    for ax, (title, labels, values) in zip(axes, panels, strict=True):
-        ax.bar(labels, values, color=["#4C72B0", "#55A868", "#C44E52"][: len(values)])
-        ax.axhline(0.3, color="grey", linestyle="--", label="1 B web searches (0.3 Wh each)")
-        for i, v in enumerate(values):
-            ax.annotate(f"{v:.2f}", (i, v), ha="center", textcoords="offset points", xytext=(0, 3))
-        ax.set_ylabel("energy (GWh/day, including beta)")
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=7)
+    figures.fleet_energy(axes, (("a) 1 B traditional queries/day", ["baseline", "improved (alpha 1.5-3)"],
+                                 [base, _fleet(Choices(), False, True)]),
+                                ("b) 1 B queries/day with 10 % test-time scaling",
+                                 ["traditional", "10 % TTS", "10 % TTS, improved"], [base, mixed, mixed_improved])))

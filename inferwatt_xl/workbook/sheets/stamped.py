@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...reproduce import TORNADO_ROWS
+from ...figures import TORNADO_ROWS
 from ...sensitivity import ASSUMPTION_SWING
 from ..book import Book
 from ..built import EngineValues
