@@ -409,17 +409,10 @@ def nodes() -> dict[str, Node]:
     file = "nodes.csv"
     out = {}
     seen: dict[str, int] = {}
-    columns = ("name", "aliases", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source", "note")
-    for i, row in enumerate(_read_csv(file, columns), start=2):
-        p_max = _field(file, i, row, "p_max_kw", _kilowatts, KW_EXPECTED)
-        p_idle = _field(file, i, row, "p_idle_kw", _kilowatts, KW_EXPECTED)
-        if p_idle >= p_max:
-            raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({p_max})", p_idle)
-        node = Node(_field(file, i, row, "name", _text, "a node name"),
-                    tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
-                    _field(file, i, row, "gpus", _whole, "a whole number of GPUs > 0"),
-                    row["gpu"].strip(), p_max, p_idle, _field(file, i, row, "source", _text, "a source"),
-                    row["note"].strip())
+    for i, row in enumerate(_read_csv(file, tuple(NODE_COLUMNS)), start=2):
+        node = Node(**{name: _field(file, i, row, name, c.parse, c.expected) for name, c in NODE_COLUMNS.items()})
+        if node.p_idle_kw >= node.p_max_kw:
+            raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({node.p_max_kw})", node.p_idle_kw)
         for key in {_key(name) for name in (node.name, *node.aliases)}:  # a name stands for one node only
             _unique(file, i, key, seen, "name or alias")
         out[node.name] = node
@@ -458,6 +451,34 @@ def _whole(raw: str) -> int:
     if value != int(value):
         raise ValueError
     return int(value)
+
+
+@dataclass(frozen=True)
+class NodeColumn:
+    """A column of data/nodes.csv: how it is read, what it must hold, and its header in the workbook's Nodes
+    table (None: not on the Inputs sheet)."""
+
+    parse: Callable[[str], object]
+    expected: str
+    header: str | None
+
+
+def _aliases(raw: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in raw.split("|") if a.strip())
+
+
+# The node's attributes, in the order of Node's fields: a new one is a field of Node, a row here and a column
+# of data/nodes.csv, and every face that lists nodes shows it (IW_NODES, inferwatt nodes, the Inputs sheet).
+NODE_COLUMNS: dict[str, NodeColumn] = {
+    "name": NodeColumn(_text, "a node name", "name"),
+    "aliases": NodeColumn(_aliases, "names separated by |", None),
+    "gpus": NodeColumn(_whole, "a whole number of GPUs > 0", "gpus"),
+    "gpu": NodeColumn(str.strip, "the GPU's name", "gpu"),
+    "p_max_kw": NodeColumn(_kilowatts, KW_EXPECTED, "P_max (kW)"),
+    "p_idle_kw": NodeColumn(_kilowatts, KW_EXPECTED, "P_idle (kW)"),
+    "source": NodeColumn(_text, "a source", "source"),
+    "note": NodeColumn(str.strip, "a note or empty", None),
+}
 
 
 def _bool(raw: str) -> bool:

@@ -537,9 +537,11 @@ def IW_MODELS():
 @xw.func
 def IW_NODES():
     """The serving nodes: GPUs, P_max and P_idle in kW, source."""
-    return _cell(lambda: _table(["name", "aliases", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source", "note"],
-                                [[n.name, ", ".join(n.aliases), n.gpus, n.gpu, n.p_max_kw, n.p_idle_kw, n.source,
-                                  n.note] for n in catalogue.nodes().values()]))
+    def value(v: object) -> object:
+        return ", ".join(v) if isinstance(v, tuple) else v
+
+    columns = list(catalogue.NODE_COLUMNS)
+    return _cell(lambda: _table(columns, [[value(getattr(n, c)) for c in columns] for n in catalogue.nodes().values()]))
 
 
 @xw.func

@@ -22,7 +22,7 @@ FIXED_AT_BUILD = {"n_trials": "fixed at build time (python build.py --trials N)"
                   "rng": "hdr in the workbook (rng = paper is the engine's exact reproduction of the authors' "
                          "scripts)"}
 FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own
-NODE_COLUMNS = ("name", "gpus", "gpu", "p_max_kw", "p_idle_kw", "source")
+NODE_COLUMNS = tuple(name for name, c in catalogue.NODE_COLUMNS.items() if c.header)  # the Nodes table's
 MODEL_INPUTS = ("name", "node", "in_baseline", "total_params_b", "source")
 
 
@@ -36,9 +36,7 @@ def declare(book: Book, values: EngineValues) -> None:
         Column("value", "value", width=16), Column("default", "default", width=14),
         Column("allowed", "allowed", width=26), Column("description", "description", width=50),
         Column("source", "source", width=50)], book.first_row(gap=0), tuple(catalogue.parameters())))
-    g.add(Table("Node", "Inputs", [
-        Column("name", "name"), Column("gpus", "gpus"), Column("gpu", "gpu"),
-        Column("p_max_kw", "P_max (kW)"), Column("p_idle_kw", "P_idle (kW)"), Column("source", "source")],
+    g.add(Table("Node", "Inputs", [Column(name, c.header) for name, c in catalogue.NODE_COLUMNS.items() if c.header],
         book.first_row(1, below="Param"), len(catalogue.nodes()) + FREE_NODE_ROWS, first_col=2))
     g.add(Table("Model", "Inputs", [
         Column("slot", "slot"), Column("name", "name"), Column("node", "node"),
