@@ -208,7 +208,7 @@ def share_formula(regime: str) -> Callable[[int], str]:
 
 
 # The engine's constants (method/fleet.py) as formula text: hours per day, Wh per GWh.
-_HOURS, _WH_PER_GWH = f"{HOURS_PER_DAY:g}", f"{WH_PER_GWH:.0f}"
+HOURS_TEXT, WH_PER_GWH_TEXT = f"{HOURS_PER_DAY:g}", f"{WH_PER_GWH:.0f}"
 
 # Fleet sheet rows: key -> (label, formula template, defined name of the value). The four baseline means
 # are array formulas (FLEET_ARRAY_ROWS).
@@ -220,10 +220,11 @@ FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
     "mean_load": ("mean daily load f (sinusoid between min and max)", "=({p.load_min_frac}+{p.load_max_frac})/2",
                   "Mean_Load_Frac"),
     "e_sin": ("node energy, sinusoidal load (kWh/day)",
-              "={n.Fleet_P_idle_kW}*" + _HOURS + "+({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})*" + _HOURS
+              "={n.Fleet_P_idle_kW}*" + HOURS_TEXT + "+({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})*" + HOURS_TEXT
               + "*{n.Mean_Load_Frac}",
               "E_Node_Sin_kWh_per_day"),
-    "e_uniform": ("node energy, full load (kWh/day)", "={n.Fleet_P_max_kW}*" + _HOURS, "E_Node_Uniform_kWh_per_day"),
+    "e_uniform": ("node energy, full load (kWh/day)", "={n.Fleet_P_max_kW}*" + HOURS_TEXT,
+                  "E_Node_Uniform_kWh_per_day"),
     "beta_util": ("beta_util: beta_util_fixed if given, else (1/f) * E_sin / E_uniform",
                   "=IF(ISNUMBER({p.beta_util_fixed}),{p.beta_util_fixed},{n.E_Node_Sin_kWh_per_day}/"
                   "{n.E_Node_Uniform_kWh_per_day}/{n.Mean_Load_Frac})", "Beta_Util"),
@@ -242,17 +243,17 @@ FLEET_ROWS: dict[str, tuple[str, str, str | None]] = {
     "queries": ("queries per day (input)", "={p.queries_per_day}", None),
     "tts_share": ("share of test-time-scaling queries (input)", "={p.tts_share}", None),
     "fleet_baseline": ("all traditional (GWh/day)",
-                       "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Wh}/" + _WH_PER_GWH,
+                       "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Wh}/" + WH_PER_GWH_TEXT,
                        "Fleet_Baseline_GWh_per_day"),
     "fleet_baseline_improved": ("all traditional, improved (GWh/day)",
-                                "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Improved_Wh}/" + _WH_PER_GWH,
+                                "={n.Beta}*{p.queries_per_day}*{n.Mean_Traditional_Improved_Wh}/" + WH_PER_GWH_TEXT,
                                 "Fleet_Baseline_Improved_GWh_per_day"),
     "fleet_mixed": ("mix with the test-time-scaling share (GWh/day)",
                     "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Wh}+{p.tts_share}*"
-                    "{n.Mean_TTS_Wh})/" + _WH_PER_GWH, "Fleet_Mixed_GWh_per_day"),
+                    "{n.Mean_TTS_Wh})/" + WH_PER_GWH_TEXT, "Fleet_Mixed_GWh_per_day"),
     "fleet_mixed_improved": ("mix, improved (GWh/day)",
                              "={n.Beta}*{p.queries_per_day}*((1-{p.tts_share})*{n.Mean_Traditional_Improved_Wh}+"
-                             "{p.tts_share}*{n.Mean_TTS_Improved_Wh})/" + _WH_PER_GWH,
+                             "{p.tts_share}*{n.Mean_TTS_Improved_Wh})/" + WH_PER_GWH_TEXT,
                              "Fleet_Mixed_Improved_GWh_per_day"),
 }
 FLEET_ARRAY_ROWS = ("mean_traditional", "mean_tts", "mean_traditional_improved", "mean_tts_improved")
@@ -262,8 +263,8 @@ FLEET_ARRAY_ROWS = ("mean_traditional", "mean_tts", "mean_traditional_improved",
 # ---------------------------------------------------------------- money, carbon, water, capacity (issue 9)
 
 # The engine's constants (method/impacts.py) as formula text.
-_WH_PER_KWH, _DAYS_PER_YEAR = f"{WH_PER_KWH:g}", f"{DAYS_PER_YEAR:d}"
-_SECONDS_PER_DAY, _ML_PER_M3, _G_PER_T = f"{SECONDS_PER_DAY:d}", f"{ML_PER_M3:.0f}", f"{G_PER_T:.0f}"
+WH_PER_KWH_TEXT, DAYS_PER_YEAR_TEXT = f"{WH_PER_KWH:g}", f"{DAYS_PER_YEAR:d}"
+SECONDS_PER_DAY_TEXT, ML_PER_M3_TEXT, G_PER_T_TEXT = f"{SECONDS_PER_DAY:d}", f"{ML_PER_M3:.0f}", f"{G_PER_T:.0f}"
 
 # Electricity price: two half-log-normals joined at the median (api.price_draws); {z_price} = NORM.S.INV(u).
 PRICE_DRAW = ("={p.price_usd_per_kwh_median}*EXP(IF({z_price}<0,LN({p.price_usd_per_kwh_median}/"
@@ -288,7 +289,7 @@ GRID_ROWS: dict[str, tuple[str, str, str]] = {
                        "ISNUMBER({p.hardware_lifetime_years}))", "Hardware_Given"),
     "hardware_rate": ("hardware cost per node-second (USD; 0 until both are given)",
                       "=IF({n.Hardware_Given},{p.hardware_usd_per_node}/({p.hardware_lifetime_years}*"
-                      + _DAYS_PER_YEAR + "*" + _SECONDS_PER_DAY + "),0)", "Hardware_USD_per_Node_Second"),
+                      + DAYS_PER_YEAR_TEXT + "*" + SECONDS_PER_DAY_TEXT + "),0)", "Hardware_USD_per_Node_Second"),
     "hardware_blocked": ("hardware given but node-seconds unknown here (pnode_model = linear_tps)",
                          "=AND({n.Hardware_Given},NOT({n.Node_Seconds_Known}))", "Hardware_Blocked"),
 }

@@ -37,23 +37,23 @@ from ..built import EngineValues
 from ..charts import bar_chart, numbers, place_on_own_page, text_categories
 from ..formats import number_format
 from ..formulas import (
-    _DAYS_PER_YEAR,
-    _G_PER_T,
-    _HOURS,
-    _ML_PER_M3,
-    _SECONDS_PER_DAY,
-    _WH_PER_GWH,
-    _WH_PER_KWH,
     CARBON_USED,
+    DAYS_PER_YEAR_TEXT,
     FLEET_ROWS,
+    G_PER_T_TEXT,
     GRID_ROWS,
+    HOURS_TEXT,
     MEASURE_STATUS,
+    ML_PER_M3_TEXT,
     PERCENTILES,
     PRICE_DRAW,
     PUE_DRAW,
     REGIMES,
+    SECONDS_PER_DAY_TEXT,
     STATS,
     WATER_USED,
+    WH_PER_GWH_TEXT,
+    WH_PER_KWH_TEXT,
     hdr_template,
     l_out_column,
     measure_values,
@@ -66,7 +66,7 @@ NUM = "0.0000"
 NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # Baseline_<Regime>_<Stat>_<unit>
 # Measures that are the energy times a constant: their percentiles are the energy's, scaled (PERCENTILE.INC
 # interpolates linearly), so they read the Summary's statistics instead of ranking the block again.
-SCALED_ENERGY = {"energy_wh": "{energy}", "carbon_g": "{energy}*" + CARBON_USED + "/" + _WH_PER_KWH}
+SCALED_ENERGY = {"energy_wh": "{energy}", "carbon_g": "{energy}*" + CARBON_USED + "/" + WH_PER_KWH_TEXT}
 SCENARIOS = vocab.FLEET_SCENARIOS  # the paper's three (Sec. 4), a column each on Capacity and Deployments
 
 
@@ -78,7 +78,7 @@ PER_QUERY_ROWS = ("traditional", "tts", "traditional_improved", "tts_improved")
 REGIMES_ORDER = tuple(REGIMES)
 TOKENS_PER_MILLION = "1000000"
 SPREAD_QUANTILES = (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
-GWH_PER_DAY_TO_MW = f"*1000/{_HOURS}"  # 1 GWh/day = 1,000 MWh over 24 h (method/impacts.average_mw)
+GWH_PER_DAY_TO_MW = f"*1000/{HOURS_TEXT}"  # 1 GWh/day = 1,000 MWh over 24 h (method/impacts.average_mw)
 
 
 def _regime_alpha(row: str) -> tuple[str, str | None]:
@@ -136,30 +136,30 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         "gwh_per_day": ("energy (the Fleet sheet's)", SPREAD_UNITS["gwh_per_day"],
                         lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s].name}_GWh_per_day}}"),
         "twh_per_year": ("energy per year", "TWh/year",
-                         lambda s, share, imp: f"={row('gwh_per_day') % s}*{_DAYS_PER_YEAR}/{GWH_PER_TWH}"),
+                         lambda s, share, imp: f"={row('gwh_per_day') % s}*{DAYS_PER_YEAR_TEXT}/{GWH_PER_TWH}"),
         "avg_facility_mw": ("average facility power", SPREAD_UNITS["avg_facility_mw"],
                             lambda s, share, imp: f"={row('gwh_per_day') % s}{GWH_PER_DAY_TO_MW}"),
         "peak_facility_mw": ("peak facility power (S.V load at its maximum)", SPREAD_UNITS["peak_facility_mw"],
                              lambda s, share, imp: f"={row('avg_facility_mw') % s}*{_peak_ratio()}"),
         "peak_it_mw": ("peak IT power (facility over PUE, per query)", "MW",
-                       lambda s, share, imp: f"={per_day('it_wh', imp, share)}/{_WH_PER_GWH}{GWH_PER_DAY_TO_MW}*"
+                       lambda s, share, imp: f"={per_day('it_wh', imp, share)}/{WH_PER_GWH_TEXT}{GWH_PER_DAY_TO_MW}*"
                                              f"{_peak_ratio()}"),
         "electricity_usd_per_day": ("electricity cost", "USD/day",
                                     lambda s, share, imp: "=" + per_day("electricity_usd", imp, share)),
         "hardware_usd_per_day": ("hardware, amortised (empty until its price and lifetime are given)", "USD/day",
                                  lambda s, share, imp: f'=IF(AND({{n.Hardware_Given}},{{n.Node_Seconds_Known}}),'
                                  f'{row("nodes") % s}*{{p.hardware_usd_per_node}}/({{p.hardware_lifetime_years}}*'
-                                 f'{_DAYS_PER_YEAR}),"")'),
+                                 f'{DAYS_PER_YEAR_TEXT}),"")'),
         "cost_usd_per_day": ("cost: electricity plus hardware when given", SPREAD_UNITS["cost_usd_per_day"],
                              lambda s, share, imp: unblocked(f"{row('electricity_usd_per_day') % s}+N("
                                                              f"{row('hardware_usd_per_day') % s})")),
         "cost_usd_per_year": ("cost per year", "USD/year",
-                              lambda s, share, imp: unblocked(f"{row('cost_usd_per_day') % s}*{_DAYS_PER_YEAR}")),
+                              lambda s, share, imp: unblocked(f"{row('cost_usd_per_day') % s}*{DAYS_PER_YEAR_TEXT}")),
         "carbon_t_per_day": ("operational carbon (GWh x gCO2e/kWh = t)", SPREAD_UNITS["carbon_t_per_day"],
                              lambda s, share, imp: f"={row('gwh_per_day') % s}*{CARBON_USED}"),
         "water_m3_per_day": ("water: on-site WUE plus the electricity's (empty without a water intensity)",
                              SPREAD_UNITS["water_m3_per_day"], lambda s, share, imp: f'=IF(ISNUMBER({WATER_USED}),'
-                             + per_day("water_ml", imp, share) + f'/{_ML_PER_M3},"")'),
+                             + per_day("water_ml", imp, share) + f'/{ML_PER_M3_TEXT},"")'),
     }
     for column in SPREAD_COLUMNS:
         source = "gwh" if column in ("gwh_per_day", "avg_facility_mw", "peak_facility_mw") else column.split("_")[0]
@@ -244,7 +244,7 @@ def declare(book: Book, values: EngineValues) -> None:
         t, tts = "{node_s_traditional}", "{node_s_tts}"
         seconds = t if share == "0" else f"((1-{share})*{t}+{share}*{tts})"
         return (f"=IF(AND({{in_baseline}},{{n.Node_Seconds_Known}}),ROUNDUP({{p.node_redundancy}}*"
-                f"{{p.queries_per_day}}/SUMPRODUCT(--{{n.BASELINE_FLAGS_TRADITIONAL}})*{seconds}/{_SECONDS_PER_DAY}/"
+                f"{{p.queries_per_day}}/SUMPRODUCT(--{{n.BASELINE_FLAGS_TRADITIONAL}})*{seconds}/{SECONDS_PER_DAY_TEXT}/"
                 f"{{n.Mean_Load_Frac}},0),0)")
 
     g.add(Table("NodeSlots", "Capacity", [
@@ -280,13 +280,13 @@ def declare(book: Book, values: EngineValues) -> None:
         facility = f"{{n.Beta}}*{{p.queries_per_day}}*{{pue}}*{base}"
         per_scenario += [
             Column(f"facility_wh_{s}", f"{s}: facility energy (Wh/day)", "=" + facility, "#,##0"),
-            Column(f"gwh_{s}", f"{s}: GWh/day", f"={{facility_wh_{s}}}/{_WH_PER_GWH}", NUM),
-            Column(f"cost_{s}", f"{s}: USD/day", unblocked(f"{{facility_wh_{s}}}/{_WH_PER_KWH}*{{price}}+N("
+            Column(f"gwh_{s}", f"{s}: GWh/day", f"={{facility_wh_{s}}}/{WH_PER_GWH_TEXT}", NUM),
+            Column(f"cost_{s}", f"{s}: USD/day", unblocked(f"{{facility_wh_{s}}}/{WH_PER_KWH_TEXT}*{{price}}+N("
                                                            f"{{Cap.{s}[hardware_usd_per_day]}})", ""), "#,##0"),
             Column(f"carbon_{s}", f"{s}: tCO2e/day",
-                   f"={{facility_wh_{s}}}/{_WH_PER_KWH}*{CARBON_USED}/{_G_PER_T}", NUM),
+                   f"={{facility_wh_{s}}}/{WH_PER_KWH_TEXT}*{CARBON_USED}/{G_PER_T_TEXT}", NUM),
             Column(f"water_{s}", f"{s}: m3/day", f'=IF(ISNUMBER({WATER_USED}),({{facility_wh_{s}}}/{{pue}}*{{wue}}+'
-                                                 f'{{facility_wh_{s}}}*{WATER_USED})/{_ML_PER_M3},"")', NUM)]
+                                                 f'{{facility_wh_{s}}}*{WATER_USED})/{ML_PER_M3_TEXT},"")', NUM)]
     g.add(Table("Deploy", "Deployments", [
         Column("trial", "deployment"), *uniforms,
         Column("pue", "PUE", PUE_DRAW, NUM),
@@ -317,7 +317,7 @@ def _per_query(row: str, column: str) -> str:
     e = f"{{all.{sim_sheet(regime)}.baseline_sum_wh}}" + (f"/{{all.Draws.{alpha}}}" if alpha else "")
     count = f"({{p.n_trials}}*SUMPRODUCT(--{{n.BASELINE_FLAGS_{REGIMES[regime].short.upper()}}}))"
     factor = {"it_wh": "/{all.Draws.pue}", "base_wh": "/{all.Draws.pue}",
-              "electricity_usd": f"*{{all.Draws.price_usd_per_kwh}}/{_WH_PER_KWH}",
+              "electricity_usd": f"*{{all.Draws.price_usd_per_kwh}}/{WH_PER_KWH_TEXT}",
               "water_ml": f"*({{all.Draws.wue_l_per_kwh}}/{{all.Draws.pue}}+{WATER_USED})"}[column]
     mean = f"SUM({e}{factor})/{count}"
     return f'=IF(ISNUMBER({WATER_USED}),{mean},"")' if column == "water_ml" else "=" + mean
