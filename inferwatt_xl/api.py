@@ -382,15 +382,18 @@ class SimulationResult:
 
     @cached_property
     def node_seconds_by_model(self) -> dict[str, np.ndarray]:
-        """Seconds of a whole node each query occupies at the node's saturated throughput: L_eff / TPS."""
+        """Seconds of a whole node each query occupies at the node's saturated throughput: L_eff / TPS, divided by
+        the lever's alpha when lever_effect = throughput (the lever raises TPS at the node's power)."""
         d, params = self.draws, self.params
+        faster = self.lever is not None and params["lever_effect"] == "throughput"
         fits = _fits(params, self.benchmarks)
         hold = params["tps_beyond_range"] == "hold"
         out = {}
         for m, nd in self.nodes.items():
             l_out = model_draw(d["l_out_tokens"], m)
             rate = fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"], l_out, hold)
-            out[m] = node_seconds_per_query(effective_tokens(params["l_in_tokens"], l_out, params["l_eff"]), rate)
+            seconds = node_seconds_per_query(effective_tokens(params["l_in_tokens"], l_out, params["l_eff"]), rate)
+            out[m] = seconds / model_draw(d["alpha"], m) if faster else seconds
         return out
 
     @cached_property
@@ -398,6 +401,12 @@ class SimulationResult:
         """Mean energy per query at PUE 1 and without the lever's alpha: what a deployment's own PUE and
         alpha multiply in a fleet spread."""
         return float(np.mean(self.energy_wh * self.pooled(self.draws["alpha"]) / self.pooled(self.draws["pue"])))
+
+    @cached_property
+    def mean_at_pue_one_wh(self) -> float:
+        """Mean energy per query at PUE 1, the lever's alpha kept: what a deployment's own PUE multiplies when the
+        lever acts per query."""
+        return float(np.mean(self.energy_wh / self.pooled(self.draws["pue"])))
 
     @cached_property
     def stats(self) -> dict[str, float]:
@@ -677,6 +686,7 @@ class FleetRuns:
     beta: float
     deployments: dict[str, np.ndarray]  # outer draws: pue, price, wue, alpha
     seed: Seed  # the seed the runs used (the declared default when none was given)
+    lever: str | None = None  # the lever every query of the fleet is served with
 
     def mix(self, per_query: Callable[[SimulationResult], float]) -> float:
         """A per-query mean over the day's mix of regimes."""
@@ -692,27 +702,38 @@ class FleetRuns:
 
     @cached_property
     def deployment_base_wh(self) -> np.ndarray:
-        """Each deployment's mean Wh/query: the mix's energy at PUE 1 without alpha, times its PUE over its alpha."""
+        """Each deployment's mean Wh/query: the mix's energy at PUE 1 times its PUE; the improved scenario's alpha
+        is a deployment's own (divided out of the per-query mean, then drawn per deployment), another lever's
+        stays in every query's energy."""
         d = self.deployments
         alpha = {"traditional": d["alpha"], "tts": d["alpha_tts"]}
-        return d["pue"] * sum(share * self.simulations[r].base_mean_wh / alpha[r]
+
+        def at_pue_one(sim: SimulationResult) -> float:
+            return sim.base_mean_wh if self.lever == "improved" else sim.mean_at_pue_one_wh
+
+        return d["pue"] * sum(share * at_pue_one(self.simulations[r]) / alpha[r]
                               for r, share in self.shares.items() if share)
 
 
 def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
                model: str | Iterable[str] = "baseline", n: int | None = None, seed: Seed = None,
-               node: str | Mapping[str, str] | None = None, **overrides: object) -> FleetRuns:
-    """Simulate the regimes a fleet serves (test-time scaling only if it has a share) and its deployments."""
+               node: str | Mapping[str, str] | None = None, *, lever: str | None = None,
+               **overrides: object) -> FleetRuns:
+    """Simulate the regimes a fleet serves (test-time scaling only if it has a share) and its deployments, every
+    query with `lever` (improved = True is the improved lever)."""
     params = resolve_params({"queries_per_day": queries_per_day, "tts_share": tts_share, **overrides})
     if not isinstance(improved, (bool, np.bool_)):
         raise InputError("improved", improved, "true or false")
     seed = params["seed"] if seed is None else seed
-    lever = "improved" if improved else None
+    if improved and lever not in (None, "improved"):
+        raise InputError("lever", lever, "empty when improved is true (the improved scenario is a lever itself)")
+    lever = "improved" if improved else lever
     shares = {"traditional": 1 - params["tts_share"], "tts": params["tts_share"]}
     sims = {regime: simulate(model, regime, n, seed, lever=lever, node=node, **overrides)
             for regime in REGIMES if regime == "traditional" or shares[regime] > 0}
     b = beta_of(params).beta
-    return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, bool(improved)), seed)
+    lever = next(iter(sims.values())).lever  # as simulate normalised it
+    return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, lever == "improved"), seed, lever)
 
 
 @dataclass(frozen=True)
@@ -732,6 +753,7 @@ class FleetResult:
     mean_traditional_wh: float
     mean_tts_wh: float | None  # None when no query is test-time scaling (it was not simulated)
     deployment_draws: int
+    lever: str | None = None
     spread: str = FLEET_SPREAD
 
     def to_dict(self) -> dict[str, object]:
@@ -741,13 +763,15 @@ class FleetResult:
 
 def fleet(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
           model: str | Iterable[str] = "baseline", n: int | None = None, seed: Seed = None,
-          node: str | Mapping[str, str] | None = None, **overrides: object) -> FleetResult:
+          node: str | Mapping[str, str] | None = None, *, lever: str | None = None,
+          **overrides: object) -> FleetResult:
     """GWh/day of `queries_per_day` queries, a share `tts_share` of them test-time scaling.
 
     beta * N * (mixture mean of E); `improved` divides every query by the alpha of
-    the paper's conservative improved scenario (1.5-3x). The P5-P95 is InferWatt's two-level spread.
+    the paper's conservative improved scenario (1.5-3x), `lever` by another lever's. The P5-P95 is InferWatt's
+    two-level spread.
     """
-    runs = fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
+    runs = fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, lever=lever, **overrides)
     means = {regime: sim.mean_all_draws_wh for regime, sim in runs.simulations.items()}
     gwh = finite(fleet_gwh_per_day(runs.queries_per_day, means["traditional"], means.get("tts", 0.0),
                                     runs.shares["tts"], runs.beta), "GWh per day")
@@ -758,4 +782,4 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     one_level = one_level_gwh_per_day(runs.queries_per_day, mean_wh, second_moment, runs.beta, dist.Z95)
     return FleetResult(gwh, *(finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,
                        runs.queries_per_day, runs.shares["tts"], bool(improved), means["traditional"],
-                       means.get("tts"), runs.params["deployment_draws"])
+                       means.get("tts"), runs.params["deployment_draws"], runs.lever)

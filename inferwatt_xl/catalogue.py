@@ -194,7 +194,8 @@ REQUIRED_PARAMETERS = (
     "water_intensity_l_per_kwh", "price_usd_per_kwh_median", "price_usd_per_kwh_p5", "price_usd_per_kwh_p95",
     "wue_l_per_kwh_p5", "wue_l_per_kwh_p95", "hardware_usd_per_node", "hardware_lifetime_years", "deployment_draws",
     "preset", "util_above_one", "util_at_zero_tps", "util_span_to_tps_max", "p_max_8xh100_kw", "p_max_10xh100_kw",
-    "l_out_rounding", "paper_h100_rows", "alpha_improved_tts_p95", "beta_util_fixed", "rng", "trim", "baseline_rule")
+    "l_out_rounding", "paper_h100_rows", "alpha_improved_tts_p95", "beta_util_fixed", "rng", "trim", "baseline_rule",
+    "lever_effect")
 PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower", "upper", "choices",
                      "description", "source")
 

@@ -96,7 +96,7 @@ def cmd_energy(a: argparse.Namespace) -> None:
 
 
 def cmd_fleet(a: argparse.Namespace) -> None:
-    result = api.fleet(a.queries, a.tts_share, a.improved, node=_nodes(a.node), **_overrides(a))
+    result = api.fleet(a.queries, a.tts_share, a.improved, node=_nodes(a.node), lever=a.lever, **_overrides(a))
     _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 "
                                      f"{result.gwh_per_day_p5:.3f}-{result.gwh_per_day_p95:.3f} over deployments")
 
@@ -160,7 +160,7 @@ def cmd_capacity(a: argparse.Namespace) -> None:
 
     out = output_path("--out", a.out, ".png")
     overrides = _impact_overrides(a)
-    r = capacity(a.queries, a.tts_share, a.improved, node=_nodes(a.node), **overrides)
+    r = capacity(a.queries, a.tts_share, a.improved, node=_nodes(a.node), lever=a.lever, **overrides)
     if a.out:
         from . import figures, reproduce
 
@@ -170,8 +170,10 @@ def cmd_capacity(a: argparse.Namespace) -> None:
     label = {c: f"{CAPACITY_WORDS[c]} ({SPREAD_UNITS[c]})" for c in SPREAD_COLUMNS}
     width = max(map(len, label.values())) + 2
     lines = [f"{r.queries_per_day:,.0f} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
-             + (", improved" if r.improved else ""),
-             f"  nodes {r.nodes:,} ({r.gpus:,} GPUs); peak IT power {r.peak_it_mw:.1f} MW; beta {r.beta:.4f}",
+             + (f", lever {r.lever}" if r.lever else ""),
+             f"  nodes {r.nodes:,} ({r.gpus:,} GPUs); peak IT power {r.peak_it_mw:.1f} MW; beta {r.beta:.4f}"
+             + ("" if not r.lever else "; the lever's alpha divides node-seconds too (lever_effect = throughput)"
+                if r.nodes_follow_lever else "; nodes as without the lever (lever_effect = energy_only)"),
              f"  {'':<{width}}{'value':>14}{'P5':>14}{'P50':>14}{'P95':>14}"]
     lines += [f"  {label[c]:<{width}}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
                                            for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
@@ -343,6 +345,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
     s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
     s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
+    s.add_argument("--lever", default=None, help="a lever for every query: model, serving, hardware, combined or "
+                                                 "improved (= --improved); see lever_effect for the nodes")
     s.add_argument("--node", action="append", default=None,
                    help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
     s.add_argument("--n", type=int, default=None)
@@ -375,6 +379,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
     s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
     s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
+    s.add_argument("--lever", default=None, help="a lever for every query: model, serving, hardware, combined or "
+                                                 "improved (= --improved); see lever_effect for the nodes")
     impact_options(s)
     s.add_argument("--out", default=None, help="PNG of cost and carbon per day of the three fleet scenarios (all "
                                                "traditional, the mix, the mix improved) with P5-P95 bars")

@@ -245,6 +245,8 @@ class CapacityResult:
     beta: float
     missing: list[str]
     cost_basis: str  # what the costs cover and at which electricity price (cost_basis())
+    lever: str | None = None  # the lever every query is served with (improved: the improved scenario)
+    nodes_follow_lever: bool = False  # whether the lever's alpha divided node-seconds too (lever_effect)
     spread_note: str = api.FLEET_SPREAD
 
     def to_dict(self) -> dict[str, object]:
@@ -258,10 +260,11 @@ class CapacityResult:
 
 def capacity(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
              model: str | Iterable[str] = "baseline", n: int | None = None, seed: api.Seed = None,
-             node: str | Mapping[str, str] | None = None, **overrides: object) -> CapacityResult:
+             node: str | Mapping[str, str] | None = None, *, lever: str | None = None,
+             **overrides: object) -> CapacityResult:
     """What a fleet of `queries_per_day` needs and costs: nodes and GPUs (node-seconds per query, S.V's
     load profile and redundancy), facility MW, GWh, USD, tCO2e and m3 of water per day."""
-    runs = api.fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, **overrides)
+    runs = api.fleet_runs(queries_per_day, tts_share, improved, model, n, seed, node, lever=lever, **overrides)
     params = runs.params
     api.require_hdr(params, "capacity")
     per_regime = {regime: _impacts_of(sim, params, runs.seed) for regime, sim in runs.simulations.items()}
@@ -313,7 +316,8 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
         gwh, imp.twh_per_year(gwh), avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
         electricity + (hardware or 0.0), electricity, hardware, (electricity + (hardware or 0.0)) * imp.DAYS_PER_YEAR,
         day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities),
-        cost_basis(params, intensities.region))
+        cost_basis(params, intensities.region), runs.lever,
+        runs.lever is not None and params["lever_effect"] == "throughput")
     for name, value in result.to_dict().items():
         if isinstance(value, float):
             api.finite(value, name)

@@ -136,6 +136,10 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
      'Measure("water_ml", "mL", "water", (),'),
     (IMP, "if m.missing and m.name not in self.compute]", "if m.missing]"),
     (VOC, 'Statistic("p25", 0.25)', 'Statistic("p25", 0.3)'),
+    # issue 19: a lever that raises throughput frees nodes
+    (API, 'out[m] = seconds / model_draw(d["alpha"], m) if faster else seconds', 'out[m] = seconds'),
+    (API, 'return sim.base_mean_wh if self.lever == "improved" else sim.mean_at_pue_one_wh',
+     'return sim.base_mean_wh'),
 ]
 
 

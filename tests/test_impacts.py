@@ -261,3 +261,31 @@ def test_every_cost_says_what_it_covers_and_at_which_price():
     assert fleet.cost_basis.startswith("electricity only") and "applied to Germany" in fleet.cost_basis
     table = udf.IW_CAPACITY(1e9, 0.1, ["region", "DEU"], None, 200.0)
     assert next(r for r in table if r[0] == "cost basis")[:2] == ["cost basis", fleet.cost_basis]
+
+
+def test_a_lever_that_raises_throughput_frees_nodes_and_one_that_only_saves_energy_says_so(capsys):
+    """lever_effect = throughput: each query's node-seconds are divided by its own alpha (Eq. 1 at the node's
+    power), so the improved fleet needs fewer nodes; energy_only keeps the nodes; the energy is the same."""
+    plain = iw.simulate("Llama 3.1 405B", n=400, seed=3)
+    faster = iw.simulate("Llama 3.1 405B", n=400, seed=3, lever="improved")
+    name = "Llama 3.1 405B"
+    assert np.allclose(faster.node_seconds_by_model[name], plain.node_seconds_by_model[name] / faster.draws["alpha"])
+    slower = iw.simulate("Llama 3.1 405B", n=400, seed=3, lever="improved", lever_effect="energy_only")
+    assert np.array_equal(slower.node_seconds_by_model[name], plain.node_seconds_by_model[name])
+
+    base, improved = capacity(n=2000), capacity(improved=True, n=2000)
+    kept = capacity(improved=True, n=2000, lever_effect="energy_only")
+    assert kept.nodes == base.nodes and kept.gwh_per_day == improved.gwh_per_day
+    assert improved.nodes_follow_lever and not kept.nodes_follow_lever and improved.lever == "improved"
+    # the mean of 1 / alpha for the log-normal alpha of P5-P95 1.5-3 (the improved scenario, traditional)
+    sigma = (math.log(3) - math.log(1.5)) / (2 * norm.ppf(0.95))
+    inverse_mean = math.exp(-(math.log(1.5) + math.log(3)) / 2 + sigma ** 2 / 2)
+    assert improved.nodes / base.nodes == pytest.approx(inverse_mean, rel=0.05)
+
+    serving = capacity(lever="serving", n=2000)
+    assert serving.nodes < base.nodes and serving.gwh_per_day == pytest.approx(
+        iw.fleet(lever="serving", n=2000).gwh_per_day, rel=1e-12)
+    assert main(["capacity", "--lever", "serving", "--n", "2000", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["nodes"] == serving.nodes
+    with pytest.raises(InputError, match="lever must be empty when improved is true"):
+        capacity(improved=True, lever="serving")

@@ -419,6 +419,7 @@ def test_impacts_and_capacity_equal_the_engine(book):
     assert book.name("Region_Name") == "World"
     assert book.name("Cost_Basis") == cost_basis(catalogue.defaults(), "WORLD")  # the engine's words, live
     assert book.cell("Impact", "status", "traditional_hardware_usd").startswith("needs hardware_usd_per_node")
+    assert book.cell("Cap", "mixed_improved", "nodes") < book.cell("Cap", "mixed", "nodes")  # throughput frees nodes
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -437,6 +438,17 @@ def test_live_region_price_and_hardware_recalculate_like_the_engine(small_book, 
     impacts_and_capacity_match(book, SMALL_TRIALS, SEED, 5e8, 0.2, **overrides)
     assert book.name("Carbon_Intensity_Used_g_per_kWh") == 383.55  # United States, data/regions.csv
     assert book.name("Cost_Basis") == cost_basis({**catalogue.defaults(), **overrides}, "USA")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_improved_fleet_frees_nodes_only_when_its_lever_raises_throughput(small_book, engine):
+    """lever_effect live: throughput (the default) divides the improved fleet's node-seconds by its alpha;
+    energy_only gives it the nodes of the mix without the lever. Both as the engine, GWh the same."""
+    path, folder = small_book
+    book = edit_and_recalculate(path, folder / f"lever-{engine}", lambda wb: set_input(wb, "LEVER_EFFECT",
+                                                                                       "energy_only"), engine)
+    impacts_and_capacity_match(book, SMALL_TRIALS, SEED, lever_effect="energy_only")
+    assert book.cell("Cap", "mixed_improved", "nodes") == book.cell("Cap", "mixed", "nodes")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

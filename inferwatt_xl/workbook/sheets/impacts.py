@@ -109,7 +109,7 @@ def unblocked(value: str, otherwise: str = NEEDS_INDEPENDENT) -> str:
 
 
 def _nodes_column(scenario: str) -> str:
-    return "baseline" if scenario == "baseline" else "mixed"
+    return scenario  # NodeSlots has a nodes column per fleet scenario
 
 
 def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
@@ -234,14 +234,22 @@ def declare(book: Book, values: EngineValues) -> None:
         Column("water_ml", "mean water (mL/query)", lambda i: _per_query(PER_QUERY_ROWS[i], "water_ml"), NUM, 16,
                array=True)], book.first_row(1), PER_QUERY_ROWS))
 
-    def mean_seconds(regime: str) -> Callable[[int], str]:
-        """The slot's mean node-seconds, from its Sim sheet's head row."""
+    def mean_seconds(regime: str, improved: bool = False) -> Callable[[int], str]:
+        """The slot's mean node-seconds, from its Sim sheet's head row; under the improved lever divided by its
+        alpha when lever_effect = throughput (a lever that raises throughput frees nodes)."""
         table = g.table(sim_sheet(regime))
-        return lambda i: (f"={quote_sheetname(table.sheet)}!${table.letter(f'slot_{i + 1}')}$"
-                          f"{table.head_row('mean_node_s')}")
 
-    def nodes(share: str) -> str:
-        t, tts = "{node_s_traditional}", "{node_s_tts}"
+        def head(i: int, key: str) -> str:
+            return f"{quote_sheetname(table.sheet)}!${table.letter(f'slot_{i + 1}')}${table.head_row(key)}"
+
+        if not improved:
+            return lambda i: "=" + head(i, "mean_node_s")
+        return lambda i: (f'=IF({{p.lever_effect}}="throughput",{head(i, "mean_node_s_improved")},'
+                          f'{head(i, "mean_node_s")})')
+
+    def nodes(share: str, improved: bool = False) -> str:
+        suffix = "_improved" if improved else ""
+        t, tts = f"{{node_s_traditional{suffix}}}", f"{{node_s_tts{suffix}}}"
         seconds = t if share == "0" else f"((1-{share})*{t}+{share}*{tts})"
         return (f"=IF(AND({{in_baseline}},{{n.Node_Seconds_Known}}),ROUNDUP({{p.node_redundancy}}*"
                 f"{{p.queries_per_day}}/SUMPRODUCT(--{{n.BASELINE_FLAGS_TRADITIONAL}})*{seconds}/{SECONDS_PER_DAY_TEXT}/"
@@ -254,8 +262,12 @@ def declare(book: Book, values: EngineValues) -> None:
         Column("node_s_traditional", "mean node-seconds per query, traditional", mean_seconds("traditional"), NUM,
                16),
         Column("node_s_tts", "mean node-seconds per query, test-time scaling", mean_seconds("tts"), NUM, 16),
+        Column("node_s_traditional_improved", "the same, improved, traditional", mean_seconds("traditional", True),
+               NUM, 16),
+        Column("node_s_tts_improved", "the same, improved, test-time scaling", mean_seconds("tts", True), NUM, 16),
         Column("nodes_baseline", "nodes, all traditional", nodes("0"), "#,##0", 14),
-        Column("nodes_mixed", "nodes, test-time-scaling mix", nodes("{p.tts_share}"), "#,##0", 14)],
+        Column("nodes_mixed", "nodes, test-time-scaling mix", nodes("{p.tts_share}"), "#,##0", 14),
+        Column("nodes_mixed_improved", "nodes, the mix improved", nodes("{p.tts_share}", True), "#,##0", 14)],
         book.first_row(1, below="PerQuery"), book.spec["model_slots"]))
 
     rows = _capacity_rows()

@@ -36,10 +36,12 @@ HEADS = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the 
          "mean_ln_e": "mean ln(Wh) over the trials with energy in every baseline model",
          "p_max_kw": "P_max of the slot's node (kW)",
          "mean_node_s": "mean node-seconds per query, 3.6 E / (PUE P_node)",
+         "mean_node_s_improved": "the same, divided by the improved alpha (for the improved fleet, lever_effect = "
+                                 "throughput)",
          "median_wh": "median of every draw (Wh; the top3_by_median rule ranks these)",
          **TRIM_HEADS, "model": "model",
          "in_baseline": "in the baseline (declared, or one of the three highest medians)"}
-ARRAY_HEADS = ("mean_ln_e", "mean_node_s", "trim_lo2", "trim_hi2", "in_baseline")
+ARRAY_HEADS = ("mean_ln_e", "mean_node_s", "mean_node_s_improved", "trim_lo2", "trim_hi2", "in_baseline")
 # Head rows other sheets read, as defined names <NAME>_<REGIME> over the slots.
 NAMED_HEADS = (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e"), ("P_MAX_KW", "p_max_kw"),
                ("MEDIAN_WH", "median_wh"), ("TRIM_LO", "trim_lo2"), ("TRIM_HI", "trim_hi2"))
@@ -120,8 +122,11 @@ def write(book: Book, values: EngineValues) -> None:
         _simulation(book, values, regime)
 
 
-def _head_templates(sheet: str, label: str, lout: str) -> dict[str, str]:
+def _head_templates(regime: str) -> dict[str, str]:
     """The formula of each head row, for one slot's column."""
+    sheet, label, lout = sim_sheet(regime), REGIMES[regime].short, l_out_column(regime)
+    node_s = (SECONDS_PER_KWS + "*{column}/({all.Draws.pue}*{all.Draws.util_frac_of_p_max}*{head.p_max_kw})")
+    improved = f"/{{all.Draws.{'alpha_improved_tts' if regime == 'tts' else 'alpha_improved'}}}"
     ends = ",".join(tps_of(f"{f}({{all.Draws.{lout}}})") for f in ("MIN", "MAX"))
     top3 = (f'AND({{head.model}}<>"",SUMPRODUCT(ISNUMBER({{n.MEDIAN_WH_{label.upper()}}})*'
             f'({{n.MEDIAN_WH_{label.upper()}}}>{{head.median_wh}}))<3)')
@@ -144,15 +149,16 @@ def _head_templates(sheet: str, label: str, lout: str) -> dict[str, str]:
                                 '({head.tps_high}-{head.tps_low})))',
             "mean_ln_e": '=IF({head.model}="","",AVERAGE(IF({all.' + sheet + '.positive}=1,LN({column}))))',
             "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})',
-            "mean_node_s": '=IF({head.model}="","",IF({n.Node_Seconds_Known},AVERAGE(' + SECONDS_PER_KWS
-                           + '*{column}/({all.Draws.pue}*{all.Draws.util_frac_of_p_max}*{head.p_max_kw})),'
-                           '"n/a: pnode_model = linear_tps"))'}
+            "mean_node_s": '=IF({head.model}="","",IF({n.Node_Seconds_Known},AVERAGE(' + node_s + '),'
+                           '"n/a: pnode_model = linear_tps"))',
+            "mean_node_s_improved": '=IF({head.model}="","",IF({n.Node_Seconds_Known},AVERAGE(' + node_s + improved
+                                    + '),"n/a: pnode_model = linear_tps"))'}
 
 
 def _simulation(book: Book, values: EngineValues, regime: str) -> None:
-    sheet, label, lout = sim_sheet(regime), REGIMES[regime].short, l_out_column(regime)
+    sheet, label = sim_sheet(regime), REGIMES[regime].short
     ws, st, table, slots = book.sheets[sheet], book.styles, book.grid.table(sheet), book.spec["model_slots"]
-    templates = _head_templates(sheet, label, lout)
+    templates = _head_templates(regime)
     for key, text in HEADS.items():
         put_text(ws, table.head_row(key), 1, text).font = st.bold
         for k in range(1, slots + 1):
