@@ -285,6 +285,8 @@ def test_a_lever_that_raises_throughput_frees_nodes_and_one_that_only_saves_ener
     serving = capacity(lever="serving", n=2000)
     assert serving.nodes < base.nodes and serving.gwh_per_day == pytest.approx(
         iw.fleet(lever="serving", n=2000).gwh_per_day, rel=1e-12)
+    spread = serving.spread["gwh_per_day"]  # a per-query lever stays inside every deployment's energy
+    assert spread["p5"] < serving.gwh_per_day < spread["p95"] < base.spread["gwh_per_day"]["p50"]
     assert main(["capacity", "--lever", "serving", "--n", "2000", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["nodes"] == serving.nodes
     with pytest.raises(InputError, match="lever must be empty when improved is true"):
