@@ -725,7 +725,7 @@ def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = N
     if not isinstance(improved, (bool, np.bool_)):
         raise InputError("improved", improved, "true or false")
     seed = params["seed"] if seed is None else seed
-    if improved and lever not in (None, "improved"):
+    if improved and lever and str(lever).strip().lower() != "improved":
         raise InputError("lever", lever, "empty when improved is true (the improved scenario is a lever itself)")
     lever = "improved" if improved else lever
     shares = {"traditional": 1 - params["tts_share"], "tts": params["tts_share"]}
@@ -781,5 +781,5 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     mean_wh = runs.mix(lambda sim: sim.mean_all_draws_wh)
     one_level = one_level_gwh_per_day(runs.queries_per_day, mean_wh, second_moment, runs.beta, dist.Z95)
     return FleetResult(gwh, *(finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,
-                       runs.queries_per_day, runs.shares["tts"], bool(improved), means["traditional"],
+                       runs.queries_per_day, runs.shares["tts"], runs.lever == "improved", means["traditional"],
                        means.get("tts"), runs.params["deployment_draws"], runs.lever)

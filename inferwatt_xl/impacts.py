@@ -311,7 +311,8 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
               for column, values in deployment.items()}
     avg_mw = float(imp.average_mw(gwh))
     result = CapacityResult(
-        runs.queries_per_day, runs.shares["tts"], bool(improved), intensities.region, sum(nodes_by_model.values()),
+        runs.queries_per_day, runs.shares["tts"], runs.lever == "improved", intensities.region,
+        sum(nodes_by_model.values()),
         sum(count * node_specs[name].gpus for name, count in nodes_by_model.items()), nodes_by_model,
         gwh, imp.twh_per_year(gwh), avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
         electricity + (hardware or 0.0), electricity, hardware, (electricity + (hardware or 0.0)) * imp.DAYS_PER_YEAR,

@@ -291,3 +291,5 @@ def test_a_lever_that_raises_throughput_frees_nodes_and_one_that_only_saves_ener
     assert json.loads(capsys.readouterr().out)["nodes"] == serving.nodes
     with pytest.raises(InputError, match="lever must be empty when improved is true"):
         capacity(improved=True, lever="serving")
+    assert capacity(lever="Improved", n=2000).improved and capacity(improved=True, lever="", n=2000).nodes == \
+        improved.nodes
