@@ -280,7 +280,7 @@ def _simulation(model: Any, regime: Any, n: Any, seed: Any, lever: Any, pue_p5: 
     overrides = {**_parameters(more, n, seed), **{k: v for k, v in named.items() if v is not None}}
     return api.simulate(
         _model_names(model), _text("regime", regime, "'traditional' or 'tts'", "traditional"),
-        lever=None if _blank(lever) else _text("lever", lever, "one of " + ", ".join(api.LEVERS)),
+        lever=_lever(lever),
         l_out_median_tokens=None if _blank(lout_median) else _number("Lout_median", lout_median, "a number > 0"),
         node=_node(node), **overrides)
 
@@ -304,10 +304,14 @@ def _samples(*args: Any) -> np.ndarray:
 
 
 @Memo
-def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any, overrides: Any) -> float:
+def _fleet(queries: Any, tts_share: Any, improved: Any, n: Any, seed: Any, overrides: Any, lever: Any = None) -> float:
     return api.fleet(_number("queries_per_day", queries, _P["queries_per_day"].allowed),
                      None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
-                     _bool("improved", improved), **_parameters(overrides, n, seed)).gwh_per_day
+                     _bool("improved", improved), lever=_lever(lever), **_parameters(overrides, n, seed)).gwh_per_day
+
+
+def _lever(value: Any) -> str | None:
+    return None if _blank(value) else _text("lever", value, "one of " + ", ".join(api.LEVERS) + " or empty")
 
 
 @Memo
@@ -341,11 +345,11 @@ def _stat(model: Any, measure: Any, stat: Any, regime: Any, overrides: Any, n: A
 
 @Memo
 def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: Any,
-              seed: Any) -> tuple[tuple[Any, ...], ...]:
+              seed: Any, lever: Any = None) -> tuple[tuple[Any, ...], ...]:
     r: CapacityResult = capacity(
         _number("queries_per_day", queries, _P["queries_per_day"].allowed),
         None if _blank(tts_share) else _number("tts_share", tts_share, _P["tts_share"].allowed),
-        _bool("improved", improved), **_parameters(overrides, n, seed))
+        _bool("improved", improved), lever=_lever(lever), **_parameters(overrides, n, seed))
     rows = [("nodes", r.nodes, "", "", "", "nodes"), ("gpus", r.gpus, "", "", "", "GPUs"),
             ("peak_it_mw", r.peak_it_mw, "", "", "", "MW"), ("twh_per_year", r.twh_per_year, "", "", "", "TWh/year"),
             ("cost_usd_per_year", r.cost_usd_per_year, "", "", "", "USD/year")]
@@ -452,10 +456,10 @@ def IW_SAMPLES(model, regime="traditional", n=None, seed=None, lever=None, PUE_P
 @xw.func
 @_args(queries_per_day=_doc("queries_per_day"), tts_share=_doc("tts_share"),
        improved="TRUE to divide every query by the improved scenario's alpha (1.5-3x)", n=_doc("n_trials"),
-       seed=_doc("seed"), overrides=_MC_DOCS["overrides"])
-def IW_FLEET(queries_per_day, tts_share=None, improved=None, n=None, seed=None, overrides=None):
+       seed=_doc("seed"), overrides=_MC_DOCS["overrides"], lever=_MC_DOCS["lever"])
+def IW_FLEET(queries_per_day, tts_share=None, improved=None, n=None, seed=None, overrides=None, lever=None):
     """GWh per day of a fleet of the baseline models, including beta (paper Sec. 4)."""
-    return _cell(_fleet, queries_per_day, tts_share, improved, n, seed, overrides)
+    return _cell(_fleet, queries_per_day, tts_share, improved, n, seed, overrides, lever)
 
 
 @xw.func
@@ -480,11 +484,11 @@ def IW_IMPACTS(model="baseline", regime="traditional", overrides=None, n=None, s
 @xw.func
 @_args(queries_per_day=_doc("queries_per_day"), tts_share=_doc("tts_share"), overrides=_MC_DOCS["overrides"],
        improved="TRUE to divide every query by the improved scenario's alpha (1.5-3x)", n=_doc("n_trials"),
-       seed=_doc("seed"))
-def IW_CAPACITY(queries_per_day, tts_share=None, overrides=None, improved=None, n=None, seed=None):
+       seed=_doc("seed"), lever=_MC_DOCS["lever"])
+def IW_CAPACITY(queries_per_day, tts_share=None, overrides=None, improved=None, n=None, seed=None, lever=None):
     """What a fleet needs: nodes, GPUs, MW, GWh, USD, tCO2e and m3 of water per day, with a two-level P5/P50/P95
-    over deployments."""
-    result = _cell(_capacity, queries_per_day, tts_share, overrides, improved, n, seed)
+    over deployments (the nodes follow a lever when lever_effect = throughput)."""
+    result = _cell(_capacity, queries_per_day, tts_share, overrides, improved, n, seed, lever)
     return result if isinstance(result, str) else _rows(result)
 
 

@@ -291,5 +291,9 @@ def test_a_lever_that_raises_throughput_frees_nodes_and_one_that_only_saves_ener
     assert json.loads(capsys.readouterr().out)["nodes"] == serving.nodes
     with pytest.raises(InputError, match="lever must be empty when improved is true"):
         capacity(improved=True, lever="serving")
+    rows = udf.IW_CAPACITY(1e9, 0.1, None, None, 2000, None, "serving")  # the Excel function, the same nodes
+    assert dict((r[0], r[1]) for r in rows[1:])["nodes"] == serving.nodes
+    assert udf.IW_FLEET(1e9, 0.1, None, 2000, None, None, "serving") == pytest.approx(serving.gwh_per_day)
+    assert udf.IW_FLEET(1e9, 0.1, True, 2000, None, None, "serving").startswith("#IW! lever must be empty")
     assert capacity(lever="Improved", n=2000).improved and capacity(improved=True, lever="", n=2000).nodes == \
         improved.nodes
