@@ -94,6 +94,15 @@ def normalise_regime(regime: object) -> str:
     return key
 
 
+def normalise_lever(lever: object) -> str | None:
+    """A lever's name (any case), or None for no lever."""
+    if lever is None or lever == "":
+        return None
+    if not isinstance(lever, str) or lever.strip().lower() not in LEVERS:
+        raise InputError("lever", lever, "one of " + ", ".join(repr(x) for x in LEVERS) + " or none")
+    return lever.strip().lower()
+
+
 def is_baseline(name: object) -> bool:
     return isinstance(name, str) and name.strip().lower() == "baseline"
 
@@ -380,12 +389,16 @@ class SimulationResult:
             return np.concatenate([draw[m] for m in self.models])
         return np.tile(draw, len(self.models))
 
+    @property
+    def nodes_follow_lever(self) -> bool:
+        """Whether the run's lever divides node-seconds too (lever_effect = throughput)."""
+        return self.lever is not None and self.params["lever_effect"] == "throughput"
+
     @cached_property
     def node_seconds_by_model(self) -> dict[str, np.ndarray]:
         """Seconds of a whole node each query occupies at the node's saturated throughput: L_eff / TPS, divided by
         the lever's alpha when lever_effect = throughput (the lever raises TPS at the node's power)."""
         d, params = self.draws, self.params
-        faster = self.lever is not None and params["lever_effect"] == "throughput"
         fits = _fits(params, self.benchmarks)
         hold = params["tps_beyond_range"] == "hold"
         out = {}
@@ -393,7 +406,7 @@ class SimulationResult:
             l_out = model_draw(d["l_out_tokens"], m)
             rate = fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"], l_out, hold)
             seconds = node_seconds_per_query(effective_tokens(params["l_in_tokens"], l_out, params["l_eff"]), rate)
-            out[m] = seconds / model_draw(d["alpha"], m) if faster else seconds
+            out[m] = seconds / model_draw(d["alpha"], m) if self.nodes_follow_lever else seconds
         return out
 
     @cached_property
@@ -481,9 +494,7 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     n = params["n_trials"] if n is None else check_n(n)
     if seed is None:
         seed = params["seed"]
-    if lever is not None and (not isinstance(lever, str) or lever.strip().lower() not in LEVERS):
-        raise InputError("lever", lever, "one of " + ", ".join(repr(x) for x in LEVERS) + " or none")
-    lever = lever.strip().lower() if lever else None
+    lever = normalise_lever(lever)
     median_name = vocab.REGIMES[regime].l_out_median
     median = params[median_name]
     if l_out_median_tokens is not None:
@@ -725,14 +736,14 @@ def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = N
     if not isinstance(improved, (bool, np.bool_)):
         raise InputError("improved", improved, "true or false")
     seed = params["seed"] if seed is None else seed
-    if improved and lever and str(lever).strip().lower() != "improved":
+    lever = normalise_lever(lever)
+    if improved and lever not in (None, "improved"):
         raise InputError("lever", lever, "empty when improved is true (the improved scenario is a lever itself)")
     lever = "improved" if improved else lever
     shares = {"traditional": 1 - params["tts_share"], "tts": params["tts_share"]}
     sims = {regime: simulate(model, regime, n, seed, lever=lever, node=node, **overrides)
             for regime in REGIMES if regime == "traditional" or shares[regime] > 0}
     b = beta_of(params).beta
-    lever = next(iter(sims.values())).lever  # as simulate normalised it
     return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, lever == "improved"), seed, lever)
 
 

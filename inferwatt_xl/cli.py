@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from . import __version__, api, catalogue
@@ -17,6 +17,8 @@ from .errors import InferWattError, InputError
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 TERMINATED = 143  # ... and by SIGTERM (128 + 15)
 BROKEN_PIPE = 141  # ... and when the reader of its output goes away (128 + SIGPIPE 13)
+LEVER_HELP = ("a lever dividing every query's energy: " + ", ".join(api.LEVERS) + " (combined is InferWatt's own: "
+              "the product of model, serving and hardware; the paper does not define it)")
 
 
 class Terminated(Exception):
@@ -95,6 +97,12 @@ def cmd_energy(a: argparse.Namespace) -> None:
     _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
 
 
+def _labels(keys: Iterable[str], words: Mapping[str, str], units: Mapping[str, str]) -> tuple[dict[str, str], int]:
+    """Each quantity in words with its unit, and the width of a column that holds the longest."""
+    label = {k: f"{words[k]} ({units[k]})" for k in keys}
+    return label, max(map(len, label.values())) + 2
+
+
 def cmd_fleet(a: argparse.Namespace) -> None:
     result = api.fleet(a.queries, a.tts_share, a.improved, node=_nodes(a.node), lever=a.lever, **_overrides(a))
     _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 "
@@ -142,8 +150,7 @@ def cmd_impacts(a: argparse.Namespace) -> None:
 
     result = impacts(a.model, a.regime, lever=a.lever, node=_nodes(a.node), **_impact_overrides(a))
     data = result.to_dict()
-    label = {m: f"{MEASURE_WORDS[m]} ({MEASURE_UNITS[m]})" for m in MEASURES}
-    width = max(map(len, label.values())) + 2
+    label, width = _labels(MEASURES, MEASURE_WORDS, MEASURE_UNITS)
     lines = [f"{', '.join(result.simulation.models)} | {result.simulation.regime} | region {data['region']} "
              f"({data['carbon_intensity_g_per_kwh']:g} gCO2e/kWh)", "  " + " " * width +
              "".join(f"{k:>12}" for k in api.STATISTICS)]
@@ -167,8 +174,7 @@ def cmd_capacity(a: argparse.Namespace) -> None:
         scenarios = reproduce.fleet_scenarios(a.queries, a.tts_share, node=_nodes(a.node), **overrides)
         print(f"wrote {figures.write_fleet_costs(scenarios, out)}", file=sys.stderr)
     data = r.to_dict()
-    label = {c: f"{CAPACITY_WORDS[c]} ({SPREAD_UNITS[c]})" for c in SPREAD_COLUMNS}
-    width = max(map(len, label.values())) + 2
+    label, width = _labels(SPREAD_COLUMNS, CAPACITY_WORDS, SPREAD_UNITS)
     lines = [f"{r.queries_per_day:,.0f} queries/day, {r.tts_share:.0%} test-time scaling, region {r.region}"
              + (f", lever {r.lever}" if r.lever else ""),
              f"  nodes {r.nodes:,} ({r.gpus:,} GPUs); peak IT power {r.peak_it_mw:.1f} MW; beta {r.beta:.4f}"
@@ -314,8 +320,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="HDR seed (default 1)")
     s.add_argument("--lin", type=float, default=None, help="input tokens (default 500)")
     s.add_argument("--lout-median", type=float, default=None, help="median output tokens (default: the regime's)")
-    s.add_argument("--lever", default=None, help="model, serving, hardware, improved, or combined (InferWatt's own: "
-                                                 "the product of the first three; the paper does not define it)")
+    s.add_argument("--lever", default=None, help=LEVER_HELP)
     s.add_argument("--pnode-reading", default=None, help="split (default), p5p95 or median")
     s.add_argument("--pnode-model", default=None, help="independent (default) or linear_tps (S.IV)")
     s.add_argument("--pue-below-one", default=None, help="truncate (default), clip or keep")
@@ -341,12 +346,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lin", type=float, default=None)
     s.add_argument("--node", default=None, help="node (default: the model's own)")
 
+    def fleet_options(s: argparse.ArgumentParser) -> None:
+        s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
+        s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default "
+                                                                     "0.1)")
+        s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
+        s.add_argument("--lever", default=None, help=LEVER_HELP + "; the nodes follow it when lever_effect = "
+                                                     "throughput")
+
     s = add("fleet", cmd_fleet, "GWh/day of a fleet, including beta", computes=True)
-    s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
-    s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
-    s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
-    s.add_argument("--lever", default=None, help="a lever for every query: model, serving, hardware, combined or "
-                                                 "improved (= --improved); see lever_effect for the nodes")
+    fleet_options(s)
     s.add_argument("--node", action="append", default=None,
                    help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
     s.add_argument("--n", type=int, default=None)
@@ -371,16 +380,12 @@ def parser() -> argparse.ArgumentParser:
             computes=True)
     s.add_argument("--model", default="baseline")
     s.add_argument("--regime", default="traditional")
-    s.add_argument("--lever", default=None)
+    s.add_argument("--lever", default=None, help=LEVER_HELP)
     impact_options(s)
 
     s = add("capacity", cmd_capacity, "what a fleet needs: nodes, GPUs, MW, GWh, cost, carbon and water per day, "
                                       "with a two-level P5-P95 over deployments", computes=True)
-    s.add_argument("--queries", type=float, default=None, help="queries per day (default 1e9)")
-    s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default 0.1)")
-    s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
-    s.add_argument("--lever", default=None, help="a lever for every query: model, serving, hardware, combined or "
-                                                 "improved (= --improved); see lever_effect for the nodes")
+    fleet_options(s)
     impact_options(s)
     s.add_argument("--out", default=None, help="PNG of cost and carbon per day of the three fleet scenarios (all "
                                                "traditional, the mix, the mix improved) with P5-P95 bars")
@@ -392,7 +397,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default="baseline")
     s.add_argument("--regime", default="traditional")
     s.add_argument("--target", default="median", help="median or mean Wh/query, or fleet GWh/day")
-    s.add_argument("--lever", default=None)
+    s.add_argument("--lever", default=None, help=LEVER_HELP)
     s.add_argument("--n", type=int, default=None)
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--out", default=None, help="PNG file for the tornado chart")

@@ -37,10 +37,15 @@ PRICE_PARAMETERS = ("price_usd_per_kwh_median", "price_usd_per_kwh_p5", "price_u
 US_REGIONS = ("USA",)
 
 
+def hardware_given(params: Mapping[str, object]) -> bool:
+    """Whether a node's price and lifetime are both given (neither has a sourced default)."""
+    return all(params[k] is not None for k in HARDWARE_INPUTS)
+
+
 def cost_basis(params: Mapping[str, object], region: str) -> str:
     """What the cost covers and at which electricity price: 'electricity only' when no hardware price is given,
     and a warning when US prices are applied to another region's query."""
-    parts = [COST_WITH_HARDWARE if all(params[k] is not None for k in HARDWARE_INPUTS) else COST_ELECTRICITY_ONLY]
+    parts = [COST_WITH_HARDWARE if hardware_given(params) else COST_ELECTRICITY_ONLY]
     defaults = catalogue.defaults()
     if all(params[k] == defaults[k] for k in PRICE_PARAMETERS):
         parts.append(PRICE_DEFAULT_BASIS + ("" if region in US_REGIONS else
@@ -290,7 +295,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
                                 )) / WH_PER_GWH
     hardware = (imp.hardware_usd_per_day(sum(nodes_by_model.values()), params["hardware_usd_per_node"],
                                          params["hardware_lifetime_years"])
-                if all(params[k] is not None for k in NEEDED_INPUTS["hardware_usd"]) else None)
+                if hardware_given(params) else None)
     electricity = day_total("electricity_usd")
     water = day_total("water_ml") / imp.ML_PER_M3 if intensities.water_intensity_l_per_kwh is not None else None
 
@@ -317,8 +322,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
         gwh, imp.twh_per_year(gwh), avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
         electricity + (hardware or 0.0), electricity, hardware, (electricity + (hardware or 0.0)) * imp.DAYS_PER_YEAR,
         day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities),
-        cost_basis(params, intensities.region), runs.lever,
-        runs.lever is not None and params["lever_effect"] == "throughput")
+        cost_basis(params, intensities.region), runs.lever, sims[0].nodes_follow_lever)
     for name, value in result.to_dict().items():
         if isinstance(value, float):
             api.finite(value, name)

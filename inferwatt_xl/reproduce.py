@@ -51,9 +51,9 @@ def _sim(choices: Choices, model: str, regime: str, lever: str | None = None,
     return api.simulate(model, regime, seed=choices.seed, lever=lever, **dict(choices.overrides), **dict(extra))
 
 
-# The paper's fleet scenarios (Sec. 4): key, test-time-scaling share (none, or the declared default of
-# 10 %), improved alpha; the volume is the declared default of 1 billion queries per day.
-FLEET_SCENARIOS = tuple((s.figure, s.mixed, s.improved) for s in vocab.FLEET_SCENARIOS.values())
+# The paper's fleet scenarios (Sec. 4, vocabulary.FLEET_SCENARIOS): the test-time-scaling share none or the
+# declared default of 10 %, the improved alpha or not; the volume the declared default of 1 billion queries a day.
+FLEET_SCENARIOS = tuple(vocab.FLEET_SCENARIOS.values())
 
 
 @cache
@@ -81,7 +81,7 @@ def quantities(choices: Choices) -> dict[str, float]:
     params = choices.params
     s3, s4 = supplement_readings(params)
     beta = api.beta_of(params)
-    fleet = {key: _fleet(choices, mixed, improved) for key, mixed, improved in FLEET_SCENARIOS}
+    fleet = {s.figure: _fleet(choices, s.mixed, s.improved) for s in FLEET_SCENARIOS}
     out = {
         **{key: median(figure.model, "traditional") for key, figure in catalogue.paper_figures().items()
            if figure.model and key.endswith("_traditional_median_wh")},
@@ -353,8 +353,8 @@ def fleet_scenarios(queries_per_day: float | None = None, tts_share: float | Non
     improved (the mix's share is the paper's 10 % unless given)."""
     from .impacts import capacity
 
-    return [capacity(queries_per_day, 0.0 if not mixed else tts_share, improved, n=n, seed=seed, **options)
-            for _, mixed, improved in FLEET_SCENARIOS]
+    return [capacity(queries_per_day, 0.0 if not s.mixed else tts_share, s.improved, n=n, seed=seed, **options)
+            for s in FLEET_SCENARIOS]
 
 
 def _figure1(axes) -> None:
@@ -373,7 +373,7 @@ def _figure2(axes) -> None:
 
 
 def _figure3(axes) -> None:
-    base, mixed, mixed_improved = (_fleet(Choices(), mix, imp) for _, mix, imp in FLEET_SCENARIOS)
+    base, mixed, mixed_improved = (_fleet(Choices(), s.mixed, s.improved) for s in FLEET_SCENARIOS)
     figures.fleet_energy(axes, (("a) 1 B traditional queries/day", ["baseline", "improved (alpha 1.5-3)"],
                                  [base, _fleet(Choices(), False, True)]),
                                 ("b) 1 B queries/day with 10 % test-time scaling",

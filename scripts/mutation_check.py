@@ -44,8 +44,7 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
      'lambda t: imp.electricity_cost_usd(t.energy_wh, t.params["price_usd_per_kwh_median"])'),
     (MEAS, 'return electricity + t.value("hardware_usd") if t.computed("hardware_usd") else electricity',
      'return electricity'),
-    (IMP, 'if all(params[k] is not None for k in NEEDED_INPUTS["hardware_usd"]) else None)',
-     'if all(params[k] is not None for k in NEEDED_INPUTS["hardware_usd"]) else 0.0)'),
+    (IMP, "                if hardware_given(params) else None)", "                if hardware_given(params) else 0.0)"),
     (IMP, "share = 1 / len(sims[0].models)", "share = 1"),
     (IMP, "region.carbon_intensity_g_per_kwh if carbon is None else carbon,", "region.carbon_intensity_g_per_kwh,"),
     (IMP, "for name in names if known[name] is None]", "for name in names if known[name] is not None]"),
@@ -137,7 +136,7 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
     (IMP, "if m.missing and m.name not in self.compute]", "if m.missing]"),
     (VOC, 'Statistic("p25", 0.25)', 'Statistic("p25", 0.3)'),
     # issue 19: a lever that raises throughput frees nodes
-    (API, 'out[m] = seconds / model_draw(d["alpha"], m) if faster else seconds', 'out[m] = seconds'),
+    (API, 'out[m] = seconds / model_draw(d["alpha"], m) if self.nodes_follow_lever else seconds', 'out[m] = seconds'),
     (API, 'return sim.base_mean_wh if self.lever == "improved" else sim.mean_at_pue_one_wh',
      'return sim.base_mean_wh'),
 ]

@@ -112,3 +112,10 @@ class Book:
         top = table.header_row if header else table.row(first)
         return Reference(self.sheets[table.sheet], min_col=c, max_col=c, min_row=top,
                          max_row=table.row(table.n_rows - 1 if last is None else last))
+
+
+def columns_of(rows: Sequence[object], table: Table) -> dict[str, list[object]]:
+    """The values of a table's columns read from the same-named fields of dataclass rows (None as an empty
+    cell); columns the rows have no field for are left to the caller."""
+    return {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
+            for c in table.columns if rows and hasattr(rows[0], c.name)}

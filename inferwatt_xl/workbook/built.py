@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from .. import api, catalogue, reproduce
 from ..impacts import CAPACITY_UNITS, CAPACITY_WORDS, MEASURE_WORDS, CapacityResult, ImpactsResult, capacity, impacts
 from ..sensitivity import SensitivityTable, sensitivity
-from .formulas import REGIMES
+from ..vocabulary import FLEET_SCENARIOS
+from .formulas import CAPACITY_NAMES, NAMED_MEASURES, REGIMES
 
 # A query's cost is a few millionths of a dollar: shown per 1,000 queries, where it reads as a price.
 PER_THOUSAND = 1000
@@ -34,9 +35,8 @@ class KeyImpact:
 def _key_impacts() -> tuple[KeyImpact, ...]:
     out = []
     for regime in REGIMES:
-        regime_text = "traditional" if regime == "traditional" else "test-time scaling"
-        short = REGIMES[regime].short
-        for measure, unit in (("cost_usd", "USD"), ("carbon_g", "gCO2e"), ("water_ml", "mL")):
+        regime_text, short = REGIMES[regime].words, REGIMES[regime].short
+        for measure, unit in NAMED_MEASURES.items():
             def engine(per_query: dict[str, ImpactsResult], _: CapacityResult, regime: str = regime,
                        measure: str = measure) -> float:
                 return per_query[regime].stat(measure, "median")
@@ -48,14 +48,14 @@ def _key_impacts() -> tuple[KeyImpact, ...]:
             else:
                 out.append(KeyImpact(f"{regime}_{measure}", f"Baseline, {regime_text}, median {words} per query",
                                      unit, name, 1, engine))
-    for key, part in (("nodes", "Nodes"), ("cost_usd_per_day", "USD_per_day"), ("carbon_t_per_day", "tCO2e_per_day"),
-                      ("water_m3_per_day", "Water_m3_per_day")):
+    mixed_name = FLEET_SCENARIOS["mixed"].name
+    for key in ("nodes", "cost_usd_per_day", "carbon_t_per_day", "water_m3_per_day"):
         out.append(KeyImpact(f"fleet_{key}", f"1 B queries/day, 10 % test-time scaling: {CAPACITY_WORDS[key]}",
-                             CAPACITY_UNITS[key], f"Fleet_Mixed_{part}", 1,
+                             CAPACITY_UNITS[key], f"Fleet_{mixed_name}_{CAPACITY_NAMES[key]}", 1,
                              lambda _, mixed, key=key: float(getattr(mixed, key))))
     for q in ("p5", "p95"):
         out.append(KeyImpact(f"fleet_gwh_{q}", f"1 B queries/day, 10 % test-time scaling: energy, {q.upper()} over "
-                             "deployments", "GWh/day", f"Fleet_Mixed_GWh_per_day_{q.upper()}", 1,
+                             "deployments", "GWh/day", f"Fleet_{mixed_name}_{CAPACITY_NAMES[f'gwh_per_day_{q}']}", 1,
                              lambda _, mixed, q=q: mixed.spread["gwh_per_day"][q]))
     return tuple(out)
 

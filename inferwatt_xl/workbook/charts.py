@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
 from openpyxl.chart.text import RichText
@@ -12,6 +14,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 # A chart fills a landscape page area of its own: CHART_PAGE_ROWS rows of 15 pt (0.53 cm) hold its height.
 CHART_WIDTH_CM, CHART_HEIGHT_CM = 24, 13
 CHART_FIRST_ROW, CHART_PAGE_ROWS = 3, 30
+ROW_HEIGHT_CM = 15 / 72 * 2.54  # a 15 pt row (72 pt to the inch, 2.54 cm to the inch)
+
+
+def rows_spanned(height_cm: float) -> int:
+    """How many default-height rows a chart of this height covers."""
+    return math.ceil(height_cm / ROW_HEIGHT_CM)
 
 
 def bar_chart(title: str, y_title: str, log: bool = True) -> BarChart:

@@ -298,12 +298,16 @@ WATER_USED, CARBON_USED = "{n.Water_Intensity_Used_L_per_kWh}", "{n.Carbon_Inten
 MEASURE_STATUS = {k: m.status for k, m in MEASURES.items() if m.status}
 
 
+def node_seconds_of(energy: str, p_max_kw: str) -> str:
+    """Seconds of a node per query: Eq. 1 solved for L_eff / TPS, 3.6 E / (PUE P_node), with P_node = util *
+    P_max of the slot's node (pnode_model = independent); `energy` and `p_max_kw` are references."""
+    return (f"{SECONDS_PER_HOUR_OVER_1000:g}*{energy}/({{all.Draws.pue}}*{{all.Draws.util_frac_of_p_max}}*"
+            f"{p_max_kw})")
+
+
 def node_seconds(regime: str) -> str:
-    """Seconds of a node per query (trials x slots): Eq. 1 solved for L_eff / TPS, 3.6 E / (PUE P_node),
-    with P_node = util * P_max of the slot's node (pnode_model = independent)."""
-    label = REGIMES[regime].short.upper()
-    return (f"{SECONDS_PER_HOUR_OVER_1000:g}*{energy_block(regime)}/({{all.Draws.pue}}*"
-            f"{{all.Draws.util_frac_of_p_max}}*{{n.P_MAX_KW_{label}}})")
+    """node_seconds_of every trial and model slot of a regime (trials x slots)."""
+    return node_seconds_of(energy_block(regime), f"{{n.P_MAX_KW_{REGIMES[regime].short.upper()}}}")
 
 
 def measure_values(regime: str, measure: str, alpha: str | None = None) -> str:
@@ -315,3 +319,17 @@ def measure_values(regime: str, measure: str, alpha: str | None = None) -> str:
               "water": WATER_USED, "hardware_rate": "{n.Hardware_USD_per_Node_Second}"}
     per_trial = re.sub(r"\{(\w+)\}", lambda m: fields.get(m.group(1), m.group(0)), MEASURES[measure].formula)
     return f"IF({baseline_mask(regime)},{per_trial})"
+
+
+# The defined names of the per-query measures (Baseline_<Regime>_<Stat>_<unit>) and of the fleet quantities
+# (Fleet_<Scenario>_<part>), with the P5/P50/P95 over deployments.
+NAMED_MEASURES = {m: MEASURES[m].unit for m in ("cost_usd", "carbon_g", "water_ml")}
+SPREAD_QUANTILES = (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
+CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_year", "avg_facility_mw": "Avg_MW",
+                  "peak_facility_mw": "Peak_MW", "peak_it_mw": "Peak_IT_MW", "cost_usd_per_day": "USD_per_day",
+                  "cost_usd_per_year": "USD_per_year", "electricity_usd_per_day": "Electricity_USD_per_day",
+                  "hardware_usd_per_day": "Hardware_USD_per_day", "carbon_t_per_day": "tCO2e_per_day",
+                  "water_m3_per_day": "Water_m3_per_day", **{f"{c}_{q}": f"{n}_{q.upper()}" for c, n in (
+                      ("gwh_per_day", "GWh_per_day"), ("cost_usd_per_day", "USD_per_day"),
+                      ("carbon_t_per_day", "tCO2e_per_day"), ("water_m3_per_day", "Water_m3_per_day"),
+                      ("avg_facility_mw", "Avg_MW"), ("peak_facility_mw", "Peak_MW")) for q, _ in SPREAD_QUANTILES}}

@@ -32,11 +32,12 @@ from ...impacts import (
 )
 from ...measures import NEEDS_INDEPENDENT
 from ...method.impacts import GWH_PER_TWH
-from ..book import Book
+from ..book import Book, columns_of
 from ..built import EngineValues
 from ..charts import bar_chart, numbers, place_on_own_page, text_categories
 from ..formats import number_format
 from ..formulas import (
+    CAPACITY_NAMES,
     CARBON_USED,
     DAYS_PER_YEAR_TEXT,
     FLEET_ROWS,
@@ -45,11 +46,13 @@ from ..formulas import (
     HOURS_TEXT,
     MEASURE_STATUS,
     ML_PER_M3_TEXT,
+    NAMED_MEASURES,
     PERCENTILES,
     PRICE_DRAW,
     PUE_DRAW,
     REGIMES,
     SECONDS_PER_DAY_TEXT,
+    SPREAD_QUANTILES,
     STATS,
     WATER_USED,
     WH_PER_GWH_TEXT,
@@ -63,7 +66,6 @@ from ..formulas import (
 from ..grid import Column, Table, quote_sheetname
 
 NUM = "0.0000"
-NAMED_MEASURES = {"cost_usd": "USD", "carbon_g": "gCO2e", "water_ml": "mL"}  # Baseline_<Regime>_<Stat>_<unit>
 # Measures that are the energy times a constant: their percentiles are the energy's, scaled (PERCENTILE.INC
 # interpolates linearly), so they read the Summary's statistics instead of ranking the block again.
 SCALED_ENERGY = {"energy_wh": "{energy}", "carbon_g": "{energy}*" + CARBON_USED + "/" + WH_PER_KWH_TEXT}
@@ -77,7 +79,6 @@ def share_of(scenario: vocab.FleetScenario) -> str:
 PER_QUERY_ROWS = ("traditional", "tts", "traditional_improved", "tts_improved")
 REGIMES_ORDER = tuple(REGIMES)
 TOKENS_PER_MILLION = "1000000"
-SPREAD_QUANTILES = (("p5", 0.05), ("p50", 0.5), ("p95", 0.95))
 GWH_PER_DAY_TO_MW = f"*1000/{HOURS_TEXT}"  # 1 GWh/day = 1,000 MWh over 24 h (method/impacts.average_mw)
 
 
@@ -108,10 +109,6 @@ def unblocked(value: str, otherwise: str = NEEDS_INDEPENDENT) -> str:
     return f'=IF({{n.Hardware_Blocked}},"{otherwise}",{value})'
 
 
-def _nodes_column(scenario: str) -> str:
-    return scenario  # NodeSlots has a nodes column per fleet scenario
-
-
 def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
     """Capacity rows: key -> (quantity, unit, formula of a scenario column)."""
 
@@ -130,8 +127,8 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         "queries_per_day": ("queries per day", "queries/day", lambda s, share, imp: "={p.queries_per_day}"),
         "tts_share": ("share of test-time-scaling queries", "fraction", lambda s, share, imp: f"={share}"),
         "nodes": ("nodes (redundancy x N x node-seconds / 86,400 / mean load, per baseline model)", "nodes",
-                  lambda s, share, imp: known(f"SUM({{all.NodeSlots.nodes_{_nodes_column(s)}}})")),
-        "gpus": ("GPUs", "GPUs", lambda s, share, imp: known(f"SUMPRODUCT({{all.NodeSlots.nodes_{_nodes_column(s)}}},"
+                  lambda s, share, imp: known(f"SUM({{all.NodeSlots.nodes_{s}}})")),
+        "gpus": ("GPUs", "GPUs", lambda s, share, imp: known(f"SUMPRODUCT({{all.NodeSlots.nodes_{s}}},"
                                                              "{all.NodeSlots.gpus})")),
         "gwh_per_day": ("energy (the Fleet sheet's)", SPREAD_UNITS["gwh_per_day"],
                         lambda s, share, imp: f"={{n.Fleet_{SCENARIOS[s].name}_GWh_per_day}}"),
@@ -180,16 +177,6 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         rows[f"{column}_plus"] = (f"{CAPACITY_WORDS[column]}: P95 - value (chart)", SPREAD_UNITS[column],
                                   lambda s, share, imp, c=column: unblocked(f"{row(c + '_p95') % s}-{row(c) % s}", ""))
     return rows
-
-
-CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_year", "avg_facility_mw": "Avg_MW",
-                  "peak_facility_mw": "Peak_MW", "peak_it_mw": "Peak_IT_MW", "cost_usd_per_day": "USD_per_day",
-                  "cost_usd_per_year": "USD_per_year", "electricity_usd_per_day": "Electricity_USD_per_day",
-                  "hardware_usd_per_day": "Hardware_USD_per_day", "carbon_t_per_day": "tCO2e_per_day",
-                  "water_m3_per_day": "Water_m3_per_day", **{f"{c}_{q}": f"{n}_{q.upper()}" for c, n in (
-                      ("gwh_per_day", "GWh_per_day"), ("cost_usd_per_day", "USD_per_day"),
-                      ("carbon_t_per_day", "tCO2e_per_day"), ("water_m3_per_day", "Water_m3_per_day"),
-                      ("avg_facility_mw", "Avg_MW"), ("peak_facility_mw", "Peak_MW")) for q, _ in SPREAD_QUANTILES}}
 
 
 def declare(book: Book, values: EngineValues) -> None:
@@ -366,9 +353,7 @@ def _regions(book: Book) -> None:
     book.note("Regions", "Grid carbon intensity and the water consumed to generate electricity, per region, each "
                        "with its source (data/regions.csv). Choose the region on the Inputs sheet; an empty water "
                        "intensity has no sourced value: give water_intensity_l_per_kwh on Inputs.")
-    rows = regions()
-    book.write("Region", {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
-                           for c in book.grid.table("Region").columns})
+    book.write("Region", columns_of(regions(), book.grid.table("Region")))
 
 
 def grid_rows() -> dict[str, tuple[str, str, str]]:

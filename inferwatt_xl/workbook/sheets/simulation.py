@@ -4,7 +4,6 @@ energy per query in each regime (Eq. 1), with the per-slot statistics the other 
 from __future__ import annotations
 
 from ... import api
-from ...method.energy import SECONDS_PER_HOUR_OVER_1000
 from ..book import Book
 from ..built import EngineValues
 from ..formulas import (
@@ -16,6 +15,7 @@ from ..formulas import (
     energy_formula,
     hdr_template,
     l_out_column,
+    node_seconds_of,
     sim_sheet,
     tps_of,
 )
@@ -23,7 +23,6 @@ from ..grid import Column, Table
 from ..xlsx import put_text
 
 NUM = WH = "0.0000"
-SECONDS_PER_KWS = f"{SECONDS_PER_HOUR_OVER_1000:g}"  # Eq. 1's 3.6, turning Wh back into kW x s
 # Rows above each Sim sheet's slots for the authors' trimming: each model's P5 and P95, then P10 and P90 of
 # the draws between them (method/trimming.py): a draw is kept when it lies within the second pair.
 TRIM_HEADS = {"trim_lo1": "P5 of the draws (trimming, stage 1)", "trim_hi1": "P95 of the draws (trimming, stage 1)",
@@ -125,7 +124,7 @@ def write(book: Book, values: EngineValues) -> None:
 def _head_templates(regime: str) -> dict[str, str]:
     """The formula of each head row, for one slot's column."""
     sheet, label, lout = sim_sheet(regime), REGIMES[regime].short, l_out_column(regime)
-    node_s = (SECONDS_PER_KWS + "*{column}/({all.Draws.pue}*{all.Draws.util_frac_of_p_max}*{head.p_max_kw})")
+    node_s = node_seconds_of("{column}", "{head.p_max_kw}")
     improved = f"/{{all.Draws.{'alpha_improved_tts' if regime == 'tts' else 'alpha_improved'}}}"
     ends = ",".join(tps_of(f"{f}({{all.Draws.{lout}}})") for f in ("MIN", "MAX"))
     top3 = (f'AND({{head.model}}<>"",SUMPRODUCT(ISNUMBER({{n.MEDIAN_WH_{label.upper()}}})*'

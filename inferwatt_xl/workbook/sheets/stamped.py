@@ -3,13 +3,11 @@ the variance shares of log energy live beside the engine's."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ...figures import TORNADO_ROWS
 from ...sensitivity import ASSUMPTION_SWING
-from ..book import Book
+from ..book import Book, columns_of
 from ..built import EngineValues
-from ..charts import bar_chart, text_categories
+from ..charts import bar_chart, rows_spanned, text_categories
 from ..formulas import REGIMES, SHARE_ROWS, share_formula
 from ..grid import Column, Table
 
@@ -21,8 +19,9 @@ SENSITIVITY_COLUMNS = (
     ("result_high", "median at high (Wh)", WH, 12), ("change_low", "change at low (Wh)", WH, 12),
     ("change_high", "change at high (Wh)", WH, 12), ("swing", "swing (Wh)", WH, 10),
     ("variance_share", "share of Var(ln E)", "0.0%", 10), ("rank_correlation", "rank correlation", "0.00", 10))
-# A tornado chart (12 cm high, rows of 0.53 cm) under each sensitivity table: blank rows above it, its rows.
-TORNADO_GAP_ROWS, TORNADO_CHART_ROWS = 2, 25
+# A tornado chart under each sensitivity table: blank rows above it, then its rows and two to spare.
+TORNADO_HEIGHT_CM, TORNADO_WIDTH_CM = 12, 18
+TORNADO_GAP_ROWS, TORNADO_CHART_ROWS = 2, rows_spanned(TORNADO_HEIGHT_CM) + 2
 
 
 def declare(book: Book, values: EngineValues) -> None:
@@ -60,13 +59,6 @@ def write(book: Book, values: EngineValues) -> None:
     _hardware(book, values)
     _sensitivity(book, values)
     _shares(book, values)
-
-
-def columns_of(rows: Sequence[object], table: Table) -> dict[str, list[object]]:
-    """The values of a table's columns read from the same-named fields of dataclass rows (None as an empty
-    cell); columns the rows have no field for are left to the caller."""
-    return {c.name: ["" if getattr(r, c.name) is None else getattr(r, c.name) for r in rows]
-            for c in table.columns if rows and hasattr(rows[0], c.name)}
 
 
 def _hardware(book: Book, values: EngineValues) -> None:
@@ -107,7 +99,7 @@ def _sensitivity(book: Book, values: EngineValues) -> None:
             continue
         chart = bar_chart(f"Tornado: baseline {REGIMES[regime].short} median, change in Wh/query", "Wh/query",
                           log=False)
-        chart.type, chart.overlap, chart.height, chart.width = "bar", 100, 12, 18
+        chart.type, chart.overlap, chart.height, chart.width = "bar", 100, TORNADO_HEIGHT_CM, TORNADO_WIDTH_CM
         top = min(TORNADO_ROWS, table.n_rows) - 1
         for column in ("change_low", "change_high"):
             chart.add_data(book.reference(table, column, last=top, header=True), titles_from_data=True)
