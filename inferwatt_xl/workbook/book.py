@@ -7,6 +7,7 @@ heading by `note` and `heading`, a defined name by `define`, a chart's data by `
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import catalogue
 from .formulas import input_name
 from .grid import Grid, Table
-from .xlsx import Styles, define, put_text, template, write_formula, write_table
+from .xlsx import EXCEL_DEFAULT_WIDTH, LINE_HEIGHT_PT, Styles, define, put_text, template, write_formula, write_table
 
 TITLE_ROW, NOTE_ROW = 1, 2  # every sheet: its title in row 1, what it holds in row 2
 BULK_PRINTED_ROWS = 50  # a sheet of one row per trial prints its first trials, never thousands of pages
@@ -101,6 +102,17 @@ class Book:
         last_row = table.first_row + BULK_PRINTED_ROWS if last_row is None else last_row
         ws.print_area = f"A1:{table.letter(last_column or table.columns[-1].name)}{last_row}"
         ws.print_title_rows = f"{table.header_row}:{table.header_row}"
+
+    def wrap_across(self, table: Table, row: int) -> None:
+        """The text at the start of `row` wrapped across the table's columns (merged), the row as tall as its
+        lines: a long note reads as a paragraph over the table, not as one line running off the page."""
+        ws = self.sheets[table.sheet]
+        cell = ws.cell(row, table.first_col)
+        cell.alignment = self.styles.wrap
+        last = table.first_col + len(table.columns) - 1
+        ws.merge_cells(start_row=row, start_column=table.first_col, end_row=row, end_column=last)
+        width = sum(c.width or EXCEL_DEFAULT_WIDTH for c in table.columns)
+        ws.row_dimensions[row].height = LINE_HEIGHT_PT * max(1, math.ceil(len(str(cell.value or "")) / (width * 0.9)))
 
     def define(self, name: str, target: str) -> None:
         define(self.wb, name, target)

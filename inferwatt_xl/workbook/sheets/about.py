@@ -3,15 +3,13 @@ readers without a calculation engine show) beside their live values."""
 
 from __future__ import annotations
 
-import math
-
 from ... import __version__, catalogue
 from ..book import NOTE_ROW, Book
 from ..built import KEY_IMPACTS, EngineValues
 from ..formats import number_format
 from ..formulas import audit_formula
 from ..grid import Column, Table
-from ..xlsx import EXCEL_DEFAULT_WIDTH, LINE_HEIGHT_PT, put_text
+from ..xlsx import put_text
 from .reproduction import built_header, live_reference
 
 NUM = "0.0000"
@@ -56,12 +54,10 @@ def _live_impact(i: int) -> str:
 
 
 def write(book: Book, values: EngineValues) -> None:
-    ws, st = book.sheets["About"], book.styles
-    widths = [c.width or EXCEL_DEFAULT_WIDTH for c in book.grid.table("Key").columns]  # the text spans the table
-    for row, line in enumerate(_lines(book, values), start=NOTE_ROW + 1):
-        put_text(ws, row, 1, line).alignment = st.wrap
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
-        ws.row_dimensions[row].height = LINE_HEIGHT_PT * max(1, math.ceil(len(line) / (sum(widths) * 0.9)))
+    ws = book.sheets["About"]
+    for row, line in enumerate(_lines(book, values), start=NOTE_ROW + 1):  # the text spans the table below it
+        put_text(ws, row, 1, line)
+        book.wrap_across(book.grid.table("Key"), row)
     rows, figures = book.grid.table("Key").rows, catalogue.paper_figures()
     book.write("Key", {"quantity": [figures[k].quantity for k in rows], "unit": [figures[k].unit for k in rows],
                        "built": [values.quantities[k] for k in rows]})

@@ -73,7 +73,7 @@ def _hardware(book: Book, values: EngineValues) -> None:
 
 def _sensitivity(book: Book, values: EngineValues) -> None:
     """The engine's sensitivity of the baseline medians, stamped at build, and their tornado charts."""
-    ws, st = book.sheets["Sensitivity"], book.styles
+    ws = book.sheets["Sensitivity"]
     note = book.note("Sensitivity", f"Computed by InferWatt's engine at build ({values.trials:,} trials, seed "
                                     f"{values.seed}), as inferwatt sensitivity and =IW_SENSITIVITY() do: random "
                                     "inputs held at their P5 and P95 (with their share of the variance of log energy "
@@ -82,9 +82,7 @@ def _sensitivity(book: Book, values: EngineValues) -> None:
                                     "switched; the same seed in every run. The variance shares are also live below "
                                     "the charts; the rank correlations and swings are not: ranking 30,000 pooled "
                                     "draws in formulas takes LibreOffice about 38 s per regime.")
-    note.alignment = st.wrap
-    ws.merge_cells(start_row=note.row, start_column=1, end_row=note.row, end_column=len(SENSITIVITY_COLUMNS))
-    ws.row_dimensions[note.row].height = 45
+    book.wrap_across(book.grid.table(f"Sens_{next(iter(REGIMES))}"), note.row)
     for regime in REGIMES:
         table, result = book.grid.table(f"Sens_{regime}"), values.sensitivity[regime]
         rows = result.moving
@@ -92,6 +90,8 @@ def _sensitivity(book: Book, values: EngineValues) -> None:
             else ""
         book.heading(table.key, f"Baseline {REGIMES[regime].short} median: {result.result:.4g} Wh/query (values as "
                      "built)", still, column=table.first_col)
+        if still:
+            book.wrap_across(table, table.header_row - 1)
         book.write(table.key, {**columns_of(rows, table),
                                "change_low": [r.result_low - result.result for r in rows],
                                "change_high": [r.result_high - result.result for r in rows]})
