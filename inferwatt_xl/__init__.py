@@ -6,8 +6,10 @@
 
 from .api import beta, energy_wh, fleet, simulate, throughput_fits, tps
 from .errors import DataError, InferWattError, InputError
+from .impacts import capacity, impacts
+from .scenarios import Scenario, compare, comparison
 from .sensitivity import sensitivity
 
 __version__ = "0.1.0"
-__all__ = ["DataError", "InferWattError", "InputError", "__version__", "beta", "energy_wh", "fleet", "sensitivity",
-           "simulate", "throughput_fits", "tps"]
+__all__ = ["DataError", "InferWattError", "InputError", "Scenario", "__version__", "beta", "capacity", "compare",
+           "comparison", "energy_wh", "fleet", "impacts", "sensitivity", "simulate", "throughput_fits", "tps"]

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from .method.legacy_stream import LegacyStream
 from .method.throughput import ThroughputFit, fit_throughput
 from .method.trimming import two_stage_mask, within_percentiles
 from .method.uniforms import hdr_uniforms, numpy_uniforms
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The shared words (vocabulary.py), under the names the faces have always used.
 REGIMES = tuple(vocab.REGIMES)
@@ -438,6 +442,10 @@ class SimulationResult:
         """Mean of every draw: what a fleet's total scales (the authors' fleet uses untrimmed draws)."""
         return finite(float(np.mean(self.energy_wh)), "mean energy per query")
 
+    def to_frame(self) -> pd.DataFrame:
+        """The statistics as a DataFrame: one row, energy_wh, with its unit and six statistics."""
+        return statistics_frame({"energy_wh": self.stats}, {"energy_wh": "Wh/query"})
+
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line: identity and statistics with units."""
         trimmed = self.trimmed_stats
@@ -446,6 +454,22 @@ class SimulationResult:
                 "preset": self.params["preset"], "rng": self.params["rng"], "trim": self.params["trim"],
                 **{f"{k}_wh": v for k, v in self.stats.items()},
                 "paper_trimmed": None if trimmed is None else {f"{k}_wh": v for k, v in trimmed.items()}}
+
+
+def statistics_frame(stats: Mapping[str, Mapping[str, float] | None], units: Mapping[str, str]) -> pd.DataFrame:
+    """Measures as rows, their unit and the six statistics as columns (NaN where an input is missing)."""
+    import pandas as pd  # only when a frame is asked for: importing the package stays fast
+
+    rows = {m: {"unit": units[m], **(dict.fromkeys(STATISTICS, float("nan")) if s is None else s)}
+            for m, s in stats.items()}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["unit", *STATISTICS])
+
+
+def one_row_frame(values: Mapping[str, object]) -> pd.DataFrame:
+    """A result's JSON shape as a one-row DataFrame (lists and mappings kept as objects in their cell)."""
+    import pandas as pd
+
+    return pd.DataFrame([dict(values)])
 
 
 def summarise(values: np.ndarray) -> dict[str, float]:
@@ -770,6 +794,10 @@ class FleetResult:
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line."""
         return dict(self.__dict__)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The JSON shape as a one-row DataFrame."""
+        return one_row_frame(self.to_dict())
 
 
 def fleet(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,

@@ -150,6 +150,11 @@ def _read_csv(file: str, columns: tuple[str, ...], text: str | None = None) -> l
     return rows
 
 
+def csv_rows(file: str, columns: tuple[str, ...], data: bytes | None = None) -> list[dict[str, str]]:
+    """Rows of a shipped CSV file (data None) or of a user's file's bytes, its header and row lengths checked."""
+    return _read_csv(file, columns, None if data is None else _decode(file, data))
+
+
 def _unique(file: str, row_no: int, name: str, seen: dict[str, int], what: str = "name") -> None:
     """A name (compared without case) must appear once: with duplicates the last row would silently win."""
     key = name.strip().lower()

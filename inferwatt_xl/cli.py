@@ -188,6 +188,35 @@ def cmd_capacity(a: argparse.Namespace) -> None:
     _print(data, a.json, "\n".join(lines))
 
 
+def cmd_compare(a: argparse.Namespace) -> None:
+    from . import scenarios
+
+    out = output_path("--out", a.out, ".png")
+    overrides = _overrides(a)
+    n = overrides.pop("n_trials", None)  # --n: the trials of every scenario
+    result = scenarios.comparison(a.scenarios, n=n, **overrides)
+    words = {k: q.words for k, q in scenarios.QUANTITIES.items()}
+    if a.out:
+        from . import figures
+
+        print(f"wrote {figures.write_scenarios(result.to_frame(), out, words)}", file=sys.stderr)
+    names = list(dict.fromkeys(row[0] for row in result.rows))
+    label, width = _labels(scenarios.QUANTITIES, words, {k: q.unit for k, q in scenarios.QUANTITIES.items()})
+    lines = [f"{len(names)} scenarios, {result.n:,} trials each, seed {result.seed} (common random "
+             f"numbers); reference: {names[0]}",
+             f"  {'':<{width}}{'value':>12}{'P5':>12}{'P95':>12}{'difference':>12}{'ratio':>8}"]
+    for name in names:
+        lines.append(name)
+        for _, quantity, _, value, p5, p95, _, difference, ratio in (r for r in result.rows if r[0] == name):
+            cells = [f"{'':>12}" if v is None else f"{v:>12,.0f}" if abs(v) >= 1000 else f"{v:>12.4g}"
+                     for v in (value, p5, p95, difference)]
+            lines.append(f"  {label[quantity]:<{width}}" + "".join(cells)
+                         + (f"{ratio:>8.3f}" if ratio is not None else f"{'':>8}"))
+    lines += ["P5-P95: over the trials for a query, over deployments (two-level) for a day; nodes have none.",
+              *(f"{name}: cost {note['cost_basis']}" for name, note in result.notes.items() if name == names[0])]
+    _print(result.to_dict(), a.json, "\n".join(lines))
+
+
 def cmd_regions(a: argparse.Namespace) -> None:
     from .impacts import regions
 
@@ -389,6 +418,14 @@ def parser() -> argparse.ArgumentParser:
     impact_options(s)
     s.add_argument("--out", default=None, help="PNG of cost and carbon per day of the three fleet scenarios (all "
                                                "traditional, the mix, the mix improved) with P5-P95 bars")
+
+    s = add("compare", cmd_compare, "scenarios side by side on the same draws: energy, power, nodes, cost, carbon "
+                                    "and water, each scenario's difference from the first", computes=True)
+    s.add_argument("scenarios", nargs="?", default=None, help="CSV with the columns scenario,parameter,value (the "
+                   "first scenario is the reference); default: the shipped six (data/scenarios.csv)")
+    s.add_argument("--n", type=int, default=None, help="trials of every scenario (default: scenario_trials, 1000)")
+    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--out", default=None, help="PNG of energy, nodes, cost and carbon per day of every scenario")
 
     add("regions", cmd_regions, "grid regions: carbon and water intensity of electricity, with year and source")
 

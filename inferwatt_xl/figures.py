@@ -72,14 +72,45 @@ def write_tornado(tables: list, path: Path) -> Path:
                         panels=len(tables))
 
 
-def save_figure(path: Path, draw: Callable, panels: int = 2) -> Path:
+SCENARIO_PANELS = (("gwh_per_day", "#4C72B0"), ("nodes", "#8172B2"), ("cost_usd_per_day", "#DD8452"),
+                   ("carbon_t_per_day", "#55A868"))
+
+
+def write_scenarios(frame, path: Path, words: dict[str, str]) -> Path:
+    """A comparison's energy, nodes, cost and carbon per day, one bar per scenario with its P5-P95 over
+    deployments, the reference's value as a line (the frame of scenarios.compare; `words` names each quantity)."""
+    names = list(dict.fromkeys(frame.scenario))
+
+    def draw(axes) -> None:
+        for ax, (quantity, color) in zip(axes, SCENARIO_PANELS, strict=True):
+            rows = frame[frame.quantity == quantity].set_index("scenario").loc[names]
+            y = np.arange(len(names))[::-1]
+            ax.barh(y, rows.value, color=color, alpha=0.85, height=0.6)
+            spread = rows.p5.notna().to_numpy()
+            if spread.any():
+                ax.errorbar(rows.value[spread], y[spread], xerr=[(rows.value - rows.p5)[spread],
+                                                                   (rows.p95 - rows.value)[spread]],
+                            fmt="none", ecolor="black", capsize=4, label="P5-P95 over deployments")
+                ax.legend(fontsize=7, loc="lower right")
+            ax.axvline(rows.value.iloc[0], color="black", linewidth=0.8, linestyle=":")
+            ax.set_yticks(y, [n if len(n) <= 32 else n[:29] + "..." for n in names], fontsize=8)
+            ax.set_xlabel(rows.unit.iloc[0])
+            ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:.3g}")
+            ax.set_title(f"{words[quantity]} (dotted: the reference)", fontsize=10)
+
+    return save_figure(path, draw, panels=4, columns=2)
+
+
+def save_figure(path: Path, draw: Callable, panels: int = 2, columns: int | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, panels, figsize=(6 * panels + 2, 5), squeeze=False)
-    draw(list(axes[0]))
+    columns = columns or panels
+    rows = -(-panels // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6 * columns + 2, 5 * rows), squeeze=False)
+    draw(list(axes.flat))
     fig.tight_layout()
     try:
         return write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from .measures import HARDWARE_INPUTS, Trials
 from .measures import MEASURES as MEASURE_DECLARATIONS
 from .method import impacts as imp
 from .method.fleet import WH_PER_GWH, mean_load_frac
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MEASURES = tuple(MEASURE_DECLARATIONS)  # measures.py declares each: unit, words, needed inputs, per-trial values
 MEASURE_UNITS = {k: m.unit for k, m in MEASURE_DECLARATIONS.items()}
@@ -164,6 +168,10 @@ class ImpactsResult:
         return [m.missing.format(region=self.intensities.region) for m in MEASURE_DECLARATIONS.values()
                 if m.missing and m.name not in self.compute]
 
+    def to_frame(self) -> pd.DataFrame:
+        """Measures as rows (unit and six statistics; NaN where an input is missing)."""
+        return api.statistics_frame(self.stats, MEASURE_UNITS)
+
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `inferwatt impacts`."""
         sim = self.simulation
@@ -253,6 +261,10 @@ class CapacityResult:
     lever: str | None = None  # the lever every query is served with (improved: the improved scenario)
     nodes_follow_lever: bool = False  # whether the lever's alpha divided node-seconds too (lever_effect)
     spread_note: str = api.FLEET_SPREAD
+
+    def to_frame(self) -> pd.DataFrame:
+        """The JSON shape of `inferwatt capacity` as a one-row DataFrame."""
+        return api.one_row_frame(self.to_dict())
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `inferwatt capacity`: flat `<column>_p5/_p50/_p95` beside the point values."""

@@ -23,6 +23,7 @@ import xlwings as xw
 from . import __version__, api, catalogue
 from .errors import InferWattError, InputError
 from .impacts import MEASURES, SPREAD_COLUMNS, SPREAD_UNITS, CapacityResult, ImpactsResult, capacity, impacts, regions
+from .scenarios import FRAME_COLUMNS, comparison, scenarios_from_rows
 from .sensitivity import SensitivityRow, sensitivity
 
 ERROR_PREFIX = "#IW!"
@@ -364,6 +365,31 @@ def _capacity(queries: Any, tts_share: Any, overrides: Any, improved: Any, n: An
 
 
 @Memo
+def _compare(definitions: Any, overrides: Any, n: Any, seed: Any) -> tuple[tuple[Any, ...], ...]:
+    rows, first = _scenario_rows(definitions)
+    scenarios = scenarios_from_rows(rows, "scenarios", first)
+    result = comparison(scenarios, n=None if _blank(n) else _number("n", n, _P["scenario_trials"].allowed),
+                        **_parameters(overrides, None, seed))
+    return (FRAME_COLUMNS, *(tuple("" if v is None else v for v in row) for row in result.rows))
+
+
+def _scenario_rows(value: Any) -> tuple[list[tuple[Any, ...]], int]:
+    """A three-column range of scenario, parameter and value, and the range's row number of the first (a header
+    row of those words is skipped); one row arrives from xlwings as a flat list."""
+    allowed = "a three-column range of scenario, parameter and value rows (the first scenario is the reference)"
+    if _blank(value):
+        raise InputError("scenarios", EMPTY, allowed)
+    rows = value if isinstance(value, tuple) else None
+    if rows is not None and len(rows) == 3 and not any(isinstance(r, tuple) for r in rows):
+        rows = (rows,)
+    if rows is None or not all(isinstance(r, tuple) and len(r) == 3 for r in rows):
+        raise InputError("scenarios", "a range of another shape" if isinstance(value, tuple) else value, allowed)
+    header = tuple(str(c).strip().lower() if isinstance(c, str) else c for c in rows[0])
+    first = 2 if header == ("scenario", "parameter", "value") else 1
+    return [tuple(None if _blank(c) else c for c in r) for r in rows[first - 1:]], first
+
+
+@Memo
 def _hardware(model: Any, n: Any, seed: Any, overrides: Any) -> tuple[tuple[Any, ...], ...]:
     rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"), **_parameters(overrides, n, seed))
     return _records(rows, ("node", "gpus", "precision", "traditional_median_wh", "tts_median_wh",
@@ -493,6 +519,19 @@ def IW_CAPACITY(queries_per_day, tts_share=None, overrides=None, improved=None, 
 
 
 @xw.func
+@_args(scenarios="Three-column range: scenario | parameter | value, one row per setting (parameter: a name of "
+       "=IW_PARAMS(), node (NODE or MODEL=NODE), lever or model); the first scenario is the reference, the others "
+       "change what they name on top of it", overrides=_MC_DOCS["overrides"],
+       n=_doc("scenario_trials"), seed=_doc("seed"))
+def IW_COMPARE(scenarios, overrides=None, n=None, seed=None):
+    """Scenarios side by side on the same draws: energy per query, GWh/day, MW, nodes, cost, carbon and water per
+    day of each, with P5-P95 and the difference and ratio to the first scenario (one row per scenario and
+    quantity)."""
+    result = _cell(_compare, scenarios, overrides, n, seed)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
 def IW_REGIONS():
     """Grid regions: carbon intensity (gCO2e/kWh) and water intensity of electricity (L/kWh), year and source."""
     return _cell(lambda: _rows(_records(regions(), ("code", "name", "carbon_intensity_g_per_kwh", "carbon_year",
@@ -563,7 +602,7 @@ def IW_VERSION():
 
 
 EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_STAT, IW_IMPACTS, IW_CAPACITY, IW_BETA,
-                   IW_HARDWARE, IW_SENSITIVITY, IW_MODELS, IW_NODES, IW_PARAMS, IW_REGIONS, IW_VERSION)
+                   IW_COMPARE, IW_HARDWARE, IW_SENSITIVITY, IW_MODELS, IW_NODES, IW_PARAMS, IW_REGIONS, IW_VERSION)
 
 
 def clear_memo() -> None:

@@ -46,6 +46,9 @@ INPUTS = (("model", "Llama 3.1 405B"), ("regime", "tts"), ("other regime", "trad
           ("improved", True), ("node", "8xB200"), ("measure", "carbon_g"), ("stat", "p95"),
           ("region", "USA"), ("price_usd_per_kwh_median", 0.1))
 FIRST_INPUT_ROW = 5  # 1-based: title, #NAME? help, blank, header
+# IW_COMPARE's definitions, a three-column range below the inputs: scenario | parameter | value.
+SCENARIO_ROWS = (("today", "tts_share", 0.1), ("on B200", "node", "Llama 3.1 405B=8xB200"),
+                 ("serving lever", "lever", "serving"))
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Example:
 
 
 OVERRIDES = "overrides"
+SCENARIOS = "scenarios"
 EXAMPLES = (
     Example("IW_VERSION", "IW_VERSION"),
     Example("IW_TPS", "IW_TPS", ("model", "input tokens", "output tokens")),
@@ -72,6 +76,7 @@ EXAMPLES = (
     Example("IW_STAT (one number)", "IW_STAT", ("mixture", "measure", "stat", "regime", OVERRIDES, "trials", "seed")),
     Example("IW_IMPACTS (a table)", "IW_IMPACTS", ("mixture", "other regime", OVERRIDES, "trials", "seed")),
     Example("IW_CAPACITY (a table)", "IW_CAPACITY", ("queries per day", "test-time-scaling share", OVERRIDES)),
+    Example("IW_COMPARE (a table)", "IW_COMPARE", (SCENARIOS,)),
     Example("IW_REGIONS (a table)", "IW_REGIONS"),
     Example("IW_BETA", "IW_BETA"),
     Example("IW_SENSITIVITY (a table)", "IW_SENSITIVITY", ("mixture", "regime")),
@@ -89,8 +94,16 @@ def input_rows() -> dict[str, int]:
     return {label: FIRST_INPUT_ROW - 1 + i for i, (label, _) in enumerate(INPUTS)}
 
 
+def scenario_first_row() -> int:
+    """0-based row of the first scenario definition (below the inputs and a header row)."""
+    return FIRST_INPUT_ROW - 1 + len(INPUTS) + 2
+
+
 def _reference(argument: object) -> str:
     rows = input_rows()
+    if argument == SCENARIOS:
+        first = scenario_first_row()
+        return f"{xl_rowcol_to_cell(first, 0)}:{xl_rowcol_to_cell(first + len(SCENARIO_ROWS) - 1, 2)}"
     if argument == OVERRIDES:
         return f"{xl_rowcol_to_cell(rows['region'], 0)}:{xl_rowcol_to_cell(rows['price_usd_per_kwh_median'], 1)}"
     if isinstance(argument, str) and ":" in argument:
@@ -115,6 +128,8 @@ def passed_value(argument: object) -> object:
 
     if argument == OVERRIDES:
         return [[name, cell(values[name])] for name in ("region", "price_usd_per_kwh_median")]
+    if argument == SCENARIOS:
+        return [[cell(v) for v in row] for row in SCENARIO_ROWS]
     if isinstance(argument, str) and ":" in argument:
         return [cell(values[label]) for label in argument.split(":")]
     if isinstance(argument, str):
@@ -169,7 +184,12 @@ def _write(path: Path) -> None:
             ws.write_string(row, 1, value, given)
         else:
             ws.write_number(row, 1, value, given)
-    top = FIRST_INPUT_ROW - 1 + len(INPUTS) + 1
+    first = scenario_first_row()
+    ws.write_row(first - 1, 0, ["scenario", "parameter", "value"], header)
+    for i, definition in enumerate(SCENARIO_ROWS):
+        for j, value in enumerate(definition):
+            (ws.write_string if isinstance(value, str) else ws.write_number)(first + i, j, value, given)
+    top = first + len(SCENARIO_ROWS) + 1
     ws.write_row(top, 0, ["function", "formula (result below it)", "expected result (text)", "how it works"], header)
     row = top + 1
     for example in EXAMPLES:
