@@ -76,6 +76,20 @@ def classify_cell(value) -> str:
     return "answer"
 
 
+def scenario_range(rng: random.Random) -> object:
+    """IW_COMPARE's definitions: scenario | parameter | value rows, hostile in any cell, or not a range at all."""
+    if rng.random() < 0.1:
+        return draw(rng)
+    settings = ["lever", "node", "region", "model", "tts_share", "pue_p95", "seed", "queries_per_day", "bogus"]
+    values = {"lever": "serving", "node": "Llama 3.1 405B=8xB200", "region": "DEU", "model": "baseline",
+              "tts_share": 0.2, "pue_p95": 1.4, "seed": 3.0, "queries_per_day": 1e6, "bogus": "x"}
+    rows = [[draw(rng, "reference"), draw(rng, "tts_share"), draw(rng, 0.1)]]
+    for _ in range(rng.randint(0, 2)):
+        key = rng.choice(settings)
+        rows.append([draw(rng, f"s{len(rows)}"), draw(rng, key), draw(rng, values[key])])
+    return rows[0] if len(rows) == 1 and rng.random() < 0.3 else rows  # one row arrives as a flat list
+
+
 def overrides(rng: random.Random) -> list[object]:
     """An overrides range: parameter names (any declared one) with hostile or valid values; sometimes one row as
     xlwings passes it (a flat list), sometimes a hostile name or shape."""
@@ -207,6 +221,8 @@ def main() -> int:
                                                            rng.choice(TRIALS), draw(rng, 1))),
         "IW_CAPACITY": lambda: classify_cell(udf.IW_CAPACITY(*args(rng, 1e9, 0.1), overrides(rng),
                                                              draw(rng, False), rng.choice(TRIALS))),
+        "IW_COMPARE": lambda: classify_cell(udf.IW_COMPARE(scenario_range(rng), overrides(rng),
+                                                           rng.choice(TRIALS), draw(rng, 1.0))),
         "api.impacts": lambda: classify_api(lambda: impacts(
             *args(rng, "baseline", "tts"), rng.choice(TRIALS), region=draw(rng, "DEU"),
             price_usd_per_kwh_median=draw(rng, 0.1), hardware_usd_per_node=draw(rng, 3e5),

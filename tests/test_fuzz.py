@@ -85,6 +85,20 @@ def test_iw_stat_impacts_and_capacity_never_raise(model, measure, stat, regime, 
     assert is_clean_cell(udf.IW_CAPACITY(1e6, 0.2, rows, None, 60 if n is None else n, seed))
 
 
+scenario_rows = st.lists(st.tuples(st.one_of(st.sampled_from(["ref", "b"]), cells),
+                                   st.one_of(st.sampled_from(["lever", "node", "region", "tts_share", "seed",
+                                                              "model", "pue_p5"]), cells),
+                                   st.one_of(st.sampled_from(["serving", "8xB200", "DEU", 0.2, 2.0]), cells)
+                                   ).map(list), min_size=1, max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.one_of(scenario_rows, anything), overrides=st.one_of(parameter_rows, anything),
+       n=st.sampled_from([None, 0, 30, "x", 1e9, math.nan]), seed=anything)
+def test_iw_compare_never_raises(rows, overrides, n, seed):
+    assert is_clean_cell(udf.IW_COMPARE(rows, overrides, n, seed))
+
+
 def _numbers(value) -> list[float]:
     if isinstance(value, dict):
         return [x for v in value.values() for x in _numbers(v)]
