@@ -84,16 +84,22 @@ _UTIL = ('IF({p.pnode_reading}="split",{p.util_median}*EXP(IF({z_util}<0,LN({p.u
          '(2*{Const.z_p95})*{z_util}),{p.util_median}*EXP({z_util}*(LN({p.util_p95})-LN({p.util_p5}))/'
          '(2*{Const.z_p95}))))')
 UTIL_DRAW = '=IF({p.util_above_one}="cap",MIN(1,' + _UTIL + '),' + _UTIL + ')'
-# PUE from its log-normal, truncated at 1, clipped at 1 or kept (distributions.pue_ppf).
-PUE_DRAW = ('=IF({Const.pue_sigma}=0,EXP({Const.pue_mu}),IF({p.pue_below_one}="truncate",LOGNORM.INV('
-            '{Const.pue_f1}+{u_pue}*(1-{Const.pue_f1}),{Const.pue_mu},{Const.pue_sigma}),IF({p.pue_below_one}='
-            '"clip",MAX(1,LOGNORM.INV({u_pue},{Const.pue_mu},{Const.pue_sigma})),LOGNORM.INV({u_pue},'
-            '{Const.pue_mu},{Const.pue_sigma}))))')
+def pue_draw(u: str = "{u_pue}", mu: str = "{Const.pue_mu}", sigma: str = "{Const.pue_sigma}",
+             f1: str = "{Const.pue_f1}") -> str:
+    """PUE from its log-normal, truncated at 1, clipped at 1 or kept (distributions.pue_ppf), from the uniform
+    `u` and the log-normal's constants (the Inputs', or a scenario's)."""
+    return (f'=IF({sigma}=0,EXP({mu}),IF({{p.pue_below_one}}="truncate",LOGNORM.INV({f1}+{u}*(1-{f1}),{mu},'
+            f'{sigma}),IF({{p.pue_below_one}}="clip",MAX(1,LOGNORM.INV({u},{mu},{sigma})),LOGNORM.INV({u},{mu},'
+            f'{sigma}))))')
 
 
-def energy_formula(lout: str) -> str:
+PUE_DRAW = pue_draw()
+
+
+def energy_formula(lout: str, pue: str = "{Draws.pue}", divisor: str | None = None) -> str:
     """Eq. 1 for one Sim cell: PUE / 3.6 * P_node[kW] * L_eff / TPS, with P_node drawn or linear in TPS (S.IV)
-    and L_eff = L_out or L_in + L_out (S.III); `lout` names the Draws column of the regime's output length."""
+    and L_eff = L_out or L_in + L_out (S.III); `lout` names the Draws column of the regime's output length,
+    `pue` the trial's PUE and `divisor` a lever's alpha (a scenario's)."""
     tps = tps_of("{Draws." + lout + "}")
     proportional = (f"({{p.util_at_zero_tps}}+{{p.util_span_to_tps_max}}*{tps}/"
                     "{Fit.tps_max_tokens_per_s})*{Fit.p_max_kw}")
@@ -103,7 +109,25 @@ def energy_formula(lout: str) -> str:
     tokens = (f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},IF({{p.l_eff}}='
               f'"out_plus_in_over_30",{{Draws.{lout}}}+{{p.l_in_tokens}}*{INPUT_TOKEN_WEIGHT_S3_CODE!r},'
               f'{{Draws.{lout}}}))')
-    return f'=IF({{head.model}}="","",{{Draws.pue}}/{SECONDS_PER_HOUR_OVER_1000:g}*{power}*{tokens}/{tps})'
+    alpha = "" if divisor is None else f"/{divisor}"
+    return f'=IF({{head.model}}="","",{pue}/{SECONDS_PER_HOUR_OVER_1000:g}*{power}*{tokens}/{tps}{alpha})'
+
+
+def slot_heads(regime: str) -> dict[str, str]:
+    """The head rows above a model slot's column of energies that Eq. 1 reads: its model, P_max, and S.IV's
+    power line between the lowest and highest TPS of the trials ({all.Draws...}: the column's own trials)."""
+    ends = ",".join(tps_of(f"{f}({{all.Draws.{l_out_column(regime)}}})") for f in ("MIN", "MAX"))
+    return {"model": '=IF({Fit.model}="","",{Fit.model})',
+            "tps_low": f'=IF({{head.model}}="","",MIN({ends}))',
+            "tps_high": f'=IF({{head.model}}="","",MAX({ends}))',
+            # S.IV: P_idle at the lowest sampled TPS rising to util_linear_max * P_max at the highest
+            # (all at the high end when every sampled TPS is equal, as in the engine).
+            "power_at_lowest_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},'
+                                      '{p.util_linear_max}*{Fit.p_max_kw},{Fit.p_idle_kw}))',
+            "power_per_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},0,'
+                                '({p.util_linear_max}*{Fit.p_max_kw}-{Fit.p_idle_kw})/'
+                                '({head.tps_high}-{head.tps_low})))',
+            "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})'}
 
 
 def stat_formula(values: str, stat: float | None) -> str:
@@ -298,11 +322,10 @@ WATER_USED, CARBON_USED = "{n.Water_Intensity_Used_L_per_kWh}", "{n.Carbon_Inten
 MEASURE_STATUS = {k: m.status for k, m in MEASURES.items() if m.status}
 
 
-def node_seconds_of(energy: str, p_max_kw: str) -> str:
+def node_seconds_of(energy: str, p_max_kw: str, pue: str = "{all.Draws.pue}") -> str:
     """Seconds of a node per query: Eq. 1 solved for L_eff / TPS, 3.6 E / (PUE P_node), with P_node = util *
-    P_max of the slot's node (pnode_model = independent); `energy` and `p_max_kw` are references."""
-    return (f"{SECONDS_PER_HOUR_OVER_1000:g}*{energy}/({{all.Draws.pue}}*{{all.Draws.util_frac_of_p_max}}*"
-            f"{p_max_kw})")
+    P_max of the slot's node (pnode_model = independent); `energy`, `p_max_kw` and `pue` are references."""
+    return f"{SECONDS_PER_HOUR_OVER_1000:g}*{energy}/({pue}*{{all.Draws.util_frac_of_p_max}}*{p_max_kw})"
 
 
 def node_seconds(regime: str) -> str:

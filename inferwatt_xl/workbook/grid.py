@@ -16,6 +16,9 @@ with it:
     {span.a.b}         columns a..b of the same row                        -> B8:H8
     {p.name}           the input cell of a declared parameter              -> PUE_P95
     {n.Name}           a workbook defined name (checked to exist when the book is saved)
+
+A Column's `tables` maps a table name of its templates to another table, so that one template (the Fit
+table's, the Draws table's) serves a scenario's own copy of that table.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Column:
     width: float | None = None
     array: bool = False  # entered as an array formula (Ctrl+Shift+Enter in Excel)
     bind: Mapping[str, int] = field(default_factory=dict)  # other table -> row index its references use
+    # a table name in the templates -> the table it means here (a scenario's fit stands for the Fit table)
+    tables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -185,7 +190,11 @@ class Grid:
         if len(parts) == 1:
             letter = table.letter(parts[0])
             return lambda i: f"{letter}{table.first_row + i}"
-        head, rest = parts[0], parts[1:]
+        head, rest = column.tables.get(parts[0], parts[0]), parts[1:]
+        if head == "all" and rest:
+            rest = [column.tables.get(rest[0], rest[0]), *rest[1:]]
+        if head == "headof" and len(rest) == 3:
+            rest = [column.tables.get(rest[0], rest[0]), *rest[1:]]
         if head == "p" and len(rest) == 1:
             if rest[0] not in self.parameters:
                 raise ExcelRuleError(f"{where}: no declared parameter {rest[0]!r} in data/parameters.csv")

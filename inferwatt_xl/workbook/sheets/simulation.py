@@ -17,7 +17,7 @@ from ..formulas import (
     l_out_column,
     node_seconds_of,
     sim_sheet,
-    tps_of,
+    slot_heads,
 )
 from ..grid import Column, Table
 from ..xlsx import put_text
@@ -123,31 +123,20 @@ def write(book: Book, values: EngineValues) -> None:
 
 def _head_templates(regime: str) -> dict[str, str]:
     """The formula of each head row, for one slot's column."""
-    sheet, label, lout = sim_sheet(regime), REGIMES[regime].short, l_out_column(regime)
+    sheet, label = sim_sheet(regime), REGIMES[regime].short
     node_s = node_seconds_of("{column}", "{head.p_max_kw}")
     improved = f"/{{all.Draws.{'alpha_improved_tts' if regime == 'tts' else 'alpha_improved'}}}"
-    ends = ",".join(tps_of(f"{f}({{all.Draws.{lout}}})") for f in ("MIN", "MAX"))
     top3 = (f'AND({{head.model}}<>"",SUMPRODUCT(ISNUMBER({{n.MEDIAN_WH_{label.upper()}}})*'
             f'({{n.MEDIAN_WH_{label.upper()}}}>{{head.median_wh}}))<3)')
     kept = "({column}>={head.trim_lo1})*({column}<={head.trim_hi1})"
-    return {"model": '=IF({Fit.model}="","",{Fit.model})',
+    return {**slot_heads(regime),
             "in_baseline": f'=IF({{p.baseline_rule}}="top3_by_median",{top3},{{Fit.in_baseline}})',
             "median_wh": '=IF({head.model}="","",PERCENTILE.INC({column},0.5))',
             "trim_lo1": '=IF({head.model}="","",PERCENTILE.INC({column},0.05))',
             "trim_hi1": '=IF({head.model}="","",PERCENTILE.INC({column},0.95))',
             "trim_lo2": '=IF({head.model}="","",PERCENTILE.INC(IF(' + kept + ',{column}),0.1))',
             "trim_hi2": '=IF({head.model}="","",PERCENTILE.INC(IF(' + kept + ',{column}),0.9))',
-            "tps_low": f'=IF({{head.model}}="","",MIN({ends}))',
-            "tps_high": f'=IF({{head.model}}="","",MAX({ends}))',
-            # S.IV: P_idle at the lowest sampled TPS rising to util_linear_max * P_max at the highest
-            # (all at the high end when every sampled TPS is equal, as in the engine).
-            "power_at_lowest_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},'
-                                      '{p.util_linear_max}*{Fit.p_max_kw},{Fit.p_idle_kw}))',
-            "power_per_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},0,'
-                                '({p.util_linear_max}*{Fit.p_max_kw}-{Fit.p_idle_kw})/'
-                                '({head.tps_high}-{head.tps_low})))',
             "mean_ln_e": '=IF({head.model}="","",AVERAGE(IF({all.' + sheet + '.positive}=1,LN({column}))))',
-            "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})',
             "mean_node_s": '=IF({head.model}="","",IF({n.Node_Seconds_Known},AVERAGE(' + node_s + '),'
                            '"n/a: pnode_model = linear_tps"))',
             "mean_node_s_improved": '=IF({head.model}="","",IF({n.Node_Seconds_Known},AVERAGE(' + node_s + improved
