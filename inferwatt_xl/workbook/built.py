@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import api, catalogue, reproduce
+from .. import api, catalogue, reproduce, scenarios
 from ..impacts import CAPACITY_UNITS, CAPACITY_WORDS, MEASURE_WORDS, CapacityResult, ImpactsResult, capacity, impacts
 from ..sensitivity import SensitivityTable, sensitivity
 from ..vocabulary import FLEET_SCENARIOS
@@ -78,6 +78,8 @@ class EngineValues:
     hardware: list[api.HardwareRow]
     sensitivity: dict[str, SensitivityTable]  # regime -> the baseline median's sensitivity
     key_impacts: dict[str, float]  # KeyImpact.key -> the engine's value, scaled as shown
+    scenarios: list[scenarios.Scenario]  # the Scenarios sheet's columns as shipped (data/scenarios.csv)
+    scenario_trials: int  # the trials of each scenario there: scenario_trials, at most the build's trials
 
     @classmethod
     def compute(cls, trials: int, seed: int, preset: str = catalogue.DEFAULT_PRESET) -> EngineValues:
@@ -92,4 +94,5 @@ class EngineValues:
             reproduction, text_code,
             [r for m in catalogue.models() for r in api.hardware(m, n=trials, seed=seed, preset=preset)],
             {regime: sensitivity("baseline", regime, n=trials, seed=seed, preset=preset) for regime in REGIMES},
-            {k.key: k.engine(per_query, mixed) * k.scale for k in KEY_IMPACTS})
+            {k.key: k.engine(per_query, mixed) * k.scale for k in KEY_IMPACTS},
+            scenarios.default_scenarios(), min(params["scenario_trials"], trials))

@@ -6,6 +6,7 @@ import math
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
+from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.worksheet.pagebreak import Break
@@ -57,3 +58,27 @@ def place_on_own_page(ws: Worksheet, chart: BarChart, k: int, first_row: int = C
     top = first_row + k * CHART_PAGE_ROWS
     ws.add_chart(chart, f"A{top}")
     ws.row_breaks.append(Break(id=top + CHART_PAGE_ROWS - 1))  # the next page area starts at its first row
+
+
+def error_bar_chart(ws: Worksheet, rows: dict[str, int], columns: tuple[int, int], categories_row: int, title: str,
+                    unit: str) -> BarChart:
+    """Bars of a row of values across columns with P5-P95 error bars: `rows` names the sheet rows of the value,
+    of value - P5 ('minus'), P95 - value ('plus') and the P95 itself (an unseen series, so that every engine's
+    automatic axis reaches the top of the whiskers)."""
+    first, last = columns
+
+    def across(row: int) -> Reference:
+        return Reference(ws, min_col=first, max_col=last, min_row=row, max_row=row)
+
+    chart = bar_chart(title, unit, log=False)
+    chart.y_axis.number_format = "#,##0"
+    chart.add_data(across(rows["value"]), from_rows=True, titles_from_data=False)
+    chart.series[0].errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
+                                        plus=numbers(across(rows["plus"])), minus=numbers(across(rows["minus"])))
+    chart.add_data(across(rows["p95"]), from_rows=True, titles_from_data=False)
+    chart.series[1].graphicalProperties.noFill = True
+    chart.series[1].graphicalProperties.line.noFill = True
+    chart.overlap = 100
+    text_categories(chart, across(categories_row))
+    chart.legend = None
+    return chart

@@ -287,13 +287,27 @@ FLEET_ARRAY_ROWS = ("mean_traditional", "mean_tts", "mean_traditional_improved",
 # ---------------------------------------------------------------- money, carbon, water, capacity (issue 9)
 
 # The engine's constants (method/impacts.py) as formula text.
+GWH_PER_DAY_TO_MW = f"*1000/{HOURS_TEXT}"  # 1 GWh/day = 1,000 MWh over 24 h (method/impacts.average_mw)
+
+
+def peak_ratio() -> str:
+    """S.V's node power at the daily peak over its mean, for the beta node."""
+    swing = "({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})"
+    return (f"(({{n.Fleet_P_idle_kW}}+{swing}*{{p.load_max_frac}})/({{n.Fleet_P_idle_kW}}+{swing}*"
+            "{n.Mean_Load_Frac}))")
+
+
 WH_PER_KWH_TEXT, DAYS_PER_YEAR_TEXT = f"{WH_PER_KWH:g}", f"{DAYS_PER_YEAR:d}"
 SECONDS_PER_DAY_TEXT, ML_PER_M3_TEXT, G_PER_T_TEXT = f"{SECONDS_PER_DAY:d}", f"{ML_PER_M3:.0f}", f"{G_PER_T:.0f}"
 
 # Electricity price: two half-log-normals joined at the median (api.price_draws); {z_price} = NORM.S.INV(u).
-PRICE_DRAW = ("={p.price_usd_per_kwh_median}*EXP(IF({z_price}<0,LN({p.price_usd_per_kwh_median}/"
-              "{p.price_usd_per_kwh_p5}),LN({p.price_usd_per_kwh_p95}/{p.price_usd_per_kwh_median}))/"
-              "{Const.z_p95}*{z_price})")
+def price_draw(z: str = "{z_price}", median: str = "{p.price_usd_per_kwh_median}",
+               p5: str = "{p.price_usd_per_kwh_p5}", p95: str = "{p.price_usd_per_kwh_p95}") -> str:
+    """The electricity price: two half-log-normals joined at the median, from the standard normal `z`."""
+    return f"={median}*EXP(IF({z}<0,LN({median}/{p5}),LN({p95}/{median}))/{{Const.z_p95}}*{z})"
+
+
+PRICE_DRAW = price_draw()
 WUE_DRAW = "=LOGNORM.INV({u_wue},{Const.wue_mu},{Const.wue_sigma})"
 
 # The grid figures a run uses (impacts.Intensities): the override if given, else the region's row.

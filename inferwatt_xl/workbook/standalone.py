@@ -27,12 +27,23 @@ from ..errors import InputError
 from .book import Book
 from .built import EngineValues
 from .excel import ExcelRuleError, check_defined_names
-from .sheets import about, figures, impacts, inputs, reproduction, results, simulation, stamped, throughput
+from .sheets import (
+    about,
+    figures,
+    impacts,
+    inputs,
+    reproduction,
+    results,
+    scenarios,
+    simulation,
+    stamped,
+    throughput,
+)
 from .xlsx import EXCEL_DEFAULT_WIDTH, save_atomically
 
 # Each module declares its tables, then each writes them, in this order (a table is placed below the ones
 # declared before it; defined names are made in the order the sheets are written).
-SHEET_MODULES = (inputs, throughput, simulation, results, impacts, stamped, reproduction, figures, about)
+SHEET_MODULES = (inputs, throughput, simulation, results, impacts, scenarios, stamped, reproduction, figures, about)
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.worksheet.pagebreak import Break
 
 from ... import catalogue
@@ -34,7 +33,7 @@ from ...measures import NEEDS_INDEPENDENT
 from ...method.impacts import GWH_PER_TWH
 from ..book import Book, columns_of
 from ..built import EngineValues
-from ..charts import bar_chart, numbers, place_on_own_page, text_categories
+from ..charts import error_bar_chart, place_on_own_page
 from ..formats import number_format
 from ..formulas import (
     CAPACITY_NAMES,
@@ -43,7 +42,7 @@ from ..formulas import (
     FLEET_ROWS,
     G_PER_T_TEXT,
     GRID_ROWS,
-    HOURS_TEXT,
+    GWH_PER_DAY_TO_MW,
     MEASURE_STATUS,
     ML_PER_M3_TEXT,
     NAMED_MEASURES,
@@ -60,6 +59,7 @@ from ..formulas import (
     hdr_template,
     l_out_column,
     measure_values,
+    peak_ratio,
     sim_sheet,
     stat_formula,
 )
@@ -79,7 +79,6 @@ def share_of(scenario: vocab.FleetScenario) -> str:
 PER_QUERY_ROWS = ("traditional", "tts", "traditional_improved", "tts_improved")
 REGIMES_ORDER = tuple(REGIMES)
 TOKENS_PER_MILLION = "1000000"
-GWH_PER_DAY_TO_MW = f"*1000/{HOURS_TEXT}"  # 1 GWh/day = 1,000 MWh over 24 h (method/impacts.average_mw)
 
 
 def _regime_alpha(row: str) -> tuple[str, str | None]:
@@ -87,13 +86,6 @@ def _regime_alpha(row: str) -> tuple[str, str | None]:
     if not row.endswith("_improved"):
         return regime, None
     return regime, "alpha_improved_tts" if regime == "tts" else "alpha_improved"
-
-
-def _peak_ratio() -> str:
-    """S.V's node power at the daily peak over its mean, for the beta node."""
-    swing = "({n.Fleet_P_max_kW}-{n.Fleet_P_idle_kW})"
-    return (f"(({{n.Fleet_P_idle_kW}}+{swing}*{{p.load_max_frac}})/({{n.Fleet_P_idle_kW}}+{swing}*"
-            "{n.Mean_Load_Frac}))")
 
 
 ScenarioFormula = Callable[[str, str, bool], str]  # (scenario, its test-time-scaling share, improved) -> formula
@@ -137,10 +129,10 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
         "avg_facility_mw": ("average facility power", SPREAD_UNITS["avg_facility_mw"],
                             lambda s, share, imp: f"={row('gwh_per_day') % s}{GWH_PER_DAY_TO_MW}"),
         "peak_facility_mw": ("peak facility power (S.V load at its maximum)", SPREAD_UNITS["peak_facility_mw"],
-                             lambda s, share, imp: f"={row('avg_facility_mw') % s}*{_peak_ratio()}"),
+                             lambda s, share, imp: f"={row('avg_facility_mw') % s}*{peak_ratio()}"),
         "peak_it_mw": ("peak IT power (facility over PUE, per query)", "MW",
                        lambda s, share, imp: f"={per_day('it_wh', imp, share)}/{WH_PER_GWH_TEXT}{GWH_PER_DAY_TO_MW}*"
-                                             f"{_peak_ratio()}"),
+                                             f"{peak_ratio()}"),
         "electricity_usd_per_day": ("electricity cost", "USD/day",
                                     lambda s, share, imp: "=" + per_day("electricity_usd", imp, share)),
         "hardware_usd_per_day": ("hardware, amortised (empty until its price and lifetime are given)", "USD/day",
@@ -161,7 +153,7 @@ def _capacity_rows() -> dict[str, tuple[str, str, ScenarioFormula]]:
     for column in SPREAD_COLUMNS:
         source = "gwh" if column in ("gwh_per_day", "avg_facility_mw", "peak_facility_mw") else column.split("_")[0]
         scale = {"gwh_per_day": "", "avg_facility_mw": GWH_PER_DAY_TO_MW,
-                 "peak_facility_mw": GWH_PER_DAY_TO_MW + "*" + _peak_ratio()}
+                 "peak_facility_mw": GWH_PER_DAY_TO_MW + "*" + peak_ratio()}
         for q, k in SPREAD_QUANTILES:
             def formula(s: str, share: str, imp: bool, source: str = source, k: float = k,
                         column: str = column, scaled: str = scale.get(column, "")) -> str:
@@ -451,33 +443,13 @@ def _capacity(book: Book) -> None:
 
 def _fleet_chart(book: Book) -> None:
     """Cost and carbon per day of the three scenarios, with P5-P95 error bars (a finance reader's chart)."""
-    from openpyxl.chart import Reference
-
-
     ws, cap = book.sheets["Capacity"], book.grid.table("Cap")
-    first, last = cap.column_number("baseline"), cap.column_number("mixed_improved")
-
-    def across(key: str) -> Reference:
-        return Reference(ws, min_col=first, max_col=last, min_row=cap.row(key), max_row=cap.row(key))
-
+    columns = (cap.column_number("baseline"), cap.column_number("mixed_improved"))
     anchor_row = cap.last_row + 3
     ws.row_breaks.append(Break(id=anchor_row - 1))  # the charts start a page, one page area each
     for k, (key, title, unit) in enumerate((("cost_usd_per_day", "Fleet cost per day, P5-P95 over deployments",
                                               "USD/day"),
                                              ("carbon_t_per_day", "Fleet carbon per day, P5-P95 over deployments",
                                               "tCO2e/day"))):
-        chart = bar_chart(title, unit, log=False)
-        chart.y_axis.number_format = "#,##0"
-        chart.add_data(across(key), from_rows=True, titles_from_data=False)
-        chart.series[0].errBars = ErrorBars(errDir="y", errBarType="both", errValType="cust", noEndCap=False,
-                                            plus=numbers(across(f"{key}_plus")), minus=numbers(across(f"{key}_minus")))
-        # An unseen series at the P95, so that every engine's automatic axis reaches the top of the whiskers.
-        chart.add_data(across(f"{key}_p95"), from_rows=True, titles_from_data=False)
-        chart.series[1].graphicalProperties.noFill = True
-        chart.series[1].graphicalProperties.line.noFill = True
-        chart.overlap = 100
-        text_categories(chart, Reference(ws, min_col=first, max_col=last, min_row=cap.header_row,
-                                       max_row=cap.header_row))
-        chart.legend = None
-        place_on_own_page(ws, chart, k, anchor_row)
-
+        rows = {"value": cap.row(key), **{part: cap.row(f"{key}_{part}") for part in ("minus", "plus", "p95")}}
+        place_on_own_page(ws, error_bar_chart(ws, rows, columns, cap.header_row, title, unit), k, anchor_row)
