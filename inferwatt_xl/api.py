@@ -99,8 +99,8 @@ def normalise_regime(regime: object) -> str:
 
 
 def normalise_lever(lever: object) -> str | None:
-    """A lever's name (any case), or None for no lever."""
-    if lever is None or lever == "":
+    """A lever's name (any case), or None for no lever (empty, or the word none)."""
+    if lever is None or (isinstance(lever, str) and lever.strip().lower() in ("", "none")):
         return None
     if not isinstance(lever, str) or lever.strip().lower() not in LEVERS:
         raise InputError("lever", lever, "one of " + ", ".join(repr(x) for x in LEVERS) + " or none")

@@ -20,6 +20,7 @@ M, API = "inferwatt_xl/method/impacts.py", "inferwatt_xl/api.py"
 IMP, UDF = "inferwatt_xl/impacts.py", "inferwatt_xl/udf.py"
 VOC, MEAS = "inferwatt_xl/vocabulary.py", "inferwatt_xl/measures.py"
 DIST, CAT = "inferwatt_xl/method/distributions.py", "inferwatt_xl/catalogue.py"
+SCEN = "inferwatt_xl/scenarios.py"
 MUTATIONS = [  # (file, the committed line, a wrong one)
     (M, "return energy_wh / pue * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh",
      "return energy_wh * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh"),
@@ -140,6 +141,18 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
     (API, 'out[m] = seconds / model_draw(d["alpha"], m) if self.nodes_follow_lever else seconds', 'out[m] = seconds'),
     (API, 'return sim.base_mean_wh if self.lever == "improved" else sim.mean_at_pue_one_wh',
      'return sim.base_mean_wh'),
+    # issue 19: scenarios side by side
+    (SCEN, "for key, value in (*reference.settings, *(() if scenario is reference else scenario.settings)):",
+     "for key, value in (() if scenario is reference else scenario.settings):"),
+    (SCEN, "every, per_model = value, {}", "every = value"),
+    (SCEN, "rows.append((name, key, q.unit, value, p5, p95, ref, value - ref if known else None,",
+     "rows.append((name, key, q.unit, value, p5, p95, ref, ref - value if known else None,"),
+    (SCEN, "if name not in names:  # it would be ignored: the run does not serve that model",
+     "if False:  # it would be ignored: the run does not serve that model"),
+    (SCEN, "values[f\"wh_per_query_{regime}\"] = (stats[\"median\"], stats[\"p5\"], stats[\"p95\"])",
+     "values[f\"wh_per_query_{regime}\"] = (stats[\"mean\"], stats[\"p5\"], stats[\"p95\"])"),
+    (SCEN, "if key in SHARED:", "if key in ():"),
+    (API, 'lever.strip().lower() in ("", "none")', 'lever.strip().lower() in ("",)'),
 ]
 
 

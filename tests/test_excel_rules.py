@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from xlsxwriter.worksheet import Worksheet as XlsxWriterWorksheet
 
 import inferwatt_xl as iw
-from inferwatt_xl import api, catalogue
+from inferwatt_xl import api, catalogue, scenarios
 from inferwatt_xl.sensitivity import SensitivityTable
 from inferwatt_xl.workbook import charts, excel, standalone
 from inferwatt_xl.workbook.book import BULK_PRINTED_ROWS, Book
@@ -42,7 +42,7 @@ def placeholder_values(trials: int = 10) -> EngineValues:
     return EngineValues(trials, 1, params["preset"], params, api.shipped_benchmarks(params),
                         dict.fromkeys(catalogue.paper_figures(), 1.0), {}, [], [],
                         dict.fromkeys(("traditional", "tts"), EMPTY_SENSITIVITY),
-                        {k.key: 1.0 for k in KEY_IMPACTS})
+                        {k.key: 1.0 for k in KEY_IMPACTS}, scenarios.default_scenarios(), trials)
 
 
 @pytest.fixture(scope="module")

@@ -208,3 +208,30 @@ def test_cli_compare_bad_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "s.csv, row 2: lever must be one of" in err
 
+
+
+def test_a_node_for_every_model_replaces_the_references_per_model_nodes_and_none_clears_its_lever():
+    llama = "Llama 3.1 405B"
+    result = iw.comparison({"ref": {"model": llama, "node": {llama: "8xB200"}, "lever": "serving"},
+                            "back": {"node": "8xH100", "lever": "none"}}, n=N, node_redundancy=1.2)
+    assert result.notes["back"]["lever"] is None
+    direct = capacity(None, None, model=llama, n=N, seed=1, node="8xH100", node_redundancy=1.2)
+    assert values(result, "back")["nodes"][0] == direct.nodes
+    assert values(result, "back")["gwh_per_day"][0] == direct.gwh_per_day
+    assert api.normalise_lever(" None ") is None
+
+
+def test_the_workbook_takes_the_shipped_scenarios_and_refuses_what_it_has_no_row_for():
+    from inferwatt_xl.workbook.excel import ExcelRuleError
+    from inferwatt_xl.workbook.sheets import scenarios as sheet
+
+    models = list(catalogue.models())
+    cells, nodes = sheet.settings_of(scenarios.default_scenarios()[3], models)
+    assert nodes == {models.index("DeepSeek-R1"): "8xB200", models.index("Llama 3.1 405B"): "8xB200"}
+    assert sheet.settings_of(scenarios.Scenario("x", (("lever", None),)), models)[0]["lever"] == "none"
+    with pytest.raises(ExcelRuleError, match="sets model"):
+        sheet.settings_of(scenarios.Scenario("x", (("model", "Mixtral 8x22B"),)), models)
+    with pytest.raises(ExcelRuleError, match="sets l_in_tokens"):
+        sheet.settings_of(scenarios.Scenario("x", (("l_in_tokens", 1000.0),)), models)
+    shown = set(sheet.SHOWN)
+    assert all(k in shown for k in scenarios.QUANTITIES)  # every quantity of the engine's table is on the sheet

@@ -17,6 +17,7 @@ from ..xlsx import fit_row_height
 WORKBOOK_CHOICES = {"sparse_strategy": ("max_tps_below_3_rows", "shared_slopes", "pooled"), "rng": ("hdr",)}
 FIXED_AT_BUILD = {"n_trials": "fixed at build time (python build.py --trials N)",
                   "deployment_draws": "fixed at build time (rows of the Deployments sheet)",
+                  "scenario_trials": "fixed at build time (rows of Sim_Scenarios: the first trials of Draws)",
                   "preset": "fixed at build time (python build.py --preset NAME); its values are the inputs here",
                   "paper_h100_rows": "fixed at build time (the rows of the Benchmarks sheet, which you can edit)",
                   "rng": "hdr in the workbook (rng = paper is the engine's exact reproduction of the authors' "
