@@ -97,20 +97,22 @@ PUE_DRAW = pue_draw()
 
 
 def energy_formula(lout: str, pue: str = "{Draws.pue}", divisor: str | None = None) -> str:
-    """Eq. 1 for one Sim cell: PUE / 3.6 * P_node[kW] * L_eff / TPS, with P_node drawn or linear in TPS (S.IV)
-    and L_eff = L_out or L_in + L_out (S.III); `lout` names the Draws column of the regime's output length,
-    `pue` the trial's PUE and `divisor` a lever's alpha (a scenario's)."""
-    tps = tps_of("{Draws." + lout + "}")
-    proportional = (f"({{p.util_at_zero_tps}}+{{p.util_span_to_tps_max}}*{tps}/"
-                    "{Fit.tps_max_tokens_per_s})*{Fit.p_max_kw}")
-    power = ('IF({p.pnode_model}="linear_tps",{head.power_at_lowest_tps_kw}+{head.power_per_tps_kw}*('
-             f'{tps}-{{head.tps_low}}),IF({{p.pnode_model}}="proportional_tps",{proportional},'
-             '{Draws.util_frac_of_p_max}*{Fit.p_max_kw}))')
-    tokens = (f'IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}}+{{Draws.{lout}}},IF({{p.l_eff}}='
-              f'"out_plus_in_over_30",{{Draws.{lout}}}+{{p.l_in_tokens}}*{INPUT_TOKEN_WEIGHT_S3_CODE!r},'
-              f'{{Draws.{lout}}}))')
+    """Eq. 1 for one Sim cell: PUE / 3.6 * L_eff * P_node[kW] / TPS, in the form that evaluates TPS once: the
+    node's power is A + B TPS + C util, with A, B, C the slot's head rows (slot_heads: C = P_max when P_node is
+    drawn, A and B S.IV's lines), and L_eff = L_out + the input tokens counted (Const, S.III); `lout` names the
+    Draws column of the regime's output length, `pue` the trial's PUE and `divisor` a lever's alpha (a
+    scenario's). Every choice is read in one cell, not in every trial's."""
+    held = f"MIN({{Draws.{lout}}},{{head.l_out_cap_tokens}})"
+    tps = ("MIN(EXP({Fit.ln_tps_at_l_in}+{Fit.b2_ln_output}*LN(MAX(" + held + f",{MIN_LOG_TOKENS:.0E}))),"
+           "{Fit.tps_max_tokens_per_s})")
+    power_over_tps = (f"(({{head.power_fixed_kw}}+{{head.power_drawn_kw}}*{{Draws.util_frac_of_p_max}})/{tps}+"
+                      "{head.power_per_tps_kw_line})")
     alpha = "" if divisor is None else f"/{divisor}"
-    return f'=IF({{head.model}}="","",{pue}/{SECONDS_PER_HOUR_OVER_1000:g}*{power}*{tokens}/{tps}{alpha})'
+    return (f'=IF({{head.model}}="","",{pue}/{SECONDS_PER_HOUR_OVER_1000:g}*({{Draws.{lout}}}+'
+            f'{{Const.l_in_counted_tokens}})*{power_over_tps}{alpha})')
+
+
+NO_CAP_TOKENS = "1E+300"  # an output length no draw reaches: MIN(L_out, it) is L_out
 
 
 def slot_heads(regime: str) -> dict[str, str]:
@@ -127,7 +129,20 @@ def slot_heads(regime: str) -> dict[str, str]:
             "power_per_tps_kw": '=IF({head.model}="","",IF({head.tps_high}={head.tps_low},0,'
                                 '({p.util_linear_max}*{Fit.p_max_kw}-{Fit.p_idle_kw})/'
                                 '({head.tps_high}-{head.tps_low})))',
-            "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})'}
+            "p_max_kw": '=IF({head.model}="","",{Fit.p_max_kw})',
+            # Eq. 1's power as A + B TPS + C util (energy_formula): drawn (C = P_max), S.IV's line through the
+            # lowest and highest TPS, or the code's S.IV line in TPS / TPS_max
+            "power_fixed_kw": '=IF({head.model}="","",IF({p.pnode_model}="linear_tps",{head.power_at_lowest_tps_kw}'
+                              '-{head.power_per_tps_kw}*{head.tps_low},IF({p.pnode_model}="proportional_tps",'
+                              '{p.util_at_zero_tps}*{Fit.p_max_kw},0)))',
+            "power_per_tps_kw_line": '=IF({head.model}="","",IF({p.pnode_model}="linear_tps",{head.power_per_tps_kw},'
+                                     'IF({p.pnode_model}="proportional_tps",{p.util_span_to_tps_max}*{Fit.p_max_kw}/'
+                                     '{Fit.tps_max_tokens_per_s},0)))',
+            "power_drawn_kw": '=IF({head.model}="","",IF(OR({p.pnode_model}="linear_tps",{p.pnode_model}='
+                              '"proportional_tps"),0,{Fit.p_max_kw}))',
+            # past the longest benchmarked output, TPS holds at its value there (tps_beyond_range = hold)
+            "l_out_cap_tokens": f'=IF({{head.model}}="","",IF({{p.tps_beyond_range}}="hold",{{Fit.l_out_max_tokens}},'
+                                f'{NO_CAP_TOKENS}))'}
 
 
 def stat_formula(values: str, stat: float | None) -> str:
@@ -370,3 +385,9 @@ CAPACITY_NAMES = {"nodes": "Nodes", "gpus": "GPUs", "twh_per_year": "TWh_per_yea
                       ("gwh_per_day", "GWh_per_day"), ("cost_usd_per_day", "USD_per_day"),
                       ("carbon_t_per_day", "tCO2e_per_day"), ("water_m3_per_day", "Water_m3_per_day"),
                       ("avg_facility_mw", "Avg_MW"), ("peak_facility_mw", "Peak_MW")) for q, _ in SPREAD_QUANTILES}}
+
+
+# The input tokens Eq. 1 counts besides the output (effective_tokens): none, all (the v1 text's S.III) or a
+# thirtieth (the authors' S.III code); one cell of the Const row.
+L_IN_COUNTED = (f'=IF({{p.l_eff}}="in_plus_out",{{p.l_in_tokens}},IF({{p.l_eff}}="out_plus_in_over_30",'
+                f'{{p.l_in_tokens}}*{INPUT_TOKEN_WEIGHT_S3_CODE!r},0))')

@@ -451,8 +451,9 @@ def write(book: Book, values: EngineValues) -> None:
             templates = _head_templates(j, regime)
             for k in range(1, slots + 1):
                 for key in HEADS:
-                    book.formula(trials, f"e_{j}_{regime}_{k}", templates[key], at=trials.head_row(key),
-                                 array=key in ARRAY_HEADS)
+                    cell = book.formula(trials, f"e_{j}_{regime}_{k}", templates[key], at=trials.head_row(key),
+                                        array=key in ARRAY_HEADS)
+                    cell.number_format = "General" if key == "l_out_cap_tokens" else NUM
             short = REGIMES[regime].short.upper()
             first, last = f"e_{j}_{regime}_1", f"e_{j}_{regime}_{slots}"
             book.define(f"SCEN_{j}_{short}_WH", trials.block(first, last))

@@ -7,6 +7,7 @@ from ... import api
 from ..book import Book
 from ..built import EngineValues
 from ..formulas import (
+    L_IN_COUNTED,
     PRICE_DRAW,
     PUE_DRAW,
     REGIMES,
@@ -34,6 +35,10 @@ HEADS = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the 
          "power_per_tps_kw": "S.IV power per token/s (kW)",
          "mean_ln_e": "mean ln(Wh) over the trials with energy in every baseline model",
          "p_max_kw": "P_max of the slot's node (kW)",
+         "power_fixed_kw": "node power A of A + B TPS + C util (kW; Eq. 1 in each trial)",
+         "power_per_tps_kw_line": "node power B per token/s (kW)",
+         "power_drawn_kw": "node power C per unit of the drawn P_node / P_max (kW)",
+         "l_out_cap_tokens": "output length TPS holds at (tps_beyond_range = hold)",
          "mean_node_s": "mean node-seconds per query, 3.6 E / (PUE P_node)",
          "mean_node_s_improved": "the same, divided by the improved alpha (for the improved fleet, lever_effect = "
                                  "throughput)",
@@ -51,6 +56,7 @@ def declare(book: Book, values: EngineValues) -> None:
     slot_range = range(1, slots + 1)
     # Distribution constants (one row): log-normal parameters of PUE and of each lever's alpha.
     consts = [Column("z_p95", "z of P95", "=NORM.S.INV(0.95)", NUM),
+              Column("l_in_counted_tokens", "input tokens counted in L_eff (S.III)", L_IN_COUNTED, NUM),
               Column("pue_mu", "PUE mu", "=(LN({p.pue_p5})+LN({p.pue_p95}))/2", NUM),
               Column("pue_sigma", "PUE sigma", "=(LN({p.pue_p95})-LN({p.pue_p5}))/(2*{z_p95})", NUM),
               Column("pue_f1", "PUE CDF at 1", "=IF({pue_sigma}=0,0,NORMSDIST(-{pue_mu}/{pue_sigma}))", NUM)]
