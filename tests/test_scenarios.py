@@ -228,6 +228,7 @@ def test_the_workbook_takes_the_shipped_scenarios_and_refuses_what_it_has_no_row
     models = list(catalogue.models())
     cells, nodes = sheet.settings_of(scenarios.default_scenarios()[3], models)
     assert nodes == {models.index("DeepSeek-R1"): "8xB200", models.index("Llama 3.1 405B"): "8xB200"}
+    assert cells == {"name": "B200 where benchmarked"}
     assert sheet.settings_of(scenarios.Scenario("x", (("lever", None),)), models)[0]["lever"] == "none"
     with pytest.raises(ExcelRuleError, match="sets model"):
         sheet.settings_of(scenarios.Scenario("x", (("model", "Mixtral 8x22B"),)), models)
