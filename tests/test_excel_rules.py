@@ -29,20 +29,22 @@ from inferwatt_xl.workbook.formulas import input_name
 from inferwatt_xl.workbook.functions import build_functions_workbook
 from inferwatt_xl.workbook.grid import Column, Grid, Table
 from inferwatt_xl.workbook.sheets.inputs import FIXED_AT_BUILD
+from inferwatt_xl.workbook.sheets.simulation import HEADS as SIM_HEADS
 from inferwatt_xl.workbook.standalone import build_book, build_standalone, layout
 
 TRIALS = 200
 EMPTY_SENSITIVITY = SensitivityTable("baseline", "traditional", "median", "Wh/query", 1.0, [])
 
 
-def placeholder_values(trials: int = 10) -> EngineValues:
+def placeholder_values(trials: int = 10, shipped: list | None = None) -> EngineValues:
     """Engine values of the right shape but no simulation (every stamped number 1.0, no stamped rows): for
     tests of the builder's layout and rules, which must not depend on the engine's numbers."""
     params = api.resolve_params({"n_trials": trials, "seed": 1})
     return EngineValues(trials, 1, params["preset"], params, api.shipped_benchmarks(params),
                         dict.fromkeys(catalogue.paper_figures(), 1.0), {}, [], [],
                         dict.fromkeys(("traditional", "tts"), EMPTY_SENSITIVITY),
-                        {k.key: 1.0 for k in KEY_IMPACTS}, scenarios.default_scenarios(), trials)
+                        {k.key: 1.0 for k in KEY_IMPACTS},
+                        scenarios.default_scenarios() if shipped is None else shipped, trials)
 
 
 @pytest.fixture(scope="module")
@@ -184,10 +186,12 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     bench = catalogue.Benchmarks(bench.model.astype(object), *list(bench.__dict__.values())[1:])
     figures = {k: catalogue.PaperFigure(f.key, f.quantity, f.unit, f.paper_value, renames.get(f.model, f.model),
                                         f.source) for k, f in catalogue.paper_figures().items()}
+    shipped = [scenarios.Scenario(sc.name, tuple((k, (renames.get(v[0], v[0]), v[1]) if isinstance(v, tuple) else v)
+                                                 for k, v in sc.settings)) for sc in scenarios.default_scenarios()]
     monkeypatch.setattr(catalogue, "models", lambda: models)
     monkeypatch.setattr(catalogue, "benchmarks", lambda paper_h100_rows="code": bench)
     monkeypatch.setattr(catalogue, "paper_figures", lambda: figures)
-    path = build_book(placeholder_values())
+    path = build_book(placeholder_values(shipped=shipped))
     assert "Mixtral Renamed" in [c.value for row in path["Inputs"].iter_rows() for c in row]
 
 
@@ -270,7 +274,7 @@ def test_key_results_are_numbers_without_a_calculation_engine(built):
 def test_charts_keep_their_axes_and_readable_formats(built):
     with zipfile.ZipFile(built) as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 8  # Figures 1-3, the histogram, two tornadoes, fleet cost and carbon
+    assert len(charts) == 10  # Figures 1-3, the histogram, two tornadoes, fleet cost and carbon, the scenarios' two
     for xml in charts:
         kept = re.findall(r'<(?:c:)?delete val="0"\s*/>', xml)
         assert len(kept) == 2, "both axes kept (Excel hides axes without delete=0)"
@@ -278,8 +282,9 @@ def test_charts_keep_their_axes_and_readable_formats(built):
         assert re.search(r"<(?:c:)?cat><(?:c:)?strRef>", xml), "text categories as a string reference"
         assert not re.search(r"<(?:c:)?cat><(?:c:)?numRef>", xml)
     with_bars = [xml for xml in charts if re.search(r"<(?:c:)?errBars>", xml)]
-    assert len(with_bars) == 3  # Figure 1's P25-P75; the fleet cost and carbon charts' P5-P95
+    assert len(with_bars) == 5  # Figure 1's P25-P75; the fleet cost and carbon charts' and the scenarios' P5-P95
     assert sum("'Capacity'!" in xml for xml in with_bars) == 2
+    assert sum("'Scenarios'!" in xml for xml in with_bars) == 2
 
 
 def test_printing_is_bounded_and_legible(built):
@@ -287,7 +292,7 @@ def test_printing_is_bounded_and_legible(built):
     for name in ("Draws", "Sim_Traditional", "Sim_TTS"):
         area = wb[name].print_area
         last_row = int(re.findall(r"\$?(\d+)$", area if isinstance(area, str) else area[0])[0])
-        assert last_row <= 20 + BULK_PRINTED_ROWS, name  # the head rows above the table, then 50 trials
+        assert last_row <= len(SIM_HEADS) + 4 + BULK_PRINTED_ROWS, name  # title, note, heads, header, 50 trials
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth >= 1
