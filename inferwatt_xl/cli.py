@@ -475,9 +475,21 @@ def run_reporting_errors(prog: str, call: Callable[[], object]) -> int:
         previous = signal.signal(signal.SIGTERM, _terminate)
     except ValueError:  # not the main thread: SIGTERM keeps its handler
         previous = None
+    swallowed: list[object] = []
+    default_hook = sys.unraisablehook
+
+    def unraisable(info: object) -> None:  # SIGTERM during a weakref or __del__ callback: Python ignores the raise
+        if isinstance(getattr(info, "exc_value", None), Terminated):
+            swallowed.append(info)
+        else:
+            default_hook(info)
+
+    sys.unraisablehook = unraisable
     try:
         call()
         sys.stdout.flush()  # inside: a reader gone shows here, not as Python's message at exit
+        if swallowed:  # the work went on to its end (every write is atomic): still a terminated run
+            raise Terminated
     except Terminated:
         print(f"{prog}: terminated", file=sys.stderr)
         return TERMINATED
@@ -495,6 +507,7 @@ def run_reporting_errors(prog: str, call: Callable[[], object]) -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return INTERRUPTED
     finally:
+        sys.unraisablehook = default_hook
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return 0

@@ -177,3 +177,18 @@ def test_sensitivity_text_rounds_inputs_and_lists_rows_without_effect_apart(caps
     assert all(" to " in r for r in rows)
     table = json.loads(run(capsys, "sensitivity", "--n", "300", "--json")[1])
     assert any(len(repr(r["low"])) > 8 for r in table if isinstance(r["low"], float))  # JSON keeps every digit
+
+
+def test_sigterm_swallowed_by_a_callback_still_ends_as_terminated(capsys):
+    """A SIGTERM that lands in a weakref or __del__ callback is ignored by Python (printed as 'Exception
+    ignored'): the run must still end as terminated, in one line, without a traceback."""
+    import sys
+    import types
+
+    def work():
+        sys.unraisablehook(types.SimpleNamespace(exc_type=cli.Terminated, exc_value=cli.Terminated(),
+                                                 exc_traceback=None, err_msg=None, object=None))
+
+    assert cli.run_reporting_errors("inferwatt", work) == cli.TERMINATED
+    err = capsys.readouterr().err
+    assert err == "inferwatt: terminated\n"
