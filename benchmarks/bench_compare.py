@@ -13,11 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from inferwatt_xl import udf
+from inferwatt_xl import catalogue, udf
 
-ROWS = [["scenario", "parameter", "value"], ["Mixed fleet", "tts_share", 0.1], ["Traditional only", "tts_share", 0.0],
-        ["Improved", "lever", "improved"], ["B200", "node", "DeepSeek-R1=8xB200"], ["B200", "node",
-        "Llama 3.1 405B=8xB200"], ["Serving lever", "lever", "serving"], ["Germany", "region", "DEU"]]
+# The shipped six as a range of cells (data/scenarios.csv without its sources), as xlwings passes it.
+ROWS = [["scenario", "parameter", "value"], *([r["scenario"], r["parameter"], catalogue.number_or_text(r["value"])]
+                                             for r in catalogue.csv_rows("scenarios.csv", ("scenario", "parameter",
+                                                                                          "value")))]
 
 
 def main() -> None:
@@ -35,7 +36,7 @@ def main() -> None:
         start = time.perf_counter()
         out = udf.IW_COMPARE(ROWS)
         cold.append(time.perf_counter() - start)
-    assert isinstance(out, list) and len(out) == 61, out
+    assert isinstance(out, list) and len(out) == 61, out  # a header and 6 scenarios x 10 quantities
     start = time.perf_counter()
     udf.IW_COMPARE(ROWS)
     cached = time.perf_counter() - start

@@ -230,7 +230,7 @@ def parameters() -> dict[str, Parameter]:
             if not param.default and kind in ("number", "integer"):
                 default = None  # no default without a source: the user gives the value
             else:
-                default = param.check(param.default if choices else _number_or_text(param.default))
+                default = param.check(param.default if choices else number_or_text(param.default))
         except InputError as err:
             raise DataError(file, i, "default", param.allowed, row["default"]) from err
         out[param.name] = Parameter(**{**param.__dict__, "default": default})
@@ -241,7 +241,9 @@ def parameters() -> dict[str, Parameter]:
     return out
 
 
-def _number_or_text(raw: str) -> float | str:
+def number_or_text(raw: str) -> float | str:
+    """Text typed by a user (a CSV cell, a --set value) as a number where it reads as one; else the text, which
+    a parameter's check then names."""
     try:
         return float(raw)
     except ValueError:
@@ -297,7 +299,7 @@ def presets() -> dict[str, dict[str, PresetValue]]:
         if not raw and not (p.default is None or name in EMPTY_MEANS_COMPUTED):
             raise DataError(file, i, "value", p.allowed, raw)
         try:
-            value = None if not raw else p.check(raw if p.choices else _number_or_text(raw))
+            value = None if not raw else p.check(raw if p.choices else number_or_text(raw))
         except InputError as err:
             raise DataError(file, i, "value", p.allowed, raw) from err
         out[preset][name] = PresetValue(value, _field(file, i, row, "source", _text, "a source"))

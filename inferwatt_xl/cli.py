@@ -64,7 +64,7 @@ def _overrides(a: argparse.Namespace) -> dict[str, object]:
             raise InputError("--set", pair, "NAME=VALUE with NAME a parameter (inferwatt params lists them)")
         if name.strip() in overrides:  # the last one would silently win
             raise InputError("--set", pair, f"each parameter once ({name.strip()} is set twice)")
-        overrides[name.strip()] = _number_or_text(value.strip())
+        overrides[name.strip()] = catalogue.number_or_text(value.strip())
     named = {name: getattr(a, name, None) for name in ("preset", "rng", "trim", "seed")}
     if getattr(a, "n", None) is not None:  # a flag of its own wins over the same parameter in --set
         named["n_trials"] = api.check_n(a.n)
@@ -136,13 +136,6 @@ def output_path(option: str, value: str | None, suffix: str) -> Path | None:
     if path.exists() and not path.stat().st_mode & 0o222:  # read-only: not replaced behind the user's back
         raise InputError(option, value, "a file that is not read-only (it would be replaced)")
     return path
-
-
-def _number_or_text(value: str) -> float | str:
-    try:
-        return float(value)
-    except ValueError:
-        return value
 
 
 def cmd_impacts(a: argparse.Namespace) -> None:

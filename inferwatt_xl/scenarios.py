@@ -10,7 +10,6 @@ Scenarios sheet.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +87,7 @@ def _setting(name: object, value: object) -> tuple[str, object]:
         api.resolve_models(text)  # a name, alias or "baseline" (raises naming what is allowed)
         return key, text
     if isinstance(text, str) and text and declared[key].kind in ("number", "integer"):
-        with contextlib.suppress(ValueError):  # otherwise check() names the input and what is allowed
-            text = float(text)
+        text = catalogue.number_or_text(text)  # otherwise check() names the input and what is allowed
     if isinstance(text, str) and not text and key in catalogue.EMPTY_MEANS_COMPUTED:
         return key, ""
     return key, declared[key].check(text)
