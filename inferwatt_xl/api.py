@@ -19,6 +19,7 @@ from . import catalogue
 from . import vocabulary as vocab
 from .catalogue import check_number, find_model
 from .errors import InputError
+from .method import calibration as calibration_math
 from .method import distributions as dist
 from .method.energy import (
     effective_tokens,
@@ -126,6 +127,7 @@ def resolve_models(model: str | Iterable[str], params: Mapping[str, object] | No
         raise InputError("model", model, "a model name, 'baseline' or a non-empty list of model names")
     out: list[str] = []
     for name in names:
+        name = name.name if isinstance(name, CalibratedModel) else name
         if is_baseline(name):
             out.extend(baseline_candidates(params or resolve_params()))
         else:
@@ -236,13 +238,16 @@ def fit_for(model: str, node: str, params: Mapping[str, object], benchmarks: cat
 def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None,
         tps_beyond_range: str | None = None, node: str | None = None, **overrides: object) -> float:
     """Fitted output tokens per second of a saturated node serving `model` (its own node unless given)."""
+    model, node, overrides = with_calibrated(model, node, overrides)
     name = find_model(model).name
     params = resolve_params({**overrides, "tps_beyond_range": tps_beyond_range, "sparse_strategy": sparse_strategy})
     declared = catalogue.parameters()
     l_in = declared["l_in_tokens"].check(l_in_tokens)
     l_out = check_number("l_out_tokens", l_out_tokens, (">", 0), declared["l_out_median_tts_tokens"].upper)
-    fit = fit_for(name, resolve_node(name, node, params=params), params)
-    return finite(float(fit.tps(l_in, l_out, params["tps_beyond_range"] == "hold")), "throughput")
+    node_name = resolve_node(name, node, params=params)
+    factor = median_throughput_factor(params, name, node_name)
+    fit = fit_for(name, node_name, params)
+    return finite(float(fit.tps(l_in, l_out, params["tps_beyond_range"] == "hold")) * factor, "throughput")
 
 
 # ---------------------------------------------------------------- one configuration
@@ -256,6 +261,7 @@ def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tok
 
     The throughput is the model's fit at (L_in, L_out) unless `tps_tokens_per_s` is given.
     """
+    model, node, overrides = with_calibrated(model, node, overrides)
     m = find_model(model)
     params = resolve_params({**overrides, "l_in_tokens": l_in_tokens, "l_eff": l_eff,
                              "sparse_strategy": sparse_strategy, "tps_beyond_range": tps_beyond_range})
@@ -267,8 +273,11 @@ def energy_wh(model: str, l_out_tokens: float, util: float, pue: float, l_in_tok
     node_name = resolve_node(m.name, node, params=params)
     p_node_kw = util * node_spec(node_name, params).p_max_kw
     hold = params["tps_beyond_range"] == "hold"
-    rate = (fit_for(m.name, node_name, params).tps(params["l_in_tokens"], l_out, hold)
-            if tps_tokens_per_s is None else check_number("tps_tokens_per_s", tps_tokens_per_s, (">", 0)))
+    if tps_tokens_per_s is None:
+        rate = fit_for(m.name, node_name, params).tps(params["l_in_tokens"], l_out, hold) * \
+            median_throughput_factor(params, m.name, node_name)
+    else:
+        rate = check_number("tps_tokens_per_s", tps_tokens_per_s, (">", 0))
     l_eff_tokens = effective_tokens(params["l_in_tokens"], l_out, params["l_eff"])
     return finite(float(energy_per_query_wh(pue, p_node_kw, l_eff_tokens, rate, alpha)), "energy per query")
 
@@ -346,7 +355,8 @@ def deployment_draws(params: Mapping[str, object], seed: Seed, improved: bool) -
     u = draw_uniforms(names, m, seed, DEPLOYMENT_VARIABLE_IDS)
     alphas = {regime: draws_of("alpha_improved", u["alpha_improved"], params, regime)
               if improved else np.ones(m) for regime in REGIMES}  # one uniform: a deployment is better or worse
-    return {"pue": draws_of("pue", u["pue"], params), "price": draws_of("price", u["price"], params),
+    return {"pue": draws_of("pue", u["pue"], params), "pue_uniforms": u["pue"],
+            "price": draws_of("price", u["price"], params),
             "wue": draws_of("wue", u["wue"], params),
             "alpha": alphas["traditional"], "alpha_tts": alphas["tts"]}
 
@@ -408,7 +418,8 @@ class SimulationResult:
         out = {}
         for m, nd in self.nodes.items():
             l_out = model_draw(d["l_out_tokens"], m)
-            rate = fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"], l_out, hold)
+            rate = fit_for(m, nd, params, self.benchmarks, fits).tps(params["l_in_tokens"], l_out, hold) * \
+                model_draw(d["tps_factor"], m)
             seconds = node_seconds_per_query(effective_tokens(params["l_in_tokens"], l_out, params["l_eff"]), rate)
             out[m] = seconds / model_draw(d["alpha"], m) if self.nodes_follow_lever else seconds
         return out
@@ -504,6 +515,7 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     or a numpy Generator (HDR only). `node` serves every model on that node, or each model on the node a
     mapping {model: node} gives. `overrides` are parameters of data/parameters.csv (a `preset` first).
     """
+    model, node, overrides = with_calibrated(model, node, overrides)
     params = resolve_params(overrides)
     requested = [model] if isinstance(model, str) else list(model) if isinstance(model, (list, tuple)) else [model]
     top3 = params["baseline_rule"] == "top3_by_median" and any(is_baseline(x) for x in requested)
@@ -544,7 +556,11 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     if params["l_out_rounding"] == "nearest":
         l_out = {m: np.round(v) for m, v in l_out.items()} if paper_rng else np.round(l_out)
 
-    base = energy_by_model(nodes, params, l_out, util, pue, 1.0, benchmarks)
+    calibrated = calibrations_in_run(params, nodes)
+    tps_factor: Draw = np.ones(n)
+    if calibrated:
+        util, pue, tps_factor = calibrated_draws(calibrated, names, util, pue, u, n, seed, params)
+    base = energy_by_model(nodes, params, l_out, util, pue, 1.0, benchmarks, tps_factor)
     if top3:  # the code's rule: the three candidates with the highest median energy, most energy-hungry first
         candidates = baseline_candidates(params)
         chosen = sorted(candidates, key=lambda m: -float(np.median(base[m])))[:3]
@@ -553,7 +569,8 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
                                                    for x in requested))]))
         nodes = {m: nodes[m] for m in names}
         base = {m: base[m] for m in names}
-        l_out, util, pue = ({m: d[m] for m in names} if isinstance(d, dict) else d for d in (l_out, util, pue))
+        l_out, util, pue, tps_factor = ({m: d[m] for m in names} if isinstance(d, dict) else d
+                                        for d in (l_out, util, pue, tps_factor))
 
     pooled_base = np.concatenate([base[m] for m in names])
 
@@ -582,7 +599,8 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
             alpha_pooled[:n]
     seed_out = "generator" if isinstance(seed, np.random.Generator) else catalogue.parameters()["seed"].check(seed)
     return SimulationResult(names, regime, n, seed_out, lever, params,
-                            {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha_draw},
+                            {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha_draw,
+                             "tps_factor": tps_factor},
                             energy, energy_pooled, nodes, benchmarks, trimmed_sample)
 
 
@@ -613,15 +631,17 @@ def _lever_alphas(lever: str | None, regime: str, params: Mapping[str, object], 
 
 def energy_by_model(nodes: Mapping[str, str], params: Mapping[str, object], l_out: Draw, util: Draw,
                     pue: Draw, alpha: np.ndarray | float,
-                    benchmarks: catalogue.Benchmarks | None = None) -> dict[str, np.ndarray]:
-    """Eq. 1 for every trial's draws and each model on its node (S.IV power when pnode_model asks)."""
+                    benchmarks: catalogue.Benchmarks | None = None, tps_factor: Draw | float = 1.0
+                    ) -> dict[str, np.ndarray]:
+    """Eq. 1 for every trial's draws and each model on its node (S.IV power when pnode_model asks); a calibrated
+    model's fitted TPS times its drawn throughput factor."""
     fits = _fits(params, benchmarks)  # once for all models: a user's benchmark set is fitted once
     energy = {}
     for name, node in nodes.items():
         spec = node_spec(node, params)
         lo = model_draw(l_out, name)
         fit = fit_for(name, node, params, benchmarks, fits)
-        rate = fit.tps(params["l_in_tokens"], lo, params["tps_beyond_range"] == "hold")
+        rate = fit.tps(params["l_in_tokens"], lo, params["tps_beyond_range"] == "hold") * model_draw(tps_factor, name)
         if params["pnode_model"] == "linear_tps":
             p_node_kw = power_linear_in_tps_kw(rate, spec.p_idle_kw, params["util_linear_max"] * spec.p_max_kw)
         elif params["pnode_model"] == "proportional_tps":
@@ -632,6 +652,147 @@ def energy_by_model(nodes: Mapping[str, str], params: Mapping[str, object], l_ou
         l_eff_tokens = effective_tokens(params["l_in_tokens"], lo, params["l_eff"])
         energy[name] = energy_per_query_wh(model_draw(pue, name), p_node_kw, l_eff_tokens, rate, alpha)
     return energy
+
+
+# ---------------------------------------------------------------- calibration (issue 20)
+
+
+@lru_cache(maxsize=64)
+def _parsed_calibration(text: str) -> dict[FitKey, calibration_math.CalibratedFactors]:
+    return {(c.model, c.node): c for c in calibration_math.parse_text(text)}
+
+
+def calibrations(params: Mapping[str, object]) -> dict[FitKey, calibration_math.CalibratedFactors]:
+    """The posteriors the `calibration` parameter carries, by (model, node)."""
+    return dict(_parsed_calibration(params.get("calibration") or ""))
+
+
+def calibrations_in_run(params: Mapping[str, object], nodes: Mapping[str, str]
+                        ) -> dict[str, calibration_math.CalibratedFactors]:
+    """The models of a run that are calibrated on the node they run on; checks the run can draw them."""
+    found = calibrations(params)
+    out = {m: found[(m, nd)] for m, nd in nodes.items() if (m, nd) in found}
+    if out:
+        require_hdr(params, "a calibrated run")
+        if params["pnode_model"] != "independent":
+            raise InputError("pnode_model", params["pnode_model"], "'independent' in a calibrated run (measurements "
+                                                                   "update the drawn node power)")
+    return out
+
+
+def log_prior(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None = None
+              ) -> calibration_math.Gaussian:
+    """The method's own uncertainty of the three factors, as Gaussians in log space: the throughput fit's pooled
+    residual spread, the P_node / P_max log-normal of Sec. 2 (exact for the p5p95 and median readings; the split
+    reading by its median and P5-P95 width), the PUE log-normal through its P5-P95."""
+    mu_pue, sd_pue = dist.lognormal_mu_sigma(params["pue_p5"], params["pue_p95"])
+    _, sd_util = dist.lognormal_mu_sigma(params["util_p5"], params["util_p95"])
+    util_median = (dist.lognormal_median(params["util_p5"], params["util_p95"])
+                   if params["pnode_reading"] == "p5p95" else params["util_median"])
+    return calibration_math.prior(throughput_log_sd(params, benchmarks), util_median, sd_util, math.exp(mu_pue),
+                                  sd_pue)
+
+
+def throughput_log_sd(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None = None) -> float:
+    """The residual standard deviation of ln TPS of the throughput fits with more rows than coefficients, pooled
+    (residual sum of squares over degrees of freedom): how far a node's real throughput may lie from its fit."""
+    if benchmarks is None:
+        return _shipped_throughput_log_sd(params["sparse_strategy"], params["min_rows_own_fit"],
+                                          params["paper_h100_rows"], params["tps_beyond_range"])
+    return _throughput_log_sd(benchmarks, _fits(params, benchmarks), params["tps_beyond_range"] == "hold")
+
+
+@lru_cache(maxsize=8)
+def _shipped_throughput_log_sd(strategy: str, min_rows: int, paper_h100_rows: str, beyond: str) -> float:
+    return _throughput_log_sd(catalogue.benchmarks(paper_h100_rows), _shipped_fits(strategy, min_rows,
+                                                                                 paper_h100_rows), beyond == "hold")
+
+
+def _throughput_log_sd(b: catalogue.Benchmarks, fits: Mapping[FitKey, ThroughputFit], hold: bool) -> float:
+    models, nodes = b.model, b.nodes()
+    squares, dof = 0.0, 0
+    for (model, node), fit in fits.items():
+        rows = (models == model) & (nodes == node)
+        free = int(rows.sum()) - 3
+        if fit.method.startswith("own OLS") and free > 0:
+            residual = np.log(b.tps_tokens_per_s[rows]) - np.log(fit.tps(b.input_tokens[rows], b.output_tokens[rows],
+                                                                           hold))
+            squares, dof = squares + float(residual @ residual), dof + free
+    if dof == 0:
+        raise InputError("benchmarks", "no fit with more rows than its three coefficients",
+                         "benchmark rows from which the throughput's spread can be estimated")
+    return math.sqrt(squares / dof)
+
+
+FACTOR_DRAWS = ("tps_factor", "util", "pue")  # the draws of the factors of calibration_math.FACTORS, in order
+
+
+def calibrated_draws(calibrated: Mapping[str, calibration_math.CalibratedFactors], names: Iterable[str],
+                     util: np.ndarray, pue: np.ndarray, u: Mapping[str, np.ndarray], n: int, seed: Seed,
+                     params: Mapping[str, object]) -> tuple[Draw, Draw, Draw]:
+    """Per model: a calibrated model's informed factors from its posterior, drawn from the normal scores of the
+    same uniforms (common random numbers); every other factor and model keeps the prior's draws exactly."""
+    u_factor = draw_uniforms(("tps_factor",), n, seed, vocab.CALIBRATION_VARIABLE_IDS)["tps_factor"]
+    scores = dist.normal_scores(np.vstack([u_factor, u["util"], u["pue"]]))
+    prior_draws = {"tps_factor": np.ones(n), "util": util, "pue": pue}
+    out: dict[str, dict[str, np.ndarray]] = {k: {} for k in FACTOR_DRAWS}
+    for m in names:
+        c = calibrated.get(m)
+        values = np.exp(calibration_math.draws(c.posterior, scores)) if c else None
+        for k, key in enumerate(FACTOR_DRAWS):
+            out[key][m] = _bounded(key, values[k], params) if c and c.informed[k] else prior_draws[key]
+    return out["util"], out["pue"], out["tps_factor"]
+
+
+def _bounded(key: str, values: np.ndarray, params: Mapping[str, object]) -> np.ndarray:
+    """A posterior draw under the method's bounds: P_node / P_max capped at 1 when util_above_one = cap; PUE at
+    least 1 unless pue_below_one = keep (a truncated prior's posterior is clipped: not conjugate)."""
+    if key == "util":
+        return _util_bound(values, params)
+    if key == "pue" and params["pue_below_one"] != "keep":
+        return np.maximum(values, 1.0)
+    return values
+
+
+def median_throughput_factor(params: Mapping[str, object], model: str, node: str) -> float:
+    """A calibrated model's posterior median throughput factor (1 without calibration): what a single
+    configuration's TPS and energy use."""
+    c = calibrations(params).get((model, node))
+    return math.exp(c.posterior.mean[0]) if c and c.informed[0] else 1.0
+
+
+@dataclass(frozen=True)
+class CalibratedModel:
+    """A model calibrated to measurements on one node (iw.calibrate): usable wherever a model name is; its
+    posterior travels as the `calibration` parameter's text."""
+
+    name: str
+    node: str
+    calibration: str  # empty when no measurement informed any factor: the model as the method gives it
+
+
+def with_calibrated(model: object, node: object, overrides: Mapping[str, object]
+                    ) -> tuple[object, object, dict[str, object]]:
+    """Calibrated models among `model` become their names, served on the node they were calibrated on, their
+    posteriors added to the `calibration` parameter."""
+    items = model if isinstance(model, (list, tuple)) else [model]
+    calibrated = [x for x in items if isinstance(x, CalibratedModel)]
+    if not calibrated:
+        return model, node, dict(overrides)
+    names = [x.name if isinstance(x, CalibratedModel) else x for x in items]
+    nodes = dict(node) if isinstance(node, Mapping) else {}
+    for c in calibrated:
+        if isinstance(node, str) and node.strip() and catalogue.find_node(node).name != c.node:
+            raise InputError("node", node, f"{c.node}, the node {c.name} was calibrated on (or calibrate it on "
+                                           f"{node})")
+        nodes.setdefault(c.name, c.node)
+    if isinstance(node, str) and node.strip():
+        nodes = node
+    elif not isinstance(model, (list, tuple)) and not isinstance(node, Mapping):
+        nodes = calibrated[0].node  # one model: its node, as a name (what tps and energy_wh take)
+    texts = [overrides.get("calibration") or "", *(c.calibration for c in calibrated)]
+    out = {**overrides, "calibration": calibration_math.TEXT_SEPARATOR.join(t for t in texts if t)}
+    return (names if isinstance(model, (list, tuple)) else names[0]), nodes, out
 
 
 # ---------------------------------------------------------------- hardware
@@ -660,6 +821,7 @@ class HardwareRow:
 
 def hardware(model: str, n: int | None = None, seed: Seed = None, **overrides: object) -> list[HardwareRow]:
     """Every node with throughput data for `model`: median Wh/query in both regimes and the ratio to H100."""
+    model, _, overrides = with_calibrated(model, None, overrides)  # applies on the node it was calibrated on
     name = find_model(model).name
     params = resolve_params(overrides)
     require_hdr(params, "the hardware comparison")
@@ -742,12 +904,43 @@ class FleetRuns:
         stays in every query's energy."""
         d = self.deployments
         alpha = {"traditional": d["alpha"], "tts": d["alpha_tts"]}
+        if d.get("pue_by_model"):
+            return self._it_by_model_wh()[1]
 
         def at_pue_one(sim: SimulationResult) -> float:
             return sim.base_mean_wh if self.lever == "improved" else sim.mean_at_pue_one_wh
 
         return d["pue"] * sum(share * at_pue_one(self.simulations[r]) / alpha[r]
                               for r, share in self.shares.items() if share)
+
+    @cached_property
+    def deployment_pue(self) -> np.ndarray:
+        """Each deployment's PUE: its own draw, or (a model calibrated with an informed PUE draws its PUE from its
+        posterior, from the same uniforms) the mix's facility energy over its IT energy."""
+        if not self.deployments.get("pue_by_model"):
+            return self.deployments["pue"]
+        it_wh, facility_wh = self._it_by_model_wh()
+        return facility_wh / it_wh
+
+    def _it_by_model_wh(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per deployment, the mix's mean Wh/query at PUE 1 and at its models' PUEs (equal mixture)."""
+        d = self.deployments
+        alpha = {"traditional": d["alpha"], "tts": d["alpha_tts"]}
+        models = next(iter(self.simulations.values())).models
+        it_total, facility_total = 0.0, 0.0
+        for m in models:
+            it = 0.0
+            for r, share in self.shares.items():
+                if not share:
+                    continue
+                sim = self.simulations[r]
+                energy = sim.energy_by_model_wh[m] / model_draw(sim.draws["pue"], m)
+                if self.lever == "improved":
+                    energy = energy * model_draw(sim.draws["alpha"], m)
+                it = it + share * float(np.mean(energy)) / alpha[r]
+            it_total = it_total + it / len(models)
+            facility_total = facility_total + d["pue_by_model"].get(m, d["pue"]) * it / len(models)
+        return it_total, facility_total
 
 
 def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = None, improved: bool = False,
@@ -756,6 +949,7 @@ def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = N
                **overrides: object) -> FleetRuns:
     """Simulate the regimes a fleet serves (test-time scaling only if it has a share) and its deployments, every
     query with `lever` (improved = True is the improved lever)."""
+    model, node, overrides = with_calibrated(model, node, overrides)
     params = resolve_params({"queries_per_day": queries_per_day, "tts_share": tts_share, **overrides})
     if not isinstance(improved, (bool, np.bool_)):
         raise InputError("improved", improved, "true or false")
@@ -768,7 +962,16 @@ def fleet_runs(queries_per_day: float | None = None, tts_share: float | None = N
     sims = {regime: simulate(model, regime, n, seed, lever=lever, node=node, **overrides)
             for regime in REGIMES if regime == "traditional" or shares[regime] > 0}
     b = beta_of(params).beta
-    return FleetRuns(params, sims, shares, b, deployment_draws(params, seed, lever == "improved"), seed, lever)
+    deployments = deployment_draws(params, seed, lever == "improved")
+    calibrated = calibrations_in_run(params, sims["traditional"].nodes)
+    deployments["pue_by_model"] = {m: _bounded("pue", _posterior_marginal(c, 2, deployments["pue_uniforms"]), params)
+                                   for m, c in calibrated.items() if c.informed[2]}
+    return FleetRuns(params, sims, shares, b, deployments, seed, lever)
+
+
+def _posterior_marginal(c: calibration_math.CalibratedFactors, factor: int, u: np.ndarray) -> np.ndarray:
+    """One factor's posterior marginal at uniforms u (a deployment's PUE: the outer level of a fleet)."""
+    return np.exp(c.posterior.mean[factor] + c.posterior.sd[factor] * dist.normal_scores(u))
 
 
 @dataclass(frozen=True)

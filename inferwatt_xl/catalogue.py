@@ -15,7 +15,7 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError, InputError
+from .method import calibration as calibration_math
 
 DATA_PACKAGE = "inferwatt_xl.data"
 
@@ -71,7 +72,7 @@ class Parameter:
     group: str
     label: str
     unit: str
-    kind: str  # number | integer | choice | node | region | preset
+    kind: str  # number | integer | choice | node | region | preset | calibration
     default: float | int | str | None  # None: no sourced default, the user must give one
     lower: tuple[str, float] | None
     upper: tuple[str, float] | None
@@ -99,6 +100,8 @@ class Parameter:
             return find_region(value, name).code
         if self.kind == "node":  # by name or alias
             return find_node(value, name).name
+        if self.kind == "calibration":
+            return check_calibration(value, name)
         if self.choices:
             text = value.strip().lower() if isinstance(value, str) else None
             matches = [c for c in self.choices if c.lower() == text]
@@ -201,6 +204,32 @@ REQUIRED_PARAMETERS = (
     "preset", "util_above_one", "util_at_zero_tps", "util_span_to_tps_max", "p_max_8xh100_kw", "p_max_10xh100_kw",
     "l_out_rounding", "paper_h100_rows", "alpha_improved_tts_p95", "beta_util_fixed", "rng", "trim", "baseline_rule",
     "lever_effect")
+PARAMETER_KINDS = ("number", "integer", "choice", "node", "region", "preset", "calibration")
+CALIBRATION_ALLOWED = ("empty (no calibration) or the text inferwatt calibrate, iw.calibrate or IW_CALIBRATE gives "
+                       f"('{calibration_math.TEXT_TAG} | model | node | ...')")
+
+
+def check_calibration(value: object, name: str = "calibration") -> str:
+    """A calibration text, normalised: its posteriors' model and node by their catalogue names, one per pair."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, str):
+        raise InputError(name, value, CALIBRATION_ALLOWED)
+    try:
+        posteriors = calibration_math.parse_text(value)
+    except ValueError as err:
+        raise InputError(name, value, str(err)) from None
+    seen, out = set(), []
+    for p in posteriors:
+        p = replace(p, model=find_model(p.model).name, node=find_node(p.node).name)
+        if (p.model, p.node) in seen:
+            raise InputError(name, f"{p.model} on {p.node} twice", "one posterior per model and node (calibrate "
+                                                                   "their measurements together)")
+        seen.add((p.model, p.node))
+        out.append(p.to_text())
+    return calibration_math.TEXT_SEPARATOR.join(out)
+
+
 PARAMETER_COLUMNS = ("name", "group", "label", "unit", "kind", "default", "lower", "upper", "choices",
                      "description", "source")
 
@@ -215,8 +244,8 @@ def parameters() -> dict[str, Parameter]:
     for i, row in enumerate(_read_csv(file, PARAMETER_COLUMNS), start=2):
         _unique(file, i, row["name"], seen)
         kind = row["kind"].strip()
-        if kind not in ("number", "integer", "choice", "node", "region", "preset"):
-            raise DataError(file, i, "kind", "number, integer, choice, node, region or preset", kind)
+        if kind not in PARAMETER_KINDS:
+            raise DataError(file, i, "kind", ", ".join(PARAMETER_KINDS), kind)
         choices = choices_of_kind.get(kind) or tuple(c for c in row["choices"].split("|") if c)
         if kind == "choice" and not choices:
             raise DataError(file, i, "choices", "choices separated by |", row["choices"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -68,7 +69,21 @@ def _overrides(a: argparse.Namespace) -> dict[str, object]:
     named = {name: getattr(a, name, None) for name in ("preset", "rng", "trim", "seed")}
     if getattr(a, "n", None) is not None:  # a flag of its own wins over the same parameter in --set
         named["n_trials"] = api.check_n(a.n)
-    return {**overrides, **{k: v for k, v in named.items() if v is not None}}
+    out = {**overrides, **{k: v for k, v in named.items() if v is not None}}
+    if getattr(a, "calibration", None):  # the posteriors of the file's measurements, beside any --set calibration=
+        calibrated = _calibration_of(a.calibration, tuple(sorted((k, str(v)) for k, v in out.items()
+                                                                 if k != "calibration")))
+        out["calibration"] = " ;; ".join(t for t in (str(out.get("calibration") or ""), calibrated) if t)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _calibration_of(path: str, settings: tuple[tuple[str, str], ...]) -> str:
+    """The `calibration` text of a measurements file, under the run's settings (once per command)."""
+    from . import calibration
+
+    overrides = {k: catalogue.number_or_text(v) for k, v in settings if k not in ("n_trials", "seed")}
+    return calibration.calibration_text(calibration.calibrate_all(path, headline=False, **overrides))
 
 
 def cmd_simulate(a: argparse.Namespace) -> None:
@@ -298,6 +313,47 @@ def cmd_reproduce(a: argparse.Namespace) -> None:
            reproduce.to_markdown(rows, text_code))
 
 
+def cmd_calibrate(a: argparse.Namespace) -> None:
+    from . import calibration
+
+    overrides = _overrides(a)
+    rows = calibration.read_measurements(a.measured)
+    if a.model:
+        model = catalogue.find_model(a.model, "--model").name
+        node = api.resolve_node(model, a.node)
+        rows = [m for m in rows if (m.model, m.node) == (model, node)]
+        if not rows:
+            raise InputError("--model", a.model, f"a model and node with rows in {a.measured} ({model} on {node} "
+                                                 "has none)")
+    results = calibration.calibrate_all(rows, **overrides)
+    text = calibration.calibration_text(results)
+    _print({"calibrations": [r.to_dict() for r in results], "calibration": text}, a.json,
+           "\n\n".join(_calibration_text(r) for r in results) +
+           f"\n\nUse it: --calibration {a.measured} on any subcommand, or --set calibration='{text}'")
+
+
+def _calibration_text(r: object) -> str:
+    lines = [f"{r.name} on {r.node}: {len(r.rows)} measurement(s)",
+             f"  {'factor':<38}{'prior median (P5-P95)':>28}{'posterior median (P5-P95)':>32}"]
+    for f in r.factors:
+        after = _range(f.posterior_median, f.posterior_p5, f.posterior_p95) if f.informed else "unchanged"
+        lines.append(f"  {f.words:<38}{_range(f.prior_median, f.prior_p5, f.prior_p95):>28}{after:>32}")
+    lines.append("  measurements: value | prior median | posterior median | z prior | z others")
+    for row in r.rows:
+        z_others = "" if row.z_others is None else f"{row.z_others:+.2f}"
+        lines.append(f"  {row.where}: {row.quantity} ({row.boundary}) {row.value:.4g} {row.unit} | "
+                     f"{row.prior_median:.4g} | {row.posterior_median:.4g} | {row.z_prior:+.2f} | {z_others}")
+    for h in r.headline:
+        lines.append(f"  median Wh/query, {h['regime']}: {h['median_wh_before']:.4f} before, "
+                     f"{h['median_wh_after']:.4f} after (x{h['ratio']:.3f})")
+    lines += [f"  warning: {w}" for w in r.warnings]
+    return "\n".join(lines)
+
+
+def _range(median: float, p5: float, p95: float) -> str:
+    return f"{median:.3f} ({p5:.3f}-{p95:.3f})"
+
+
 def cmd_build(a: argparse.Namespace) -> None:
     from .workbook import build_all
 
@@ -330,6 +386,9 @@ def parser() -> argparse.ArgumentParser:
                                                        "authors' legacy numpy stream: simulate, fleet, reproduce)")
             s.add_argument("--trim", default=None, help="none (default: statistics of all draws) or paper (the "
                                                         "authors' trimmed draws)")
+            s.add_argument("--calibration", default=None, metavar="FILE",
+                           help="measurements (or a telemetry log) to calibrate the models they name before the "
+                                "run (inferwatt calibrate shows what moved)")
             if name not in ("impacts", "capacity"):  # those two add --set with their other options
                 s.add_argument("--set", action="append", default=None, metavar="NAME=VALUE",
                                help="any parameter of inferwatt params (repeatable)")
@@ -439,6 +498,17 @@ def parser() -> argparse.ArgumentParser:
                                       "throughput data, and the ratio to H100", computes=True)
     s.add_argument("--model", required=True)
     s.add_argument("--n", type=int, default=None)
+    s.add_argument("--seed", type=int, default=None)
+    s = add("calibrate", cmd_calibrate, "update the method's throughput, node power and PUE with your measurements: "
+                                        "prior and posterior, each row's fit, the headline before and after",
+            computes=True)
+    s.add_argument("--measured", required=True, metavar="FILE", help="CSV with the columns model,node,quantity,value,"
+                   "l_in_tokens,l_out_tokens,boundary,rel_uncertainty,source (quantity: wh_per_query, tokens_per_s "
+                   "or node_kw; boundary: gpu, node or facility), or a telemetry log with the columns model,node,"
+                   "timestamp_s,power_w,input_tokens,output_tokens,requests,boundary,source")
+    s.add_argument("--model", default=None, help="calibrate this model only (default: every model of the file)")
+    s.add_argument("--node", default=None, help="with --model: its node (default: the model's own)")
+    s.add_argument("--n", type=int, default=None, help="trials of the before and after runs")
     s.add_argument("--seed", type=int, default=None)
     add("params", cmd_params, "every parameter with unit, default, range and source")
     s = add("reproduce", cmd_reproduce, "the paper's figures beside ours, with every gap explained", computes=True)

@@ -128,7 +128,8 @@ class ImpactsResult:
     def nbytes(self) -> int:
         """Memory held by the per-trial arrays (the Excel functions' memo is bounded by it)."""
         sim = self.simulation
-        arrays = [*sim.draws.values(), *sim.energy_by_model_wh.values(), sim.energy_wh]
+        draws = [a for d in sim.draws.values() for a in (d.values() if isinstance(d, dict) else (d,))]
+        arrays = [*draws, *sim.energy_by_model_wh.values(), sim.energy_wh]  # per model where calibrated
         measures = len(self.compute) + 2  # each measure's values when computed, and the price and WUE draws
         return sum(a.nbytes for a in arrays) + measures * sim.energy_wh.nbytes
 
@@ -319,7 +320,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
                   "peak_facility_mw": imp.average_mw(facility_wh / WH_PER_GWH) * peak_ratio,
                   "cost_usd_per_day": imp.electricity_cost_usd(facility_wh, d["price"]) + (hardware or 0.0),
                   "carbon_t_per_day": imp.carbon_g(facility_wh, intensities.carbon_intensity_g_per_kwh) / imp.G_PER_T,
-                  "water_m3_per_day": (imp.water_ml(facility_wh, d["pue"], d["wue"],
+                  "water_m3_per_day": (imp.water_ml(facility_wh, runs.deployment_pue, d["wue"],
                                                     intensities.water_intensity_l_per_kwh) / imp.ML_PER_M3
                                        if water is not None else None)}
     spread = {column: None if values is None else dict(zip(("p5", "p50", "p95"),

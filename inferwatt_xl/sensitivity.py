@@ -25,8 +25,10 @@ TARGETS = ("median", "mean", "fleet")
 # Assumptions are the parameters of kind number and choice; integers (trials, seed, rows for an own fit)
 # and the node of beta are settings, not assumptions about the world.
 ASSUMPTION_KINDS = ("number", "choice")
-# Inputs that do not change the energy (price, carbon, water, hardware): swinging them would only add zero rows.
-NOT_ENERGY_GROUPS = ("impacts",)
+# Inputs that do not change the energy (price, carbon, water, hardware; how measurements are read): swinging them
+# would only add zero rows.
+NOT_ENERGY_GROUPS = ("impacts", "calibration")  # calibration: read when calibrating, not by a run
+FIXED_WHEN_CALIBRATED = ("pnode_model",)  # a calibrated run draws its node power: the S.IV choices do not apply
 NOT_SWUNG = ("rng",)  # the random generator is no assumption: switching it redraws every number
 
 
@@ -81,7 +83,7 @@ def sensitivity(model: str | Iterable[str] = "baseline", regime: str = "traditio
         raise InputError("target", target, "one of " + ", ".join(repr(t) for t in TARGETS))
     target = target.strip().lower()
     regime = api.normalise_regime(regime)
-    params = api.resolve_params(overrides)
+    params = api.resolve_params(api.with_calibrated(model, None, overrides)[2])  # a calibrated model's included
     api.require_hdr(params, "sensitivity")
     n = params["n_trials"] if n is None else api.check_n(n)
     seed = params["seed"] if seed is None else seed
@@ -113,15 +115,20 @@ def _random_rows(sim: api.SimulationResult, target: str, lever: str | None) -> l
 
     # ln E = ln PUE + ln util - ln alpha + (model and output length), each term independent of the others:
     # input name -> (draws, power of the input in E)
-    inputs = {"PUE": (d["pue"], 1.0)}
+    def by_model(draw: api.Draw) -> np.ndarray:  # (models, trials): a calibrated model draws its own factors
+        return np.vstack([api.model_draw(draw, m) for m in names])
+
+    inputs = {"PUE": (by_model(d["pue"]), 1.0)}
     independent_power = params["pnode_model"] == "independent"
     if independent_power:
-        inputs["node power (P_node / P_max)"] = (d["util"], 1.0)
+        inputs["node power (P_node / P_max)"] = (by_model(d["util"]), 1.0)
     if lever:
-        inputs[f"alpha ({lever} lever)"] = (d["alpha"], -1.0)
+        inputs[f"alpha ({lever} lever)"] = (by_model(d["alpha"]), -1.0)
+    if isinstance(d["tps_factor"], dict) and all(np.ptp(d["tps_factor"][m]) > 0 for m in names):  # each calibrated
+        inputs["throughput factor (calibrated)"] = (by_model(d["tps_factor"]), -1.0)
     # ln E of trials with energy in every model: a draw rounded to 0 output tokens (l_out_rounding) has none
     positive = (energy > 0).all(axis=0)
-    log_terms = {name: power * np.log(values[positive]) for name, (values, power) in inputs.items()}
+    log_terms = {name: power * np.log(values[:, positive]) for name, (values, power) in inputs.items()}
     log_energy = np.log(energy[:, positive])
     shares = log_variance_shares(log_energy, log_terms, log_energy - sum(log_terms.values()))
 
@@ -131,12 +138,13 @@ def _random_rows(sim: api.SimulationResult, target: str, lever: str | None) -> l
         lo, hi = np.percentile(values, [5, 95])
         at = [stat(energy * (v / values) ** power) for v in (lo, hi)]
         rows.append(_row(name, "random", float(lo), float(hi), at[0], at[1], shares[name],
-                         rank_correlation(np.tile(values, len(names)), pooled)))
+                         rank_correlation(np.ravel(values), pooled)))
 
     l_lo, l_hi = np.percentile(d["l_out_tokens"], [5, 95])
     at_length = []
     for length in (l_lo, l_hi):
-        fixed = api.energy_by_model(sim.nodes, params, np.full(sim.n, length), d["util"], d["pue"], d["alpha"])
+        fixed = api.energy_by_model(sim.nodes, params, np.full(sim.n, length), d["util"], d["pue"], d["alpha"],
+                                    sim.benchmarks, d["tps_factor"])
         at_length.append(stat(np.vstack([fixed[m] for m in names])))
     rows.append(_row("output length (L_out)" + ("" if independent_power else ", and P_node through TPS (S.IV)"),
                      "random", float(l_lo), float(l_hi), at_length[0], at_length[1], shares["output length"],
@@ -155,7 +163,8 @@ def _assumption_rows(params: Mapping[str, object], result, base: float) -> list[
     rows = []
     declared = catalogue.parameters()
     for name, p in declared.items():
-        if p.kind not in ASSUMPTION_KINDS or p.group in NOT_ENERGY_GROUPS or params[name] is None or name in NOT_SWUNG:
+        if p.kind not in ASSUMPTION_KINDS or p.group in NOT_ENERGY_GROUPS or params[name] is None or name in NOT_SWUNG \
+                or (params["calibration"] and name in FIXED_WHEN_CALIBRATED):
             continue  # (an empty value, such as a node's P_max taken from data/nodes.csv, has nothing to swing)
         if p.kind == "choice":
             for alternative in p.choices:

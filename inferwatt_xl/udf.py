@@ -21,8 +21,10 @@ import numpy as np
 import xlwings as xw
 
 from . import __version__, api, catalogue
+from .calibration import MEASUREMENT_COLUMNS, calibrate
 from .errors import InferWattError, InputError
 from .impacts import MEASURES, SPREAD_COLUMNS, SPREAD_UNITS, CapacityResult, ImpactsResult, capacity, impacts, regions
+from .method.calibration import TEXT_TAG, parse_text
 from .scenarios import FRAME_COLUMNS, comparison, scenarios_from_rows
 from .sensitivity import SensitivityRow, sensitivity
 
@@ -168,17 +170,36 @@ def _text(name: str, value: Any, allowed: str, default: str | None = None) -> An
     return value
 
 
-def _model_names(value: Any) -> str | list[str]:
-    """A name, 'baseline', or a range of names (its mixture); empty cells in a range are skipped."""
-    allowed = "a model name, 'baseline' or a range of model names (see =IW_MODELS())"
+def _model_names(value: Any) -> Any:
+    """A name, 'baseline', a range of names (its mixture; empty cells skipped), or the calibration text of
+    =IW_CALIBRATE(...) (its calibrated models)."""
+    allowed = "a model name, 'baseline', a range of model names (see =IW_MODELS()) or =IW_CALIBRATE's text"
     if isinstance(value, tuple):
         flat = [v for row in value for v in (row if isinstance(row, tuple) else (row,)) if not _blank(v)]
         if not flat:
             raise InputError("model", "an empty range", allowed)
+        out: list[Any] = []
         for v in flat:
-            _text("model", v, allowed)
-        return flat
-    return _text("model", value, allowed)
+            out.extend(_calibrated_or_name(_text("model", v, allowed)))
+        return out
+    named = _calibrated_or_name(_text("model", value, allowed))
+    return named[0] if len(named) == 1 else named
+
+
+def _one_model(value: Any) -> Any:
+    """One model: a name, or one calibrated model's text."""
+    named = _calibrated_or_name(_text("model", value, "a model name (see =IW_MODELS()) or =IW_CALIBRATE's text"))
+    if len(named) != 1:
+        raise InputError("model", value, "one model (this calibration text carries several)")
+    return named[0]
+
+
+def _calibrated_or_name(text: str) -> list[Any]:
+    """A model name as it is, or the calibrated models a calibration text carries."""
+    if not text.strip().startswith(TEXT_TAG):
+        return [text]
+    checked = catalogue.check_calibration(text, "model")
+    return [api.CalibratedModel(c.model, c.node, c.to_text()) for c in parse_text(checked)]
 
 
 def _bool(name: str, value: Any) -> bool:
@@ -215,7 +236,7 @@ def _node(value: Any) -> str | None:
 @Memo
 def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any, node: Any) -> float:
     default_lin = _P["l_in_tokens"].default
-    return api.energy_wh(_text("model", model, "a model name (see =IW_MODELS())"),
+    return api.energy_wh(_one_model(model),
                          _number("Lout", lout, "a number > 0"), _number("util", util, "a number > 0 and <= 1"),
                          _number("PUE", pue, "a number >= 1"), _number("Lin", lin, "a number > 0", default_lin),
                          node=_node(node))
@@ -223,7 +244,7 @@ def _energy(model: Any, lout: Any, util: Any, pue: Any, lin: Any, node: Any) -> 
 
 @Memo
 def _tps(model: Any, lin: Any, lout: Any, node: Any) -> float:
-    return api.tps(_text("model", model, "a model name (see =IW_MODELS())"), _number("Lin", lin, "a number > 0"),
+    return api.tps(_one_model(model), _number("Lin", lin, "a number > 0"),
                    _number("Lout", lout, "a number > 0"), node=_node(node))
 
 
@@ -390,6 +411,66 @@ def _scenario_rows(value: Any) -> tuple[list[tuple[Any, ...]], int]:
 
 
 @Memo
+def _calibrate(model: Any, measurements: Any, node: Any, overrides: Any, n: Any,
+               seed: Any) -> tuple[tuple[Any, ...], ...]:
+    rows = _measurement_rows(measurements)
+    result = calibrate(_text("model", model, "a model name (see =IW_MODELS())"), rows, _node(node),
+                       **_parameters(overrides, n, seed))
+    width = len(CALIBRATION_HEADERS[0])
+
+    def padded(*cells: Any) -> tuple[Any, ...]:
+        return tuple("" if c is None else c for c in (*cells, *[""] * (width - len(cells))))
+
+    table = [padded("calibration", result.calibration or "none: no measurement informed a factor"),
+             padded(*CALIBRATION_HEADERS[0])]
+    table += [padded(f.factor, f.informed, f.prior_median, f.prior_p5, f.prior_p95,
+                     *((f.posterior_median, f.posterior_p5, f.posterior_p95) if f.informed else ("unchanged",) * 3))
+              for f in result.factors]
+    table.append(padded(*CALIBRATION_HEADERS[1]))
+    table += [padded(r.where, r.quantity, r.value, r.prior_median, r.posterior_median, r.residual_ratio, r.z_prior,
+                     r.z_others) for r in result.rows]
+    table.append(padded(*CALIBRATION_HEADERS[2]))
+    table += [padded(h["regime"], h["median_wh_before"], h["median_wh_after"], h["ratio"]) for h in result.headline]
+    table += [padded("warning", w) for w in result.warnings]
+    return tuple(table)
+
+
+CALIBRATION_HEADERS = (
+    ("factor", "informed", "prior_median", "prior_p5", "prior_p95", "posterior_median", "posterior_p5",
+     "posterior_p95"),
+    ("measurement", "quantity", "value", "prior_median", "posterior_median", "measured_over_posterior", "z_prior",
+     "z_others"),
+    ("regime", "median_wh_before", "median_wh_after", "ratio"))
+
+
+def _measurement_rows(value: Any) -> list[dict[str, Any]]:
+    """A range of measurement rows with the columns of the measurements file, in their order (a header row of
+    those words is skipped; one row arrives from xlwings as a flat list; empty rows skipped)."""
+    width = len(MEASUREMENT_COLUMNS)
+    allowed = f"a {width}-column range: " + ", ".join(MEASUREMENT_COLUMNS)
+    if _blank(value):
+        raise InputError("measurements", EMPTY, allowed)
+    rows = value if isinstance(value, tuple) else None
+    if rows is not None and len(rows) == width and not any(isinstance(r, tuple) for r in rows):
+        rows = (rows,)
+    if rows is None or not all(isinstance(r, tuple) and len(r) == width for r in rows):
+        raise InputError("measurements", "a range of another shape" if isinstance(value, tuple) else value, allowed)
+    header = tuple(str(c).strip().lower() if isinstance(c, str) else c for c in rows[0])
+    first = 1 if header == MEASUREMENT_COLUMNS else 0
+    out = []
+    for i, row in enumerate(rows[first:], start=first + 1):
+        if all(_blank(c) for c in row):
+            continue
+        for column, cell in zip(MEASUREMENT_COLUMNS, row, strict=True):
+            if isinstance(cell, bool) or (isinstance(cell, float) and not math.isfinite(cell)):
+                raise InputError(f"measurements, row {i}: {column}", cell, "a number or text of that column")
+        out.append({"where": f"measurements, row {i}", **dict(zip(MEASUREMENT_COLUMNS, row, strict=True))})
+    if not out:
+        raise InputError("measurements", "no rows", allowed)
+    return out
+
+
+@Memo
 def _hardware(model: Any, n: Any, seed: Any, overrides: Any) -> tuple[tuple[Any, ...], ...]:
     rows = api.hardware(_text("model", model, "a model name (see =IW_MODELS())"), **_parameters(overrides, n, seed))
     return _records(rows, ("node", "gpus", "precision", "traditional_median_wh", "tts_median_wh",
@@ -532,6 +613,19 @@ def IW_COMPARE(scenarios, overrides=None, n=None, seed=None):
 
 
 @xw.func
+@_args(model="Model name or alias (see =IW_MODELS())",
+       measurements="Range of measurement rows: " + ", ".join(MEASUREMENT_COLUMNS) + " (quantity wh_per_query, "
+                    "tokens_per_s or node_kw; boundary gpu, node or facility); a header row is skipped",
+       node=_MC_DOCS["node"], overrides=_MC_DOCS["overrides"], n=_doc("n_trials"), seed=_doc("seed"))
+def IW_CALIBRATE(model, measurements, node=None, overrides=None, n=None, seed=None):
+    """Calibrate a model to your measurements: its first row (calibration | text) is an overrides row, and the
+    text works as a model in any function; then each factor's prior and posterior, each measurement's fit, the
+    median Wh/query before and after, and any warning."""
+    result = _cell(_calibrate, model, measurements, node, overrides, n, seed)
+    return result if isinstance(result, str) else _rows(result)
+
+
+@xw.func
 def IW_REGIONS():
     """Grid regions: carbon intensity (gCO2e/kWh) and water intensity of electricity (L/kWh), year and source."""
     return _cell(lambda: _rows(_records(regions(), ("code", "name", "carbon_intensity_g_per_kwh", "carbon_year",
@@ -602,7 +696,8 @@ def IW_VERSION():
 
 
 EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_STAT, IW_IMPACTS, IW_CAPACITY, IW_BETA,
-                   IW_COMPARE, IW_HARDWARE, IW_SENSITIVITY, IW_MODELS, IW_NODES, IW_PARAMS, IW_REGIONS, IW_VERSION)
+                   IW_COMPARE, IW_CALIBRATE, IW_HARDWARE, IW_SENSITIVITY, IW_MODELS, IW_NODES, IW_PARAMS, IW_REGIONS,
+                   IW_VERSION)
 
 
 def clear_memo() -> None:

@@ -103,6 +103,8 @@ RANDOM_INPUTS: dict[str, RandomInput] = {r.name: r for r in (
                 lambda u, p, regime: dist.lognormal_p5_p95_ppf(u, p["wue_l_per_kwh_p5"], p["wue_l_per_kwh_p95"]),
                 12))}
 VARIABLE_IDS = {r.name: r.hdr_variable for r in RANDOM_INPUTS.values()}
+# A calibrated model's throughput factor (issue 20): drawn only where measurements informed it.
+CALIBRATION_VARIABLE_IDS = {"tps_factor": 14}
 DEPLOYMENT_VARIABLE_IDS = dict(sorted(((r.name, r.deployment_variable) for r in RANDOM_INPUTS.values()
                                       if r.deployment_variable), key=lambda item: item[1]))
 

@@ -24,6 +24,11 @@ def lognormal_median(p5: float, p95: float) -> float:
     return math.exp(lognormal_mu_sigma(p5, p95)[0])
 
 
+def normal_scores(u: np.ndarray) -> np.ndarray:
+    """Standard normal scores of uniforms (NORM.S.INV(u)): what correlated or calibrated draws are built from."""
+    return ndtri(u)
+
+
 def lognormal_ppf(u: np.ndarray, mu: float, sigma: float) -> np.ndarray:
     """Inverse CDF of a log-normal (LOGNORM.INV(u, mu, sigma) in a spreadsheet)."""
     return np.exp(mu + sigma * ndtri(u))
