@@ -385,6 +385,7 @@ class SimulationResult:
     nodes: dict[str, str] = field(default_factory=dict)  # the node each model was served on
     benchmarks: catalogue.Benchmarks | None = field(default=None, repr=False)  # a user's set, None: shipped
     trim_source: Callable[[], np.ndarray] | None = field(default=None, repr=False)  # gives the trimmed sample
+    calibrated: tuple[str, ...] = ()  # the models drawn from a calibration's posterior (on their node)
 
     @cached_property
     def trimmed_sample_wh(self) -> np.ndarray | None:
@@ -463,6 +464,7 @@ class SimulationResult:
         return {"model": self.models[0] if len(self.models) == 1 else self.models, "regime": self.regime,
                 "n": self.n, "seed": self.seed, "lever": self.lever, "nodes": self.nodes,
                 "preset": self.params["preset"], "rng": self.params["rng"], "trim": self.params["trim"],
+                "calibrated": {m: self.nodes[m] for m in self.calibrated},
                 **{f"{k}_wh": v for k, v in self.stats.items()},
                 "paper_trimmed": None if trimmed is None else {f"{k}_wh": v for k, v in trimmed.items()}}
 
@@ -601,7 +603,8 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     return SimulationResult(names, regime, n, seed_out, lever, params,
                             {"l_out_tokens": l_out, "util": util, "pue": pue, "alpha": alpha_draw,
                              "tps_factor": tps_factor},
-                            energy, energy_pooled, nodes, benchmarks, trimmed_sample)
+                            energy, energy_pooled, nodes, benchmarks, trimmed_sample,
+                            tuple(m for m in names if m in calibrated))
 
 
 def _util_bound(util: np.ndarray, params: Mapping[str, object]) -> np.ndarray:

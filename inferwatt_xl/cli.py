@@ -41,6 +41,7 @@ def _stats_text(result: api.SimulationResult) -> str:
     lines = [f"{models} | {result.regime} | n={result.n} seed={result.seed}" +
              (f" lever={result.lever}" if result.lever else "")]
     lines += [f"  {k:>6}: {s[k]:.4f} Wh/query" for k in api.STATISTICS]
+    lines += [f"  calibrated to measurements: {m} on {result.nodes[m]}" for m in result.calibrated]
     return "\n".join(lines)
 
 

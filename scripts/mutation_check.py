@@ -4,8 +4,8 @@ Run: .venv/bin/python scripts/mutation_check.py [FROM | --only I,J,...]
 Each wrong change below is applied alone to the committed code, the fast suite runs (every test but the
 spreadsheet engines' tests/test_workbook.py), and the file is restored with git. It refuses to run while
 a file it changes has uncommitted edits (restoring would lose them). Issue 9's money, carbon, water,
-capacity and two-level spread, and issue 15's presets, legacy stream, trimming and top-3 rule; a change the
-suite does not catch is printed as MISSED.
+capacity and two-level spread, issue 15's presets, legacy stream, trimming and top-3 rule, issue 20's
+calibration; a change the suite does not catch is printed as MISSED.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ IMP, UDF = "inferwatt_xl/impacts.py", "inferwatt_xl/udf.py"
 VOC, MEAS = "inferwatt_xl/vocabulary.py", "inferwatt_xl/measures.py"
 DIST, CAT = "inferwatt_xl/method/distributions.py", "inferwatt_xl/catalogue.py"
 SCEN = "inferwatt_xl/scenarios.py"
+CALM, CAL = "inferwatt_xl/method/calibration.py", "inferwatt_xl/calibration.py"
 MUTATIONS = [  # (file, the committed line, a wrong one)
     (M, "return energy_wh / pue * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh",
      "return energy_wh * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh"),
@@ -153,6 +154,27 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
      "values[f\"wh_per_query_{regime}\"] = (stats[\"mean\"], stats[\"p5\"], stats[\"p95\"])"),
     (SCEN, "if key in SHARED:", "if key in ():"),
     (API, 'lever.strip().lower() in ("", "none")', 'lever.strip().lower() in ("",)'),
+    # issue 20: the conjugate update, the readings of Eq. 1, the prior, the draws, the fleet's PUE
+    (CALM, "    mean[free] = m0 + gain @ (y - a @ m0)", "    mean[free] = m0 + gain @ (y + a @ m0)"),
+    (CALM, "    cov_free = keep @ s0 @ keep.T + gain @ np.diag(sigmas ** 2) @ gain.T",
+     "    cov_free = keep @ s0 @ keep.T"),
+    (CALM, "    return (np.asarray(log_values, dtype=float) - design @ belief.mean) / np.sqrt(spread)",
+     "    return (np.asarray(log_values, dtype=float) - design @ belief.mean) / spread"),
+    (CALM, "Z99 = float(ndtri(0.99))", "Z99 = float(ndtri(0.95))"),
+    (CALM, "        out[free] += chol @ normal_scores[free]", "        out[free] += chol.T @ normal_scores[free]"),
+    (CAL, '    pue = 1.0 if m.boundary == "facility" else 0.0', '    pue = 1.0 if m.boundary != "gpu" else 0.0'),
+    (CAL, "    sigma = math.log1p(uncertainty)", "    sigma = uncertainty * 2"),
+    (CAL, "        return Reading(math.log(tps), (1.0, 0.0, 0.0), sigma)",
+     "        return Reading(math.log(tps), (-1.0, 0.0, 0.0), sigma)"),
+    (CAL, "        mean_kw = float(interval_w @ dt / dt.sum()) / 1000", "        mean_kw = float(power.mean()) / 1000"),
+    (API, '    _, sd_util = dist.lognormal_mu_sigma(params["util_p5"], params["util_p95"])',
+     '    _, sd_util = dist.lognormal_mu_sigma(params["pue_p5"], params["pue_p95"])'),
+    (API, "            out[key][m] = _bounded(key, values[k], params) if c and c.informed[k] else prior_draws[key]",
+     "            out[key][m] = _bounded(key, values[k], params) if c else prior_draws[key]"),
+    (API, "    return np.exp(c.posterior.mean[factor] + c.posterior.sd[factor] * dist.normal_scores(u))",
+     "    return np.exp(c.posterior.mean[factor] + c.posterior.sd[factor] * dist.normal_scores(1 - u) * 0.5)"),
+    (API, "    return math.exp(c.posterior.mean[0]) if c and c.informed[0] else 1.0",
+     "    return math.exp(c.posterior.mean[0]) if c and c.informed[1] else 1.0"),
 ]
 
 

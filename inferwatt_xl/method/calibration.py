@@ -49,13 +49,15 @@ def update(before: Gaussian, design: np.ndarray, log_values: np.ndarray, sigmas:
         return before
     known = design[:, ~free] @ before.mean[~free]
     a, y = design[:, free], log_values - known
-    prior_precision = np.linalg.inv(before.cov[np.ix_(free, free)])
-    weights = 1 / sigmas ** 2
-    precision = prior_precision + a.T @ (a * weights[:, None])
-    cov_free = np.linalg.inv(precision)
-    mean_free = cov_free @ (prior_precision @ before.mean[free] + a.T @ (y * weights))
+    s0, m0 = before.cov[np.ix_(free, free)], before.mean[free]
+    # The gain form (Kalman): stable for a measurement far more precise than the prior, where the precision
+    # form would add weights of 1e18 to ones of 1e1.
+    innovation = a @ s0 @ a.T + np.diag(sigmas ** 2)
+    gain = np.linalg.solve(innovation, a @ s0).T  # S a' (a S a' + R)^-1, the innovation being symmetric
+    keep = np.eye(len(m0)) - gain @ a
+    cov_free = keep @ s0 @ keep.T + gain @ np.diag(sigmas ** 2) @ gain.T  # Joseph's form: stays positive
     mean, cov = before.mean.copy(), np.zeros_like(before.cov)
-    mean[free] = mean_free
+    mean[free] = m0 + gain @ (y - a @ m0)
     cov[np.ix_(free, free)] = (cov_free + cov_free.T) / 2  # symmetric to the last bit, for the Cholesky factor
     return Gaussian(mean, cov)
 
