@@ -156,6 +156,13 @@ def _relative_standard_error(values: np.ndarray) -> float:
     return float(np.std(values, ddof=1) / math.sqrt(len(values)) / mean) if mean > 0 else 0.0
 
 
+def example_measurements() -> list[Measurement]:
+    """The shipped illustration (data/measurements_example.csv, the operator of issue 20; not a measurement):
+    what the workbook's Calibration sheet shows, switched off."""
+    rows = catalogue.csv_rows("measurements_example.csv", MEASUREMENT_COLUMNS)
+    return [measurement(r, f"measurements_example.csv, row {i}") for i, r in enumerate(rows, start=2)]
+
+
 def as_measurements(measurements: object) -> list[Measurement]:
     """What the API accepts: a path to a file, Measurement objects, or rows (mappings of the file's columns)."""
     if isinstance(measurements, (str, Path)):

@@ -23,9 +23,9 @@ MAX_CELL_CHARS = 32767
 
 # Functions the workbook may use that every Excel since 2007 knows without a prefix.
 CLASSIC_FUNCTIONS = frozenset({
-    "ABS", "AND", "AVERAGE", "COUNT", "COUNTIF", "EXP", "IF", "INDEX", "ISLOGICAL", "ISNA", "ISNUMBER", "ISTEXT",
-    "LN", "MATCH", "MAX", "MIN", "MOD", "N", "NORMSDIST", "NOT", "OR", "ROUND", "ROUNDUP", "SUM", "SUMPRODUCT", "TRIM",
-    "UPPER",
+    "ABS", "AND", "AVERAGE", "CHOOSE", "COUNT", "COUNTIF", "EXP", "IF", "INDEX", "ISLOGICAL", "ISNA", "ISNUMBER",
+    "ISTEXT", "LN", "MATCH", "MAX", "MIN", "MOD", "N", "NORMSDIST", "NOT", "OR", "ROUND", "ROUNDUP", "SQRT", "SUM",
+    "SUMPRODUCT", "TRIM", "UPPER",
     "VARP",
 })
 # Functions introduced in Excel 2010 or later: the file must spell them `_xlfn.NAME`, or Excel and

@@ -96,7 +96,17 @@ def pue_draw(u: str = "{u_pue}", mu: str = "{Const.pue_mu}", sigma: str = "{Cons
 PUE_DRAW = pue_draw()
 
 
-def energy_formula(lout: str, pue: str = "{Draws.pue}", divisor: str | None = None) -> str:
+# A calibrated slot's energy, node-seconds and IT energy: the trial's ratio on Sim_Calibration where the slot's
+# head row `calibrated` is 1, exactly 1 elsewhere (1 + 0 x (r - 1) = 1).
+CALIBRATED_ENERGY = "*(1+{head.calibrated}*({CalSim.energy_ratio}-1))"
+
+
+def calibrated(head: str, ratio: str) -> str:
+    """A factor that is `ratio` where the 0/1 `head` is 1 and exactly 1 where it is 0."""
+    return f"(1+{head}*({ratio}-1))"
+
+
+def energy_formula(lout: str, pue: str = "{Draws.pue}", divisor: str | None = None, calibrated: bool = False) -> str:
     """Eq. 1 for one Sim cell: PUE / 3.6 * L_eff * P_node[kW] / TPS, in the form that evaluates TPS once: the
     node's power is A + B TPS + C util, with A, B, C the slot's head rows (slot_heads: C = P_max when P_node is
     drawn, A and B S.IV's lines), and L_eff = L_out + the input tokens counted (Const, S.III); `lout` names the
@@ -108,8 +118,9 @@ def energy_formula(lout: str, pue: str = "{Draws.pue}", divisor: str | None = No
     power_over_tps = (f"(({{head.power_fixed_kw}}+{{head.power_drawn_kw}}*{{Draws.util_frac_of_p_max}})/{tps}+"
                       "{head.power_per_tps_kw_line})")
     alpha = "" if divisor is None else f"/{divisor}"
+    factor = CALIBRATED_ENERGY if calibrated else ""
     return (f'=IF({{head.model}}="","",{pue}/{SECONDS_PER_HOUR_OVER_1000:g}*({{Draws.{lout}}}+'
-            f'{{Const.l_in_counted_tokens}})*{power_over_tps}{alpha})')
+            f'{{Const.l_in_counted_tokens}})*{power_over_tps}{alpha}{factor})')
 
 
 NO_CAP_TOKENS = "1E+300"  # an output length no draw reaches: MIN(L_out, it) is L_out
@@ -358,15 +369,24 @@ def node_seconds_of(energy: str, p_max_kw: str, pue: str = "{all.Draws.pue}") ->
 
 
 def node_seconds(regime: str) -> str:
-    """node_seconds_of every trial and model slot of a regime (trials x slots)."""
-    return node_seconds_of(energy_block(regime), f"{{n.P_MAX_KW_{REGIMES[regime].short.upper()}}}")
+    """node_seconds_of every trial and model slot of a regime (trials x slots); a calibrated slot's over its own
+    PUE and P_node (Sim_Calibration's power ratio)."""
+    short = REGIMES[regime].short.upper()
+    factor = calibrated("{n.CALIBRATED_" + short + "}", "{all.CalSim.power_ratio}")
+    return node_seconds_of(f"{energy_block(regime)}/{factor}", f"{{n.P_MAX_KW_{short}}}")
+
+
+def slot_pue(regime: str) -> str:
+    """Every trial's PUE per model slot (trials x slots): the Draws sheet's, a calibrated slot's its own."""
+    short = REGIMES[regime].short.upper()
+    return f"({{all.Draws.pue}}*{calibrated('{n.CALIBRATED_' + short + '}', '{all.CalSim.pue_ratio}')})"
 
 
 def measure_values(regime: str, measure: str, alpha: str | None = None) -> str:
     """One measure of every baseline trial (an array for an array formula), from the trial's own draws: the
     measure's formula twin (measures.py) over the regime's block."""
     e = energy_block(regime) if alpha is None else f"{energy_block(regime)}/{{all.Draws.{alpha}}}"
-    fields = {"e": e, "pue": "{all.Draws.pue}", "price": "{all.Draws.price_usd_per_kwh}",
+    fields = {"e": e, "pue": slot_pue(regime), "price": "{all.Draws.price_usd_per_kwh}",
               "wue": "{all.Draws.wue_l_per_kwh}", "node_s": node_seconds(regime), "carbon": CARBON_USED,
               "water": WATER_USED, "hardware_rate": "{n.Hardware_USD_per_Node_Second}"}
     per_trial = re.sub(r"\{(\w+)\}", lambda m: fields.get(m.group(1), m.group(0)), MEASURES[measure].formula)

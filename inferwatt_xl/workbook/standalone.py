@@ -29,6 +29,7 @@ from .built import EngineValues
 from .excel import ExcelRuleError, check_defined_names
 from .sheets import (
     about,
+    calibration,
     figures,
     impacts,
     inputs,
@@ -43,7 +44,8 @@ from .xlsx import EXCEL_DEFAULT_WIDTH, save_atomically
 
 # Each module declares its tables, then each writes them, in this order (a table is placed below the ones
 # declared before it; defined names are made in the order the sheets are written).
-SHEET_MODULES = (inputs, throughput, simulation, results, impacts, scenarios, stamped, reproduction, figures, about)
+SHEET_MODULES = (inputs, throughput, simulation, results, impacts, scenarios, calibration, stamped, reproduction,
+                 figures, about)
 PRINTABLE_WIDTH_CHARS = 140  # column-width units that fit a landscape page at ~100 %
 
 

@@ -269,7 +269,11 @@ def declare(book: Book, values: EngineValues) -> None:
         trad, tts = ("/{alpha_improved}", "/{alpha_improved_tts}") if sc.improved else ("", "")  # each regime its alpha
         base = ("((1-" + share + ")*{PerQuery.base_wh[traditional]}" + trad + "+" + share + "*{PerQuery.base_wh[tts]}"
                 + tts + ")")
-        facility = f"{{n.Beta}}*{{p.queries_per_day}}*{{pue}}*{base}"
+        # a calibrated slot's share of it at its own PUE (Calibration; 0 while off): pue x base + (its PUE - pue) x it
+        calibrated_base = ("((1-" + share + ")*{CalOut.base_wh_traditional[slot]}" + trad + "+" + share +
+                           "*{CalOut.base_wh_tts[slot]}" + tts + ")")
+        facility = f"{{n.Beta}}*{{p.queries_per_day}}*({{pue}}*{base}+({{pue_calibrated}}-{{pue}})*{calibrated_base})"
+        it = f"{{n.Beta}}*{{p.queries_per_day}}*{base}"
         per_scenario += [
             Column(f"facility_wh_{s}", f"{s}: facility energy (Wh/day)", "=" + facility, "#,##0"),
             Column(f"gwh_{s}", f"{s}: GWh/day", f"={{facility_wh_{s}}}/{WH_PER_GWH_TEXT}", NUM),
@@ -277,11 +281,15 @@ def declare(book: Book, values: EngineValues) -> None:
                                                            f"{{Cap.{s}[hardware_usd_per_day]}})", ""), "#,##0"),
             Column(f"carbon_{s}", f"{s}: tCO2e/day",
                    f"={{facility_wh_{s}}}/{WH_PER_KWH_TEXT}*{CARBON_USED}/{G_PER_T_TEXT}", NUM),
-            Column(f"water_{s}", f"{s}: m3/day", f'=IF(ISNUMBER({WATER_USED}),({{facility_wh_{s}}}/{{pue}}*{{wue}}+'
+            Column(f"water_{s}", f"{s}: m3/day", f'=IF(ISNUMBER({WATER_USED}),({it}*{{wue}}+'
                                                  f'{{facility_wh_{s}}}*{WATER_USED})/{ML_PER_M3_TEXT},"")', NUM)]
     g.add(Table("Deploy", "Deployments", [
         Column("trial", "deployment"), *uniforms,
         Column("pue", "PUE", PUE_DRAW, NUM),
+        Column("pue_calibrated", "PUE of a calibrated slot (its posterior; the PUE while calibration is off)",
+               '=IF(AND({n.Calibration_Active},{CalFactors.informed[pue]}),IF({p.pue_below_one}="keep",EXP('
+               '{CalMath.value[m_p]}+SQRT({CalMath.value[c_pp]})*NORM.S.INV({u_pue})),MAX(1,EXP({CalMath.value[m_p]}+'
+               'SQRT({CalMath.value[c_pp]})*NORM.S.INV({u_pue})))),{pue})', NUM),
         Column("z_price", "z of the price", "=NORM.S.INV({u_price})", NUM),
         Column("price", "price (USD/kWh)", PRICE_DRAW, NUM),
         Column("wue", "WUE (L/kWh)", "=LOGNORM.INV({u_wue},{Const.wue_mu},{Const.wue_sigma})", NUM),
@@ -306,12 +314,13 @@ def _per_query(row: str, column: str) -> str:
         return f"={{PerQuery.base_wh[{regime}]}}"
     if column == "it_wh" and not alpha:
         return f"={{PerQuery.base_wh[{regime}]}}"
-    e = f"{{all.{sim_sheet(regime)}.baseline_sum_wh}}" + (f"/{{all.Draws.{alpha}}}" if alpha else "")
+    by_alpha = f"/{{all.Draws.{alpha}}}" if alpha else ""
+    e = f"{{all.{sim_sheet(regime)}.baseline_sum_wh}}{by_alpha}"
+    it = f"{{all.{sim_sheet(regime)}.baseline_sum_it_wh}}{by_alpha}"  # at PUE 1, a calibrated slot at its own PUE
     count = f"({{p.n_trials}}*SUMPRODUCT(--{{n.BASELINE_FLAGS_{REGIMES[regime].short.upper()}}}))"
-    factor = {"it_wh": "/{all.Draws.pue}", "base_wh": "/{all.Draws.pue}",
-              "electricity_usd": f"*{{all.Draws.price_usd_per_kwh}}/{WH_PER_KWH_TEXT}",
-              "water_ml": f"*({{all.Draws.wue_l_per_kwh}}/{{all.Draws.pue}}+{WATER_USED})"}[column]
-    mean = f"SUM({e}{factor})/{count}"
+    total = {"it_wh": it, "base_wh": it, "electricity_usd": f"{e}*{{all.Draws.price_usd_per_kwh}}/{WH_PER_KWH_TEXT}",
+             "water_ml": f"{it}*{{all.Draws.wue_l_per_kwh}}+{e}*{WATER_USED}"}[column]
+    mean = f"SUM({total})/{count}"
     return f'=IF(ISNUMBER({WATER_USED}),{mean},"")' if column == "water_ml" else "=" + mean
 
 

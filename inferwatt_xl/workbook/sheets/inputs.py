@@ -20,6 +20,7 @@ FIXED_AT_BUILD = {"n_trials": "fixed at build time (python build.py --trials N)"
                   "scenario_trials": "fixed at build time (rows of Sim_Scenarios: the first trials of Draws)",
                   "preset": "fixed at build time (python build.py --preset NAME); its values are the inputs here",
                   "paper_h100_rows": "fixed at build time (the rows of the Benchmarks sheet, which you can edit)",
+                  "calibration": "live on the Calibration sheet (this text is the engine's form of it)",
                   "rng": "hdr in the workbook (rng = paper is the engine's exact reproduction of the authors' "
                          "scripts)"}
 FREE_NODE_ROWS = 2  # empty rows on Inputs where a user adds a node of their own

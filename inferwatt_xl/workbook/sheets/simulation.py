@@ -13,6 +13,7 @@ from ..formulas import (
     REGIMES,
     UTIL_DRAW,
     WUE_DRAW,
+    calibrated,
     energy_formula,
     hdr_template,
     l_out_column,
@@ -39,6 +40,7 @@ HEADS = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the 
          "power_per_tps_kw_line": "node power B per token/s (kW)",
          "power_drawn_kw": "node power C per unit of the drawn P_node / P_max (kW)",
          "l_out_cap_tokens": "output length TPS holds at (tps_beyond_range = hold)",
+         "calibrated": "calibrated to measurements (1/0: the Calibration sheet's model, switched on)",
          "mean_node_s": "mean node-seconds per query, 3.6 E / (PUE P_node)",
          "mean_node_s_improved": "the same, divided by the improved alpha (for the improved fleet, lever_effect = "
                                  "throughput)",
@@ -47,8 +49,8 @@ HEADS = {"tps_low": "lowest TPS of the sample", "tps_high": "highest TPS of the 
          "in_baseline": "in the baseline (declared, or one of the three highest medians)"}
 ARRAY_HEADS = ("mean_ln_e", "mean_node_s", "mean_node_s_improved", "trim_lo2", "trim_hi2", "in_baseline")
 # Head rows other sheets read, as defined names <NAME>_<REGIME> over the slots.
-NAMED_HEADS = (("BASELINE_FLAGS", "in_baseline"), ("MEAN_LN_E", "mean_ln_e"), ("P_MAX_KW", "p_max_kw"),
-               ("MEDIAN_WH", "median_wh"), ("TRIM_LO", "trim_lo2"), ("TRIM_HI", "trim_hi2"))
+NAMED_HEADS = (("BASELINE_FLAGS", "in_baseline"), ("CALIBRATED", "calibrated"), ("MEAN_LN_E", "mean_ln_e"),
+               ("P_MAX_KW", "p_max_kw"), ("MEDIAN_WH", "median_wh"), ("TRIM_LO", "trim_lo2"), ("TRIM_HI", "trim_hi2"))
 
 
 def declare(book: Book, values: EngineValues) -> None:
@@ -93,7 +95,7 @@ def declare(book: Book, values: EngineValues) -> None:
         book.first_row(below="Const", gap=2), values.trials))
 
     for regime in REGIMES:
-        sheet, energy = sim_sheet(regime), energy_formula(l_out_column(regime))
+        sheet, energy = sim_sheet(regime), energy_formula(l_out_column(regime), calibrated=True)
         # mean ln(Wh) of the baseline slots of a trial; IF is lazy, so an empty slot's "" is never LN'd
         terms = "+".join(f"IF({{headof.slot_{k}.in_baseline}},LN({{slot_{k}}}),0)" for k in slot_range)
         flags = "{n.BASELINE_FLAGS_" + REGIMES[regime].short.upper() + "}"
@@ -108,7 +110,12 @@ def declare(book: Book, values: EngineValues) -> None:
                    f"=IF({{positive}}=1,({terms})/SUMPRODUCT(--{flags}),0)", NUM, 18),
             Column("baseline_sum_wh", "sum of the baseline models' Wh (for means of cost, water)",
                    "=" + "+".join(f"IF({{headof.slot_{k}.in_baseline}},{{slot_{k}}},0)" for k in slot_range),
-                   NUM, 18)],
+                   NUM, 18),
+            # at PUE 1: the sum over the trial's PUE, the calibrated slot's part over its own PUE instead
+            Column("baseline_sum_it_wh", "the same at PUE 1 (IT energy; a calibrated slot at its own PUE)",
+                   "={baseline_sum_wh}/{Draws.pue}+{n.Calibration_In_Baseline_" + REGIMES[regime].short.upper() +
+                   "}*CHOOSE(MAX(1,{CalSet.value[slot]})," + ",".join(f"{{slot_{k}}}" for k in slot_range) +
+                   ")/{Draws.pue}*(1/{CalSim.pue_ratio}-1)", NUM, 18)],
             book.first_row(head=len(HEADS)), values.trials, head=tuple(HEADS)))
 
 def _rounded(expression: str) -> str:
@@ -130,12 +137,15 @@ def write(book: Book, values: EngineValues) -> None:
 def _head_templates(regime: str) -> dict[str, str]:
     """The formula of each head row, for one slot's column."""
     sheet, label = sim_sheet(regime), REGIMES[regime].short
-    node_s = node_seconds_of("{column}", "{head.p_max_kw}")
+    node_s = node_seconds_of("{column}/" + calibrated("{head.calibrated}", "{all.CalSim.power_ratio}"),
+                             "{head.p_max_kw}")
     improved = f"/{{all.Draws.{'alpha_improved_tts' if regime == 'tts' else 'alpha_improved'}}}"
     top3 = (f'AND({{head.model}}<>"",SUMPRODUCT(ISNUMBER({{n.MEDIAN_WH_{label.upper()}}})*'
             f'({{n.MEDIAN_WH_{label.upper()}}}>{{head.median_wh}}))<3)')
     kept = "({column}>={head.trim_lo1})*({column}<={head.trim_hi1})"
     return {**slot_heads(regime),
+            "calibrated": '=IF({head.model}="",0,IF(AND({n.Calibration_Active},{head.model}={n.Calibration_Model}),1,'
+                          '0))',
             "in_baseline": f'=IF({{p.baseline_rule}}="top3_by_median",{top3},{{Fit.in_baseline}})',
             "median_wh": '=IF({head.model}="","",PERCENTILE.INC({column},0.5))',
             "trim_lo1": '=IF({head.model}="","",PERCENTILE.INC({column},0.05))',
