@@ -90,6 +90,17 @@ def scenario_range(rng: random.Random) -> object:
     return rows[0] if len(rows) == 1 and rng.random() < 0.3 else rows  # one row arrives as a flat list
 
 
+def measurement_range(rng: random.Random) -> object:
+    """IW_CALIBRATE's measurements: rows of the nine columns, hostile in any cell, or not a range at all."""
+    if rng.random() < 0.1:
+        return draw(rng)
+    valid = [["Llama 3.1 405B", "8xH100", "wh_per_query", 0.3, 500.0, 350.0, "facility", 0.1, "x"],
+             ["Llama 3.1 405B", None, "tokens_per_s", 2900.0, 500.0, 350.0, None, None, None],
+             ["Llama 3.1 405B", "8xH100", "node_kw", 9.1, None, None, "gpu", 0.05, "y"]]
+    rows = [[draw(rng, cell) for cell in rng.choice(valid)] for _ in range(rng.randint(1, 3))]
+    return rows[0] if len(rows) == 1 and rng.random() < 0.3 else rows  # one row arrives as a flat list
+
+
 def overrides(rng: random.Random) -> list[object]:
     """An overrides range: parameter names (any declared one) with hostile or valid values; sometimes one row as
     xlwings passes it (a flat list), sometimes a hostile name or shape."""
@@ -223,6 +234,8 @@ def main() -> int:
                                                              draw(rng, False), rng.choice(TRIALS))),
         "IW_COMPARE": lambda: classify_cell(udf.IW_COMPARE(scenario_range(rng), overrides(rng),
                                                            rng.choice(TRIALS), draw(rng, 1.0))),
+        "IW_CALIBRATE": lambda: classify_cell(udf.IW_CALIBRATE(draw(rng, "Llama 3.1 405B"), measurement_range(rng),
+                                                               draw(rng, None), overrides(rng), rng.choice(TRIALS))),
         "api.impacts": lambda: classify_api(lambda: impacts(
             *args(rng, "baseline", "tts"), rng.choice(TRIALS), region=draw(rng, "DEU"),
             price_usd_per_kwh_median=draw(rng, 0.1), hardware_usd_per_node=draw(rng, 3e5),

@@ -365,3 +365,19 @@ def test_iw_calibrate_takes_a_range_as_xlwings_passes_it_and_its_text_is_a_model
 def test_iw_calibrate_bad_input_is_one_line(call, message):
     out = call()
     assert isinstance(out, str) and out.startswith(message), out
+
+
+def test_the_left_out_z_has_the_closed_form_the_workbook_computes():
+    """(y - a m) / sqrt(sigma^2 - a S a') with the posterior of all rows equals each row's z under the others'
+    posterior (Sherman-Morrison): the Calibration sheet's z_others column rests on it."""
+    rows = [row("wh_per_query", 0.3, boundary="facility", r=0.1), row("tokens_per_s", 2900), row("node_kw", 9.1, None,
+                                                                                                   None)]
+    params = api.resolve_params()
+    readings = [calibration.reading(calibration.measurement(r), params) for r in rows]
+    design = np.array([r.design for r in readings])
+    logs = np.array([math.log(r["value"]) - x.constant for r, x in zip(rows, readings, strict=True)])
+    sigmas = np.array([x.sigma for x in readings])
+    before = api.log_prior(params)
+    after = cm.update(before, design, logs, sigmas)
+    closed = (logs - design @ after.mean) / np.sqrt(sigmas ** 2 - np.einsum("ij,jk,ik->i", design, after.cov, design))
+    assert closed == pytest.approx(cm.leave_one_out_z(before, design, logs, sigmas), rel=1e-9)

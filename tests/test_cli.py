@@ -28,7 +28,7 @@ def test_simulate_json(capsys):
     trimmed = result.trimmed_stats
     assert data == {"model": catalogue.baseline_models(), "regime": "traditional", "n": 1000, "seed": 1,
                     "lever": None, "nodes": {m: catalogue.models()[m].node for m in catalogue.baseline_models()},
-                    "preset": "inferwatt", "rng": "hdr", "trim": "none",
+                    "preset": "inferwatt", "rng": "hdr", "trim": "none", "calibrated": {},
                     **{f"{k}_wh": v for k, v in result.stats.items()},
                     "paper_trimmed": {f"{k}_wh": v for k, v in trimmed.items()}}
     assert trimmed["p25"] > result.stats["p25"] and trimmed["p75"] < result.stats["p75"]  # trimming narrows

@@ -44,7 +44,7 @@ def placeholder_values(trials: int = 10, shipped: list | None = None) -> EngineV
                         dict.fromkeys(catalogue.paper_figures(), 1.0), {}, [], [],
                         dict.fromkeys(("traditional", "tts"), EMPTY_SENSITIVITY),
                         {k.key: 1.0 for k in KEY_IMPACTS},
-                        scenarios.default_scenarios() if shipped is None else shipped, trials)
+                        scenarios.default_scenarios() if shipped is None else shipped, trials, (), 1.0)
 
 
 @pytest.fixture(scope="module")

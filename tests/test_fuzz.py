@@ -99,6 +99,25 @@ def test_iw_compare_never_raises(rows, overrides, n, seed):
     assert is_clean_cell(udf.IW_COMPARE(rows, overrides, n, seed))
 
 
+measurement_rows = st.lists(st.tuples(
+    st.one_of(st.just("Llama 3.1 405B"), cells), st.one_of(st.sampled_from(["8xH100", "", "8xB200"]), cells),
+    st.one_of(st.sampled_from(["wh_per_query", "tokens_per_s", "node_kw"]), cells),
+    st.one_of(st.sampled_from([0.3, 2900.0, 9.1, 0.0, -1.0, 1e300]), cells),
+    st.one_of(st.sampled_from([500.0, None, 0.0]), cells), st.one_of(st.sampled_from([350.0, None, 1e9]), cells),
+    st.one_of(st.sampled_from(["gpu", "node", "facility", None]), cells),
+    st.one_of(st.sampled_from([0.05, None, 0.0, 1e-12]), cells), cells).map(list), min_size=1, max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(model=st.one_of(st.just("Llama 3.1 405B"), anything), rows=st.one_of(measurement_rows, anything),
+       overrides=st.one_of(parameter_rows, anything), n=st.sampled_from([None, 0, 30, "x", math.nan]))
+def test_iw_calibrate_never_raises_and_its_text_is_a_model(model, rows, overrides, n):
+    out = udf.IW_CALIBRATE(model, rows, None, overrides, n)
+    assert is_clean_cell(out)
+    if isinstance(out, list) and str(out[0][1]).startswith("IW-CALIBRATION"):  # a posterior: usable as a model
+        assert is_clean_cell(udf.IW_STAT(out[0][1], "energy_wh", "median", None, None, 30))
+
+
 def _numbers(value) -> list[float]:
     if isinstance(value, dict):
         return [x for v in value.values() for x in _numbers(v)]

@@ -717,3 +717,113 @@ def test_a_scenario_the_sheet_cannot_compute_says_why_not_a_number(small_book, e
     assert book.cell("ScenOut", "s4", "status").startswith("a model has no throughput fit")
     for column in ("s2", "s4"):  # never a number where the sheet cannot compute one
         assert not isinstance(book.cell("ScenOut", column, "gwh_per_day"), float)
+
+
+# ---------------------------------------------------------------- calibration (issue 20)
+
+
+def calibration_matches(book: Book, model: str, rows: list[dict], n: int, seed: int) -> str:
+    """The Calibration sheet's posterior, each row's fit and its text equal the engine's calibrate; returns the
+    engine's calibration text."""
+    result = iw.calibrate(model, rows, n=n, seed=seed)
+    for f in result.factors:
+        assert book.cell("CalFactors", "informed", f.factor) == f.informed, f.factor
+        for column in ("prior_median", "prior_p5", "prior_p95", "posterior_median", "posterior_p5", "posterior_p95"):
+            assert_close(book.cell("CalFactors", column, f.factor), getattr(f, column), f"{f.factor} {column}")
+    for i, r in enumerate(result.rows):
+        assert book.cell("CalRows", "row_status", i) == "ok"
+        for column in ("prior_median", "posterior_median", "z_prior", "z_others"):
+            expected = getattr(r, column)
+            got = book.cell("CalRows", column, i)
+            if expected is None:
+                assert got in (None, ""), column
+            else:
+                assert_close(got, expected, f"row {i} {column}")
+    text = book.cell("CalSet", "value", "calibration_text")
+    (posterior,) = api.calibrations({"calibration": text}).values()
+    (expected,) = api.calibrations({"calibration": result.calibration}).values()
+    assert_close(posterior.posterior.mean, expected.posterior.mean, "the sheet's text: mean")
+    assert_close(posterior.posterior.cov, expected.posterior.cov, "the sheet's text: covariance")
+    return result.calibration
+
+
+def test_the_calibration_sheet_equals_the_engine_and_is_off_as_shipped(book):
+    from inferwatt_xl.calibration import example_measurements
+
+    calibration_matches(book, "Llama 3.1 405B", example_measurements(), TRIALS, SEED)
+    assert book.name("Calibration_Active") is False
+    assert book.cell("CalSet", "value", "status") == "ok"
+    before = iw.simulate("Llama 3.1 405B", n=TRIALS, seed=SEED).stats["median"]
+    assert_close(book.cell("CalOut", "median_before_traditional", "slot"), before, "before")
+    assert_close(book.cell("CalOut", "median_after_traditional", "slot"), before, "after = before while off")
+
+
+READER_MEASUREMENTS = {  # a reader's own: GPU-only energy and a facility power reading of DeepSeek-R1
+    "DeepSeek-R1": [{"quantity": "wh_per_query", "value": 0.9, "l_in_tokens": 800, "l_out_tokens": 1000,
+                     "boundary": "gpu", "rel_uncertainty": 0.05, "source": "a reader's GPU meter"},
+                    {"quantity": "node_kw", "value": 11.5, "l_in_tokens": None, "l_out_tokens": None,
+                     "boundary": "facility", "rel_uncertainty": None, "source": "a reader's facility meter"}]}
+
+
+@pytest.mark.parametrize("case", ["shipped", "reader"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_calibration_switched_on_moves_every_result_like_the_engine(small_book, engine, case):
+    from inferwatt_xl.calibration import MEASUREMENT_COLUMNS, example_measurements
+
+    path, folder = small_book
+    grid = layout(SMALL_TRIALS)
+    settings, table = grid.table("CalSet"), grid.table("CalRows")
+    if case == "shipped":
+        model = "Llama 3.1 405B"
+        rows = [{c: getattr(m, c) for c in MEASUREMENT_COLUMNS} for m in example_measurements()]
+    else:
+        (model, rows), = READER_MEASUREMENTS.items()
+
+    def edits(wb):
+        ws = wb[settings.sheet]
+        ws[settings.cell("value", "on")].value = True
+        ws[settings.cell("value", "model")].value = model
+        if case == "reader":
+            for i in range(table.n_rows):
+                for column in ("quantity", "value", "l_in_tokens", "l_out_tokens", "boundary", "rel_uncertainty",
+                               "source"):
+                    ws[table.cell(column, i)].value = rows[i][column] if i < len(rows) else None
+
+    book = edit_and_recalculate(path, folder / f"calibrated_{case}", edits, engine)
+    node = catalogue.models()[model].node
+    text = calibration_matches(book, model, [{**r, "model": model, "node": node} for r in rows], SMALL_TRIALS, SEED)
+    assert book.name("Calibration_Active") is True
+    baseline_stats_match(book, SMALL_TRIALS, SEED, calibration=text)
+    for k, name in enumerate(MODELS):
+        for regime in ("traditional", "tts"):
+            stats = iw.simulate(name, regime, n=SMALL_TRIALS, seed=SEED, calibration=text).stats
+            assert_close(book.cell("Summary", f"{regime}_median", k), stats["median"], f"{name} {regime}")
+    impacts_and_capacity_match(book, SMALL_TRIALS, SEED, calibration=text)
+    after = iw.simulate(model, n=SMALL_TRIALS, seed=SEED, calibration=text).stats["median"]
+    assert_close(book.cell("CalOut", "median_after_traditional", "slot"), after, "after")
+    errors = [c.coordinate for ws in book.wb.worksheets for row in ws.iter_rows() for c in row
+              if isinstance(c.value, str) and c.value.startswith(ERRORS)]
+    assert not errors, errors[:5]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_bad_measurement_row_says_why_and_changes_nothing(small_book, engine):
+    path, folder = small_book
+    grid = layout(SMALL_TRIALS)
+    settings, table = grid.table("CalSet"), grid.table("CalRows")
+
+    def edits(wb):
+        ws = wb[settings.sheet]
+        ws[settings.cell("value", "on")].value = True
+        ws[table.cell("quantity", 3)].value = "watts"
+        ws[table.cell("value", 3)].value = 5
+        ws[table.cell("quantity", 4)].value = "node_kw"
+        ws[table.cell("value", 4)].value = -1
+        ws[table.cell("boundary", 4)].value = "node"
+
+    book = edit_and_recalculate(path, folder / "bad_calibration", edits, engine)
+    assert book.cell("CalRows", "row_status", 3) == "unknown quantity"
+    assert book.cell("CalRows", "row_status", 4) == "value must be > 0"
+    assert book.cell("CalSet", "value", "status").startswith("a measurement row has an error")
+    assert book.name("Calibration_Active") is False
+    baseline_stats_match(book, SMALL_TRIALS, SEED)  # the uncalibrated numbers, not a half-calibrated one

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import api, catalogue, reproduce, scenarios
+from ..calibration import Measurement, example_measurements
 from ..impacts import CAPACITY_UNITS, CAPACITY_WORDS, MEASURE_WORDS, CapacityResult, ImpactsResult, capacity, impacts
 from ..sensitivity import SensitivityTable, sensitivity
 from ..vocabulary import FLEET_SCENARIOS
@@ -80,6 +81,8 @@ class EngineValues:
     key_impacts: dict[str, float]  # KeyImpact.key -> the engine's value, scaled as shown
     scenarios: list[scenarios.Scenario]  # the Scenarios sheet's columns as shipped (data/scenarios.csv)
     scenario_trials: int  # the trials of each scenario there: scenario_trials, at most the build's trials
+    measurements: tuple[Measurement, ...]  # the Calibration sheet's rows as shipped (data/measurements_example.csv)
+    throughput_log_sd: float  # the calibration's prior sd of ln(throughput factor), from the shipped fits
 
     @classmethod
     def compute(cls, trials: int, seed: int, preset: str = catalogue.DEFAULT_PRESET) -> EngineValues:
@@ -95,4 +98,5 @@ class EngineValues:
             [r for m in catalogue.models() for r in api.hardware(m, n=trials, seed=seed, preset=preset)],
             {regime: sensitivity("baseline", regime, n=trials, seed=seed, preset=preset) for regime in REGIMES},
             {k.key: k.engine(per_query, mixed) * k.scale for k in KEY_IMPACTS},
-            scenarios.default_scenarios(), min(params["scenario_trials"], trials))
+            scenarios.default_scenarios(), min(params["scenario_trials"], trials),
+            tuple(m for m in example_measurements() if m.model in catalogue.models()), api.throughput_log_sd(params))

@@ -16,6 +16,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import udf
+from ..calibration import MEASUREMENT_COLUMNS, example_measurements
 from .xlsx import build_time, save_reproducibly, template
 
 UDF_MODULE = "inferwatt_xl.udf"
@@ -50,6 +51,9 @@ FIRST_INPUT_ROW = 5  # 1-based: title, #NAME? help, blank, header
 SCENARIO_ROWS = (("today", "tts_share", 0.1), ("on B200", "node", "Llama 3.1 405B=8xB200"),
                  ("serving lever", "lever", "serving"))
 
+# IW_CALIBRATE's measurements, a nine-column range below the scenarios: the shipped illustration.
+MEASUREMENT_ROWS = tuple(tuple(getattr(m, c) for c in MEASUREMENT_COLUMNS) for m in example_measurements())
+
 
 @dataclass(frozen=True)
 class Example:
@@ -62,6 +66,7 @@ class Example:
 
 OVERRIDES = "overrides"
 SCENARIOS = "scenarios"
+MEASUREMENTS = "measurements"
 EXAMPLES = (
     Example("IW_VERSION", "IW_VERSION"),
     Example("IW_TPS", "IW_TPS", ("model", "input tokens", "output tokens")),
@@ -77,6 +82,7 @@ EXAMPLES = (
     Example("IW_IMPACTS (a table)", "IW_IMPACTS", ("mixture", "other regime", OVERRIDES, "trials", "seed")),
     Example("IW_CAPACITY (a table)", "IW_CAPACITY", ("queries per day", "test-time-scaling share", OVERRIDES)),
     Example("IW_COMPARE (a table)", "IW_COMPARE", (SCENARIOS,)),
+    Example("IW_CALIBRATE (a table; its first row is an overrides row)", "IW_CALIBRATE", ("model", MEASUREMENTS)),
     Example("IW_REGIONS (a table)", "IW_REGIONS"),
     Example("IW_BETA", "IW_BETA"),
     Example("IW_SENSITIVITY (a table)", "IW_SENSITIVITY", ("mixture", "regime")),
@@ -99,8 +105,17 @@ def scenario_first_row() -> int:
     return FIRST_INPUT_ROW - 1 + len(INPUTS) + 2
 
 
+def measurement_first_row() -> int:
+    """0-based row of the first measurement (below the scenarios and a header row)."""
+    return scenario_first_row() + len(SCENARIO_ROWS) + 2
+
+
 def _reference(argument: object) -> str:
     rows = input_rows()
+    if argument == MEASUREMENTS:
+        first = measurement_first_row()
+        return (f"{xl_rowcol_to_cell(first, 0)}:"
+                f"{xl_rowcol_to_cell(first + len(MEASUREMENT_ROWS) - 1, len(MEASUREMENT_COLUMNS) - 1)}")
     if argument == SCENARIOS:
         first = scenario_first_row()
         return f"{xl_rowcol_to_cell(first, 0)}:{xl_rowcol_to_cell(first + len(SCENARIO_ROWS) - 1, 2)}"
@@ -130,6 +145,8 @@ def passed_value(argument: object) -> object:
         return [[name, cell(values[name])] for name in ("region", "price_usd_per_kwh_median")]
     if argument == SCENARIOS:
         return [[cell(v) for v in row] for row in SCENARIO_ROWS]
+    if argument == MEASUREMENTS:  # an empty cell arrives as None
+        return [[None if v is None or v == "" else cell(v) for v in row] for row in MEASUREMENT_ROWS]
     if isinstance(argument, str) and ":" in argument:
         return [cell(values[label]) for label in argument.split(":")]
     if isinstance(argument, str):
@@ -189,7 +206,15 @@ def _write(path: Path) -> None:
     for i, definition in enumerate(SCENARIO_ROWS):
         for j, value in enumerate(definition):
             (ws.write_string if isinstance(value, str) else ws.write_number)(first + i, j, value, given)
-    top = first + len(SCENARIO_ROWS) + 1
+    first = measurement_first_row()
+    ws.write_row(first - 1, 0, list(MEASUREMENT_COLUMNS), header)
+    for i, measured in enumerate(MEASUREMENT_ROWS):
+        for j, value in enumerate(measured):
+            if value is None or value == "":
+                ws.write_blank(first + i, j, None, given)
+            else:
+                (ws.write_string if isinstance(value, str) else ws.write_number)(first + i, j, value, given)
+    top = first + len(MEASUREMENT_ROWS) + 1
     ws.write_row(top, 0, ["function", "formula (result below it)", "expected result (text)", "how it works"], header)
     row = top + 1
     for example in EXAMPLES:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ... import api, catalogue
 from ... import calibration as engine
+from ... import catalogue
 from ... import vocabulary as vocab
 from ...method.calibration import FACTORS, TEXT_TAG, Z99
 from ..book import Book
@@ -170,7 +170,8 @@ def declare(book: Book, values: EngineValues) -> None:
         "l_uu": f"=SQRT({i['c_uu']}-{i['l_uf']}^2)", "l_pu": f"=({i['c_up']}-{i['l_pf']}*{i['l_uf']})/{i['l_uu']}",
         "l_pp": f"=SQRT({i['c_pp']}-{i['l_pf']}^2-{i['l_pu']}^2)"}
     g.add(Table("CalMath", "Calibration", [Column("quantity", "quantity", width=70),
-                                           Column("value", "value", lambda k: formulas[list(MATH)[k]], "0.000000000")],
+                                           Column("value", "value", lambda k: formulas[list(MATH)[k]], "0.000000E+00",
+                                                  width=16)],
                 book.first_row(1, below="CalFactors"), tuple(MATH)))
 
     informed = {k: f"{{CalFactors.informed[{k}]}}" for k in FACTORS}
@@ -233,7 +234,7 @@ def write(book: Book, values: EngineValues) -> None:
                              "variance shares on Sensitivity stay uncalibrated.")
     settings = g.table("CalSet")
     book.write("CalSet", {"setting": list(SETTINGS.values())})
-    example = engine.example_measurements()
+    example = values.measurements
     model = example[0].model if example else next(iter(catalogue.models()))
     ws[settings.cell("value", "on")].value = False
     ws[settings.cell("value", "model")].value = model
@@ -262,7 +263,7 @@ def write(book: Book, values: EngineValues) -> None:
                             + ',""))'}
     for key, template in formulas.items():
         book.formula(settings, "value", template, key, array=key in ("active", "calibration_text"))
-    ws[settings.cell("value", "throughput_log_sd")].value = api.throughput_log_sd(values.params)
+    ws[settings.cell("value", "throughput_log_sd")].value = values.throughput_log_sd
     st.as_input(ws[settings.cell("value", "throughput_log_sd")])
     book.define("Calibration_Active", settings.cell("value", "active", sheet=True, absolute=True))
     book.define("Calibration_Model", settings.cell("value", "model", sheet=True, absolute=True))
