@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import math
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from bench_udf import timed  # the same median-of-repeats timer (benchmarks/ is on the path when run as a script)
 
 import inferwatt_xl as iw
 from inferwatt_xl import api, udf
@@ -34,17 +33,6 @@ def telemetry_log(path: Path, rows: int = 1000) -> None:
             requests = int(rng.poisson(3)) if i else 0
             out.writerow([MODEL, NODE, float(i), float(rng.normal(5600, 300)), requests * int(rng.normal(500, 40)),
                           requests * int(rng.normal(350, 30)), requests, "gpu", "synthetic benchmark log"])
-
-
-def timed(call, repeat: int, before=None) -> float:
-    times = []
-    for _ in range(repeat):
-        if before:
-            before()
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
