@@ -134,6 +134,8 @@ def declare(book: Book, values: EngineValues) -> None:
         Column("factor", "factor", width=34),
         Column("informed", "informed by a measurement",
                lambda i: f'=COUNTIF({{all.CalRows.a_{list(SHORT.values())[i]}}},"<>0")>0'),
+        Column("applied", "drawn from the posterior (calibration applied and the factor informed)",
+               "=AND({n.Calibration_Active},{informed})"),
         Column("prior_mean", "prior mean of ln", lambda i: priors[FACTORS[i]][0], NUM),
         Column("prior_sd", "prior sd of ln", lambda i: priors[FACTORS[i]][1], NUM),
         Column("prior_median", "prior median", "=EXP({prior_mean})", "0.0000"),
@@ -174,29 +176,27 @@ def declare(book: Book, values: EngineValues) -> None:
                                                   width=16)],
                 book.first_row(1, below="CalFactors"), tuple(MATH)))
 
-    informed = {k: f"{{CalFactors.informed[{k}]}}" for k in FACTORS}
-    active = "{n.Calibration_Active}"
-    bounded_util = 'IF({p.util_above_one}="cap",MIN(1,EXP({x_u})),EXP({x_u}))'
-    bounded_pue = 'IF({p.pue_below_one}="keep",EXP({x_p}),MAX(1,EXP({x_p})))'
+    applied = {k: f"{{CalFactors.applied[{k}]}}" for k in FACTORS}
+    x_u = f"{_m('m_u')}+{_m('l_uf')}*{{z_f}}+{_m('l_uu')}*{{Draws.z_util}}"
+    x_p = f"{_m('m_p')}+{_m('l_pf')}*{{z_f}}+{_m('l_pu')}*{{Draws.z_util}}+{_m('l_pp')}*NORM.S.INV({{Draws.u_pue}})"
+    bounded_util = f'IF({{p.util_above_one}}="cap",MIN(1,EXP({x_u})),EXP({x_u}))'
+    bounded_pue = f'IF({{p.pue_below_one}}="keep",EXP({x_p}),MAX(1,EXP({x_p})))'
     g.add(Table("CalSim", "Sim_Calibration", [
         Column("trial", "trial"),
         Column("u_tps_factor", f"uniform of the throughput factor (HDR variable "
                f"{vocab.CALIBRATION_VARIABLE_IDS['tps_factor']})",
                hdr_template(vocab.CALIBRATION_VARIABLE_IDS["tps_factor"]), NUM),
-        Column("x_f", "ln throughput factor", f"={_m('m_f')}+{_m('l_ff')}*NORM.S.INV({{u_tps_factor}})", NUM),
-        Column("x_u", "ln P_node / P_max", f"={_m('m_u')}+{_m('l_uf')}*NORM.S.INV({{u_tps_factor}})+{_m('l_uu')}*"
-               "{Draws.z_util}", NUM),
-        Column("x_p", "ln PUE", f"={_m('m_p')}+{_m('l_pf')}*NORM.S.INV({{u_tps_factor}})+{_m('l_pu')}*"
-               f"{{Draws.z_util}}+{_m('l_pp')}*NORM.S.INV({{Draws.u_pue}})", NUM),
-        Column("tps_factor", "throughput factor", f"=IF(AND({active},{informed['throughput']}),EXP({{x_f}}),1)", NUM),
-        Column("util", "P_node / P_max", f"=IF(AND({active},{informed['node_power']}),{bounded_util},"
-               "{Draws.util_frac_of_p_max})", NUM),
-        Column("pue", "PUE", f"=IF(AND({active},{informed['pue']}),{bounded_pue},{{Draws.pue}})", NUM),
-        Column("pue_ratio", "PUE over the Draws sheet's", f"=IF({active},{{pue}}/{{Draws.pue}},1)", NUM),
+        Column("z_f", "its normal score", "=NORM.S.INV({u_tps_factor})", NUM),
+        Column("tps_factor", "throughput factor", f"=IF({applied['throughput']},EXP({_m('m_f')}+{_m('l_ff')}*"
+               "{z_f}),1)", NUM),
+        Column("util", "P_node / P_max", f"=IF({applied['node_power']},{bounded_util},{{Draws.util_frac_of_p_max}})",
+               NUM),
+        Column("pue", "PUE", f"=IF({applied['pue']},{bounded_pue},{{Draws.pue}})", NUM),
+        Column("pue_ratio", "PUE over the Draws sheet's", "=IF({n.Calibration_Active},{pue}/{Draws.pue},1)", NUM),
         Column("power_ratio", "PUE x P_node over the Draws sheet's",
-               f"=IF({active},{{pue_ratio}}*{{util}}/{{Draws.util_frac_of_p_max}},1)", NUM),
+               "=IF({n.Calibration_Active},{pue_ratio}*{util}/{Draws.util_frac_of_p_max},1)", NUM),
         Column("energy_ratio", "energy per query over the uncalibrated (Sim sheets multiply by it)",
-               f"=IF({active},{{power_ratio}}/{{tps_factor}},1)", NUM)],
+               "=IF({n.Calibration_Active},{power_ratio}/{tps_factor},1)", NUM)],
         book.first_row(), values.trials))
 
     per_regime = []
