@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import json
 import os
 import signal
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from . import __version__, api, catalogue
 from .errors import InferWattError, InputError
+from .method.calibration import TEXT_SEPARATOR
 
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 TERMINATED = 143  # ... and by SIGTERM (128 + 15)
@@ -72,19 +72,13 @@ def _overrides(a: argparse.Namespace) -> dict[str, object]:
         named["n_trials"] = api.check_n(a.n)
     out = {**overrides, **{k: v for k, v in named.items() if v is not None}}
     if getattr(a, "calibration", None):  # the posteriors of the file's measurements, beside any --set calibration=
-        calibrated = _calibration_of(a.calibration, tuple(sorted((k, str(v)) for k, v in out.items()
-                                                                 if k != "calibration")))
-        out["calibration"] = " ;; ".join(t for t in (str(out.get("calibration") or ""), calibrated) if t)
+        from . import calibration
+
+        settings = {k: v for k, v in out.items() if k not in ("calibration", "n_trials", "seed")}
+        calibrated = calibration.calibration_text(calibration.calibrate_all(a.calibration, headline=False,
+                                                                            **settings))
+        out["calibration"] = TEXT_SEPARATOR.join(t for t in (str(out.get("calibration") or ""), calibrated) if t)
     return out
-
-
-@functools.lru_cache(maxsize=4)
-def _calibration_of(path: str, settings: tuple[tuple[str, str], ...]) -> str:
-    """The `calibration` text of a measurements file, under the run's settings (once per command)."""
-    from . import calibration
-
-    overrides = {k: catalogue.number_or_text(v) for k, v in settings if k not in ("n_trials", "seed")}
-    return calibration.calibration_text(calibration.calibrate_all(path, headline=False, **overrides))
 
 
 def cmd_simulate(a: argparse.Namespace) -> None:
@@ -106,10 +100,11 @@ def cmd_tps(a: argparse.Namespace) -> None:
 
 
 def cmd_energy(a: argparse.Namespace) -> None:
-    default = api.default_configuration(**_overrides(a))
+    overrides = _overrides(a)
+    default = api.default_configuration(**overrides)
     util = default["util"] if a.util is None else a.util
     pue = default["pue"] if a.pue is None else a.pue
-    value = api.energy_wh(a.model, a.lout, util, pue, a.lin, node=a.node, **_overrides(a))
+    value = api.energy_wh(a.model, a.lout, util, pue, a.lin, node=a.node, **overrides)
     _print({"model": catalogue.find_model(a.model).name, "energy_wh": value}, a.json, f"{value:.4f} Wh/query")
 
 
