@@ -97,7 +97,11 @@ def measurement_range(rng: random.Random) -> object:
     valid = [["Llama 3.1 405B", "8xH100", "wh_per_query", 0.3, 500.0, 350.0, "facility", 0.1, "x"],
              ["Llama 3.1 405B", None, "tokens_per_s", 2900.0, 500.0, 350.0, None, None, None],
              ["Llama 3.1 405B", "8xH100", "node_kw", 9.1, None, None, "gpu", 0.05, "y"]]
-    rows = [[draw(rng, cell) for cell in rng.choice(valid)] for _ in range(rng.randint(1, 3))]
+    rows = [list(rng.choice(valid)) for _ in range(rng.randint(1, 3))]
+    for row in rows:  # half the rows with one hostile cell (an empty cell's valid value is None: draw's hostile)
+        if rng.random() < 0.5:
+            k = rng.randrange(len(row))
+            row[k] = draw(rng, row[k]) if row[k] is not None else draw(rng)
     return rows[0] if len(rows) == 1 and rng.random() < 0.3 else rows  # one row arrives as a flat list
 
 
@@ -234,8 +238,9 @@ def main() -> int:
                                                              draw(rng, False), rng.choice(TRIALS))),
         "IW_COMPARE": lambda: classify_cell(udf.IW_COMPARE(scenario_range(rng), overrides(rng),
                                                            rng.choice(TRIALS), draw(rng, 1.0))),
-        "IW_CALIBRATE": lambda: classify_cell(udf.IW_CALIBRATE(draw(rng, "Llama 3.1 405B"), measurement_range(rng),
-                                                               draw(rng, None), overrides(rng), rng.choice(TRIALS))),
+        "IW_CALIBRATE": lambda: classify_cell(udf.IW_CALIBRATE(
+            draw(rng, "Llama 3.1 405B"), measurement_range(rng), rng.choice([None, "8xH100", draw(rng)]),
+            overrides(rng) if rng.random() < 0.5 else None, rng.choice(TRIALS))),
         "api.impacts": lambda: classify_api(lambda: impacts(
             *args(rng, "baseline", "tts"), rng.choice(TRIALS), region=draw(rng, "DEU"),
             price_usd_per_kwh_median=draw(rng, 0.1), hardware_usd_per_node=draw(rng, 3e5),
