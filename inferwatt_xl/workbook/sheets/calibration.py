@@ -271,8 +271,8 @@ def write(book: Book, values: EngineValues) -> None:
 
     rows = g.table("CalRows")
     book.heading("CalRows", "Measurements of the model on its node (yellow: yours)",
-                 f"The shipped rows are illustrative ({example[0].source.split(':')[0] if example else ''}); the "
-                 "switch above is off, so they change nothing until you turn it on.")
+                 "The shipped rows are an illustration, not measurements (data/measurements_example.csv, each with "
+                 "its source); the switch above is off, so they change nothing until you turn it on.")
     book.write("CalRows", {column: [getattr(m, column) for m in example] + [None] * (rows.n_rows - len(example))
                            for column in ROW_INPUTS})
     for k in range(rows.n_rows):
