@@ -689,11 +689,10 @@ def log_prior(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | N
     residual spread, the P_node / P_max log-normal of Sec. 2 (exact for the p5p95 and median readings; the split
     reading by its median and P5-P95 width), the PUE log-normal through its P5-P95."""
     mu_pue, sd_pue = dist.lognormal_mu_sigma(params["pue_p5"], params["pue_p95"])
-    _, sd_util = dist.lognormal_mu_sigma(params["util_p5"], params["util_p95"])
-    util_median = (dist.lognormal_median(params["util_p5"], params["util_p95"])
-                   if params["pnode_reading"] == "p5p95" else params["util_median"])
-    return calibration_math.prior(throughput_log_sd(params, benchmarks), util_median, sd_util, math.exp(mu_pue),
-                                  sd_pue)
+    mu_util, sd_util = dist.lognormal_mu_sigma(params["util_p5"], params["util_p95"])
+    if params["pnode_reading"] != "p5p95":
+        mu_util = math.log(params["util_median"])
+    return calibration_math.prior(throughput_log_sd(params, benchmarks), mu_util, sd_util, mu_pue, sd_pue)
 
 
 def throughput_log_sd(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None = None) -> float:

@@ -46,6 +46,8 @@ class Measurement:
     rel_uncertainty: float | None
     source: str
     where: str = ""
+    # rel_uncertainty is a scatter only: the instrument's (measurement_rel_uncertainty of the run) adds to it
+    plus_instrument: bool = False
 
 
 def measurement(row: Mapping[str, object], where: str = "measurements") -> Measurement:
@@ -100,15 +102,12 @@ def read_measurements(path: str | Path) -> list[Measurement]:
     return [measurement(r, f"{file.name}, row {i}") for i, r in enumerate(rows, start=2)]
 
 
-def telemetry_measurements(rows: Sequence[Mapping[str, object]], where: str = "telemetry",
-                           instrument_rel_uncertainty: float | None = None) -> list[Measurement]:
+def telemetry_measurements(rows: Sequence[Mapping[str, object]], where: str = "telemetry") -> list[Measurement]:
     """A power and token log (nvidia-smi or DCGM power, vLLM's token and request counters), one row per sample:
     the power at its timestamp and the tokens and requests completed since the previous sample (the first row
     opens the log). Each (model, node, boundary) log gives its mean power (trapezoid over time) and its
     output tokens per second, at the log's mean input and output tokens per request; their uncertainty is the
-    interval-to-interval scatter's standard error, the power's combined with the instrument's."""
-    instrument = catalogue.parameters()["measurement_rel_uncertainty"].default \
-        if instrument_rel_uncertainty is None else instrument_rel_uncertainty
+    interval-to-interval scatter's standard error, the power's combined with the instrument's when it is read."""
     groups: dict[tuple[str, str, str], list[tuple[int, Mapping[str, object]]]] = {}
     for i, row in enumerate(rows, start=2):
         probe = measurement({**row, "quantity": "node_kw", "value": 1}, f"{where}, row {i}")
@@ -140,7 +139,7 @@ def telemetry_measurements(rows: Sequence[Mapping[str, object]], where: str = "t
         out.append(Measurement(quantity="tokens_per_s", value=tokens_per_s,
                                rel_uncertainty=rate_se if rate_se > 0 else None, **common))
         out.append(Measurement(quantity="node_kw", value=mean_kw,
-                               rel_uncertainty=math.hypot(instrument, power_se), **common))
+                               rel_uncertainty=power_se, plus_instrument=True, **common))
     return out
 
 
@@ -196,7 +195,9 @@ def reading(m: Measurement, params: Mapping[str, object], benchmarks: catalogue.
     spec = api.node_spec(m.node, params)
     gpu_share = math.log(params["gpu_share_of_node_power"]) if m.boundary == "gpu" else 0.0
     pue = 1.0 if m.boundary == "facility" else 0.0
-    uncertainty = params["measurement_rel_uncertainty"] if m.rel_uncertainty is None else m.rel_uncertainty
+    instrument = params["measurement_rel_uncertainty"]
+    uncertainty = (instrument if m.rel_uncertainty is None else
+                   math.hypot(instrument, m.rel_uncertainty) if m.plus_instrument else m.rel_uncertainty)
     sigma = math.log1p(uncertainty)
     if m.quantity == "node_kw":
         return Reading(math.log(spec.p_max_kw) + gpu_share, (0.0, 1.0, pue), sigma)
@@ -287,7 +288,7 @@ def calibrate(model: object, measurements: object, node: object = None, n: int |
     text = factors.to_text() if any(informed) else ""
 
     z_prior = calibration_math.predictive_z(before, design, logs, sigmas) if rows else np.array([])
-    z_others = calibration_math.leave_one_out_z(before, design, logs, sigmas) if len(rows) > 1 else None
+    z_others = calibration_math.left_out_z(after, design, logs, sigmas) if len(rows) > 1 else None
     row_fits, warnings = [], []
     for i, (m, r) in enumerate(zip(rows, readings, strict=True)):
         prior_median = math.exp(r.constant + design[i] @ before.mean)

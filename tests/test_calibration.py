@@ -277,8 +277,14 @@ def test_a_telemetry_log_gives_mean_power_and_throughput_by_hand():
     rates = np.array([300.0, 360.0, 300.0])
     assert rate.rel_uncertainty == pytest.approx(np.std(rates, ddof=1) / math.sqrt(3) / rates.mean())
     watts = np.array([4500.0, 5500.0, 6000.0])
-    assert power.rel_uncertainty == pytest.approx(math.hypot(0.05, np.std(watts, ddof=1) / math.sqrt(3) /
-                                                             watts.mean()))
+    scatter = np.std(watts, ddof=1) / math.sqrt(3) / watts.mean()
+    assert power.rel_uncertainty == pytest.approx(scatter) and power.plus_instrument
+    # read with the run's instrument uncertainty (NVML's 5 % by default, or the user's)
+    assert calibration.reading(power, api.resolve_params()).sigma == pytest.approx(math.log1p(math.hypot(0.05,
+                                                                                                          scatter)))
+    mine = api.resolve_params({"measurement_rel_uncertainty": 0.2})
+    assert calibration.reading(power, mine).sigma == pytest.approx(math.log1p(math.hypot(0.2, scatter)))
+    assert calibration.reading(rate, mine).sigma == pytest.approx(math.log1p(rate.rel_uncertainty))
 
 
 def test_files_are_read_and_bad_rows_name_file_row_and_column(tmp_path):
@@ -367,9 +373,9 @@ def test_iw_calibrate_bad_input_is_one_line(call, message):
     assert isinstance(out, str) and out.startswith(message), out
 
 
-def test_the_left_out_z_has_the_closed_form_the_workbook_computes():
-    """(y - a m) / sqrt(sigma^2 - a S a') with the posterior of all rows equals each row's z under the others'
-    posterior (Sherman-Morrison): the Calibration sheet's z_others column rests on it."""
+def test_the_left_out_z_in_closed_form_equals_updating_without_each_row():
+    """(y - a m) / sqrt(sigma^2 - a S a') with the posterior of all rows (the engine's and the Calibration sheet's
+    z_others) equals each row's predictive z under the posterior of the others, computed by updating without it."""
     rows = [row("wh_per_query", 0.3, boundary="facility", r=0.1), row("tokens_per_s", 2900), row("node_kw", 9.1, None,
                                                                                                    None)]
     params = api.resolve_params()
@@ -379,5 +385,9 @@ def test_the_left_out_z_has_the_closed_form_the_workbook_computes():
     sigmas = np.array([x.sigma for x in readings])
     before = api.log_prior(params)
     after = cm.update(before, design, logs, sigmas)
-    closed = (logs - design @ after.mean) / np.sqrt(sigmas ** 2 - np.einsum("ij,jk,ik->i", design, after.cov, design))
-    assert closed == pytest.approx(cm.leave_one_out_z(before, design, logs, sigmas), rel=1e-9)
+    by_update = []
+    for i in range(len(rows)):
+        others = np.arange(len(rows)) != i
+        belief = cm.update(before, design[others], logs[others], sigmas[others])
+        by_update.append(cm.predictive_z(belief, design[i:i + 1], logs[i:i + 1], sigmas[i:i + 1])[0])
+    assert cm.left_out_z(after, design, logs, sigmas) == pytest.approx(by_update, rel=1e-9)

@@ -32,9 +32,10 @@ class Gaussian:
         return np.sqrt(np.diag(self.cov))
 
 
-def prior(sd_throughput: float, util_median: float, sd_util: float, pue_median: float, sd_pue: float) -> Gaussian:
-    """Independent log-normal factors: the throughput factor around 1, node power and PUE around their medians."""
-    return Gaussian(np.array([0.0, math.log(util_median), math.log(pue_median)]),
+def prior(sd_throughput: float, mu_util: float, sd_util: float, mu_pue: float, sd_pue: float) -> Gaussian:
+    """Independent log-normal factors (log means and sds): the throughput factor around 1, node power and PUE
+    around their medians."""
+    return Gaussian(np.array([0.0, mu_util, mu_pue]),
                     np.diag(np.array([sd_throughput, sd_util, sd_pue], dtype=float) ** 2))
 
 
@@ -69,15 +70,13 @@ def predictive_z(belief: Gaussian, design: np.ndarray, log_values: np.ndarray, s
     return (np.asarray(log_values, dtype=float) - design @ belief.mean) / np.sqrt(spread)
 
 
-def leave_one_out_z(before: Gaussian, design: np.ndarray, log_values: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
-    """Each measurement's z-score under the posterior of all the others: large when it contradicts them."""
-    rows = len(log_values)
-    out = np.empty(rows)
-    for i in range(rows):
-        others = np.arange(rows) != i
-        belief = update(before, design[others], log_values[others], sigmas[others])
-        out[i] = predictive_z(belief, design[i:i + 1], log_values[i:i + 1], sigmas[i:i + 1])[0]
-    return out
+def left_out_z(after: Gaussian, design: np.ndarray, log_values: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+    """Each measurement's z-score under the posterior of all the others, from the posterior of all rows in closed
+    form (Sherman-Morrison): (ln y - a.m) / sqrt(sigma^2 - a S a'). Large when a row contradicts the others; one
+    pass, not one update per row (the workbook's z_others column is the same formula)."""
+    design = np.asarray(design, dtype=float)
+    spread = np.asarray(sigmas, dtype=float) ** 2 - np.einsum("ij,jk,ik->i", design, after.cov, design)
+    return (np.asarray(log_values, dtype=float) - design @ after.mean) / np.sqrt(spread)
 
 
 def draws(belief: Gaussian, normal_scores: np.ndarray) -> np.ndarray:
