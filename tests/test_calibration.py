@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import ndtri
 
 import inferwatt_xl as iw
 from inferwatt_xl import api, calibration, catalogue, cli, udf
@@ -233,6 +234,11 @@ def test_a_calibrated_pue_reaches_the_fleets_deployments():
     assert np.median(runs.deployment_pue) == pytest.approx(8 / 6, rel=0.03)
     plain = api.fleet_runs(model=MODEL, n=N)
     assert (plain.deployment_pue == plain.deployments["pue"]).all()
+    # one model: each deployment's PUE is the posterior marginal at the deployment's own PUE uniform
+    (posterior,) = api.calibrations({"calibration": result.calibration}).values()
+    u = api.draw_uniforms(("pue",), runs.params["deployment_draws"], 1, api.DEPLOYMENT_VARIABLE_IDS)["pue"]
+    marginal = np.exp(posterior.posterior.mean[2] + posterior.posterior.sd[2] * ndtri(u))
+    assert runs.deployment_pue == pytest.approx(marginal, rel=1e-12)
     # the fleet's total is the facility's: each deployment's PUE times the same energy at PUE 1
     assert runs.deployment_base_wh == pytest.approx(runs.deployment_pue * runs._it_by_model_wh()[0], rel=1e-12)
 
