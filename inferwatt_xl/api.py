@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import catalogue
+from . import catalogue, estimates
 from . import vocabulary as vocab
 from .catalogue import check_number, find_model
 from .errors import InputError
@@ -189,50 +189,114 @@ def throughput_fits(sparse_strategy: str | None = None, min_rows_own_fit: int | 
 
 def _fits(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None = None
           ) -> Mapping[FitKey, ThroughputFit]:
-    """The fits for already validated parameters: the shipped ones from the cache, a user's set fitted."""
+    """The fits for already validated parameters: the shipped ones from the cache, a user's set fitted (the rows
+    a user registered, e.g. with --benchmarks, fitted with the shipped ones)."""
     if benchmarks is None:
-        return _shipped_fits(params["sparse_strategy"], params["min_rows_own_fit"], params["paper_h100_rows"])
+        user = catalogue.user_benchmarks()
+        if user is None:
+            return _shipped_fits(params["sparse_strategy"], params["min_rows_own_fit"], params["paper_h100_rows"])
+        benchmarks = shipped_benchmarks(params) + user
     return _fit(benchmarks, params["sparse_strategy"], params["min_rows_own_fit"])
+
+
+@lru_cache(maxsize=8)
+def _catalogue_fits(strategy: str, min_rows_own_fit: int) -> dict[FitKey, ThroughputFit]:
+    """Fits of the rest of the catalogue (every model and node the paper's data does not cover), on their own
+    rows only: the paper's fits never see them, so its numbers cannot move."""
+    return _fit(catalogue.catalogue_benchmarks(), strategy, min_rows_own_fit)
+
+
+def _rows_of(benchmarks: catalogue.Benchmarks | None, params: Mapping[str, object] | None
+             ) -> list[catalogue.Benchmarks]:
+    """Every benchmark set a run's fits come from: the run's own (or the shipped and registered rows), then the
+    rest of the catalogue."""
+    own = benchmarks or shipped_benchmarks(params)
+    user = catalogue.user_benchmarks() if benchmarks is None else None
+    return [own, *((user,) if user is not None else ()), catalogue.catalogue_benchmarks()]
 
 
 def nodes_with_data(model: str, benchmarks: catalogue.Benchmarks | None = None,
                     params: Mapping[str, object] | None = None) -> list[str]:
     """The nodes that have throughput rows for `model`, in catalogue order."""
-    b = benchmarks or shipped_benchmarks(params)
-    have = set(b.nodes()[b.model == model].tolist())
+    have = {nd for b in _rows_of(benchmarks, params) for nd in b.nodes()[b.model == model].tolist()}
     return [n for n in catalogue.nodes() if n in have]
 
 
 def resolve_node(model: str, node: object = None, benchmarks: catalogue.Benchmarks | None = None,
                  params: Mapping[str, object] | None = None) -> str:
-    """The node a model runs on: its catalogue node, or the one asked for if it has throughput data."""
+    """The node a model runs on: its catalogue node, or the one asked for (any node of the catalogue: without
+    throughput rows there, its throughput is estimated from its architecture)."""
     if node is None or (isinstance(node, str) and not node.strip()):
         return catalogue.models()[model].node if model in catalogue.models() else ""
-    name = catalogue.find_node(node).name
-    available = nodes_with_data(model, benchmarks, params)
-    if name not in available:
-        raise InputError("node", node, f"a node with throughput data for {model}: {', '.join(available) or 'none'}")
-    return name
+    return catalogue.find_node(node).name
 
 
 def fit_for(model: str, node: str, params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None = None,
             fits: Mapping[FitKey, ThroughputFit] | None = None) -> ThroughputFit:
-    """The throughput fit of a model on a node (from `fits` when the caller has them), or a clear error
-    saying what is missing."""
+    """The throughput fit of a model on a node (from `fits` when the caller has them): its benchmark rows', else
+    the rest of the catalogue's, else the architecture's estimate; or a clear error saying what is missing."""
     fits = _fits(params, benchmarks) if fits is None else fits
     if (model, node) in fits:
         return fits[(model, node)]
+    rest = _catalogue_fits(params["sparse_strategy"], params["min_rows_own_fit"])
+    if (model, node) in rest:
+        return rest[(model, node)]
+    have_rows = any(((b.model == model) & (b.nodes() == node)).any() for b in _rows_of(benchmarks, params))
+    if not have_rows:
+        if model not in catalogue.models():
+            raise InputError("model", model, f"a model with throughput benchmarks on {node or 'its node'}, or a "
+                                             "model of the catalogue (its architecture gives an estimate)")
+        return _estimated(catalogue.models()[model], node)
     b = benchmarks or shipped_benchmarks(params)
     nodes = b.nodes()
-    if not ((b.model == model) & (nodes == node)).any():
-        raise InputError("model", model, f"a model with throughput benchmarks on {node or 'its node'}")
     gpu = catalogue.nodes()[node].gpu
     same_gpu = np.array([catalogue.nodes()[n].gpu == gpu for n in nodes])
     counts = [int(((b.model == m) & (nodes == n)).sum()) for m, n in set(zip(b.model[same_gpu], nodes[same_gpu],
-                                                                          strict=True))]
+                                                                          strict=True))] or [0]
     raise InputError("min_rows_own_fit", params["min_rows_own_fit"],
                      f"at most {max(counts)}, the benchmark rows of the best-covered model on {gpu}, so that "
                      f"{model} on {node} can borrow its slopes")
+
+
+@lru_cache(maxsize=256)
+def _estimated(model: catalogue.Model, node: str) -> ThroughputFit:
+    return estimates.estimated_fit(model, node)
+
+
+def caveats(model: str, node: str, params: Mapping[str, object] | None = None,
+            benchmarks: catalogue.Benchmarks | None = None) -> tuple[str, ...]:
+    """What a result for this model on this node prints beside it: flagged rows, an estimate and its error."""
+    params = params or resolve_params()
+    try:
+        fit = fit_for(model, node, params, benchmarks)
+    except InputError:
+        fit = None
+    return estimates.caveats(model, node, {(model, node): fit} if fit else None)
+
+
+def estimate_factors(nodes: Mapping[str, str], params: Mapping[str, object], n: int, seed: Seed,
+                     benchmarks: catalogue.Benchmarks | None = None) -> dict[str, np.ndarray]:
+    """Per estimated model (no benchmark rows on its node), its throughput factor per trial: the law's
+    cross-validated log-normal error (HDR variable 15) times, for a closed model, its active parameters drawn
+    log-uniform over the published range (variable 16) to the law's power. Models with benchmarks: none."""
+    fits = _fits(params, benchmarks)
+    spread = {m: fit_for(m, nd, params, benchmarks, fits) for m, nd in nodes.items()}
+    ranged = {m: catalogue.models()[m].active_params_range_b for m in nodes if m in catalogue.models()}
+    chosen = [m for m in nodes if spread[m].log_sd > 0 or ranged.get(m)]
+    if not chosen:
+        return {}
+    require_hdr(params, "a model without benchmark rows on its node (an estimate)")
+    u = draw_uniforms(("estimate_error", "active_params"), n, seed, vocab.ESTIMATE_VARIABLE_IDS)
+    z = dist.normal_scores(u["estimate_error"][None, :])[0]
+    out = {}
+    for m in chosen:
+        factor = np.exp(spread[m].log_sd * z)
+        if ranged.get(m):
+            low, high = ranged[m]
+            active = np.exp(math.log(low) + u["active_params"] * (math.log(high) - math.log(low)))
+            factor = factor * (active / catalogue.models()[m].active_params_b) ** estimates.active_params_exponent()
+        out[m] = factor
+    return out
 
 
 def tps(model: str, l_in_tokens: float, l_out_tokens: float, sparse_strategy: str | None = None,
@@ -308,7 +372,9 @@ def default_configuration(**overrides: object) -> dict[str, float]:
 def clear_caches() -> None:
     """Forget every cached draw and fit (for benchmarks of cold calls, or after editing data files)."""
     _hdr_cached.cache_clear()
-    _shipped_fits.cache_clear()
+    for f in (_shipped_fits, _catalogue_fits, _estimated, _shipped_throughput_log_sd):
+        f.cache_clear()
+    estimates.clear_caches()
 
 
 # ---------------------------------------------------------------- Monte Carlo
@@ -562,6 +628,12 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     tps_factor: Draw = np.ones(n)
     if calibrated:
         util, pue, tps_factor = calibrated_draws(calibrated, names, util, pue, u, n, seed, params)
+    estimated = estimate_factors(nodes, params, n, seed, benchmarks)
+    for m in set(estimated) & set(calibrated):
+        raise InputError("calibration", f"{m} on {nodes[m]}", "a model with benchmark rows on the node it was "
+                                                               "calibrated on (an estimate cannot be calibrated yet)")
+    if estimated:
+        tps_factor = {m: model_draw(tps_factor, m) * estimated.get(m, 1.0) for m in names}
     base = energy_by_model(nodes, params, l_out, util, pue, 1.0, benchmarks, tps_factor)
     if top3:  # the code's rule: the three candidates with the highest median energy, most energy-hungry first
         candidates = baseline_candidates(params)
@@ -816,21 +888,26 @@ class HardwareRow:
     alpha_vs_h100_traditional: float | None  # H100 median / this median: the measured hardware lever
     alpha_vs_h100_tts: float | None
     tps_per_gpu_vs_h100: float | None  # at L_in and the traditional median L_out (MLPerf's kind of ratio)
+    throughput: str = ""  # how the node's throughput was obtained (own rows, borrowed slopes, an estimate)
+    caveats: str = ""  # flagged rows (read off a chart, at odds with a node of the same generation)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
 
 
-def hardware(model: str, n: int | None = None, seed: Seed = None, **overrides: object) -> list[HardwareRow]:
-    """Every node with throughput data for `model`: median Wh/query in both regimes and the ratio to H100."""
+def hardware(model: str, n: int | None = None, seed: Seed = None, nodes: Iterable[str] | None = None,
+             **overrides: object) -> list[HardwareRow]:
+    """Every node with throughput data for `model` (or those of `nodes` among them): median Wh/query in both
+    regimes and the ratio to H100, with each node's caveats."""
     model, _, overrides = with_calibrated(model, None, overrides)  # applies on the node it was calibrated on
     name = find_model(model).name
     params = resolve_params(overrides)
     require_hdr(params, "the hardware comparison")
-    nodes = nodes_with_data(name, params=params)
+    only = None if nodes is None else set(nodes)
+    nodes = [nd for nd in nodes_with_data(name, params=params) if only is None or nd in only]
     h100 = next((nd for nd in [catalogue.models()[name].node, *nodes]
                  if nd in nodes and catalogue.nodes()[nd].gpu.startswith("H100")), None)
-    b = shipped_benchmarks(params)
+    b = sum(_rows_of(None, params)[1:], _rows_of(None, params)[0])  # every row the run's fits come from
     medians = {nd: {regime: simulate(name, regime, n, seed, node=nd, **overrides).stats["median"]
                     for regime in REGIMES} for nd in nodes}
     l_in, l_out = params["l_in_tokens"], params["l_out_median_traditional_tokens"]
@@ -849,7 +926,8 @@ def hardware(model: str, n: int | None = None, seed: Seed = None, **overrides: o
             medians[nd]["tts"], h100,
             medians[h100]["traditional"] / medians[nd]["traditional"] if h100 else None,
             medians[h100]["tts"] / medians[nd]["tts"] if h100 else None,
-            tps_per_gpu(nd) / tps_per_gpu(h100) if h100 else None))
+            tps_per_gpu(nd) / tps_per_gpu(h100) if h100 else None, fit_for(name, nd, params).method,
+            "; ".join(caveats(name, nd, params))))
     return rows
 
 

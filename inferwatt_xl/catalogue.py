@@ -438,22 +438,36 @@ class Model:
     precision: str
     in_baseline: bool
     source: str
+    active_params_range_b: tuple[float, float] | None = None  # a closed model's published range, drawn per trial
+
+
+# The paper's nodes and models (the workbook's Inputs sheet and slots), then the rest of the catalogue: every GPU
+# and model of NVIDIA's TensorRT-LLM tables (scripts/import_trtllm.py), for the engine and the Excel functions.
+NODE_FILES = ("nodes.csv", "nodes_catalogue.csv")
+MODEL_FILES = ("models.csv", "models_catalogue.csv")
 
 
 @cache
 def nodes() -> dict[str, Node]:
-    """Serving nodes by name."""
-    file = "nodes.csv"
-    out = {}
+    """Serving nodes by name: the paper's (data/nodes.csv) and the rest of the catalogue."""
+    out: dict[str, Node] = {}
     seen: dict[str, int] = {}
-    for i, row in enumerate(_read_csv(file, tuple(NODE_COLUMNS)), start=2):
-        node = Node(**{name: _field(file, i, row, name, c.parse, c.expected) for name, c in NODE_COLUMNS.items()})
-        if node.p_idle_kw >= node.p_max_kw:
-            raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({node.p_max_kw})", node.p_idle_kw)
-        for key in {_key(name) for name in (node.name, *node.aliases)}:  # a name stands for one node only
-            _unique(file, i, key, seen, "name or alias")
-        out[node.name] = node
+    for file in NODE_FILES:
+        for i, row in enumerate(_read_csv(file, tuple(NODE_COLUMNS)), start=2):
+            node = Node(**{name: _field(file, i, row, name, c.parse, c.expected) for name, c in NODE_COLUMNS.items()})
+            if node.p_idle_kw >= node.p_max_kw:
+                raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({node.p_max_kw})", node.p_idle_kw)
+            for key in {_key(name) for name in (node.name, *node.aliases)}:  # a name stands for one node only
+                _unique(file, i, key, seen, "name or alias")
+            out[node.name] = node
     return out
+
+
+@cache
+def workbook_nodes() -> dict[str, Node]:
+    """The nodes of data/nodes.csv: the standalone workbook's Nodes table (the paper's and their successors')."""
+    names = {row["name"].strip() for row in _read_csv(NODE_FILES[0], ("name",))}
+    return {name: node for name, node in nodes().items() if name in names}
 
 
 @cache
@@ -524,33 +538,121 @@ def _bool(raw: str) -> bool:
     return raw.lower() == "true"
 
 
+MODEL_COLUMNS = ("name", "aliases", "total_params_b", "active_params_b", "architecture", "node", "precision",
+                 "in_baseline", "source")
+PRECISIONS = ("FP8", "FP4", "BF16")  # the precisions a GPU's tensor throughput is declared at (data/gpus.csv)
+
+
+def _precision(raw: str) -> str:
+    if raw.upper() not in PRECISIONS:
+        raise ValueError
+    return raw.upper()
+
+
+def _optional_positive(raw: str) -> float | None:
+    return None if not raw else _positive(raw)
+
+
+def model_from_row(file: str, i: int | None, row: dict[str, str], known_nodes: dict[str, Node]) -> Model:
+    """One row of data/models.csv (or a user's model file, range or mapping), validated."""
+    node = (row.get("node") or "").strip()
+    try:
+        node = find_node(node).name if node not in known_nodes else node
+    except InputError:
+        raise DataError(file, i, "node", f"one of the nodes ({', '.join(known_nodes)})", node) from None
+    total = _field(file, i, row, "total_params_b", _positive, "billions of parameters > 0")
+    active = _field(file, i, row, "active_params_b", _positive, "billions of parameters > 0")
+    if active > total:
+        raise DataError(file, i, "active_params_b", f"at most total_params_b ({total:g})", active)
+    low = _field(file, i, row, "active_params_low_b", _optional_positive, "billions > 0, or empty")
+    high = _field(file, i, row, "active_params_high_b", _optional_positive, "billions > 0, or empty")
+    if (low is None) != (high is None) or (low is not None and not low <= active <= high <= total):
+        raise DataError(file, i, "active_params_low_b", f"both bounds or neither, low <= active_params_b ({active:g}) "
+                                                        f"<= high <= total_params_b ({total:g})", f"{low}, {high}")
+    return Model(_field(file, i, row, "name", _text, "a model name"), _aliases(row.get("aliases") or ""),
+                 total, active, (row.get("architecture") or "").strip(), node,
+                 _field(file, i, row, "precision", _precision, "one of " + ", ".join(PRECISIONS)),
+                 _field(file, i, row, "in_baseline", _bool, "true or false"),
+                 _field(file, i, row, "source", _text, "a source"),
+                 None if low is None else (low, high))
+
+
 @cache
-def models() -> dict[str, Model]:
-    """Models by their canonical name."""
-    file = "models.csv"
-    columns = ("name", "aliases", "total_params_b", "active_params_b", "architecture", "node", "precision",
-               "in_baseline", "source")
+def shipped_models() -> dict[str, Model]:
+    """The shipped models by canonical name: the paper's (data/models.csv), then the rest of the catalogue."""
     out = {}
     node_names = nodes()
     seen: dict[str, int] = {}
-    for i, row in enumerate(_read_csv(file, columns), start=2):
-        node = row["node"].strip()
-        if node not in node_names:
-            raise DataError(file, i, "node", f"one of the nodes in nodes.csv ({', '.join(node_names)})", node)
-        model = Model(
-            _field(file, i, row, "name", _text, "a model name"),
-            tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
-            _field(file, i, row, "total_params_b", _positive, "billions of parameters > 0"),
-            _field(file, i, row, "active_params_b", _positive, "billions of parameters > 0"),
-            row["architecture"].strip(), node, row["precision"].strip(),
-            _field(file, i, row, "in_baseline", _bool, "true or false"),
-            _field(file, i, row, "source", _text, "a source"))
-        for key in {_key(name) for name in (model.name, *model.aliases)}:  # a name stands for one model only
-            _unique(file, i, key, seen, "name or alias")
-        out[model.name] = model
+    for file in MODEL_FILES:
+        for i, row in enumerate(_read_csv(file, MODEL_COLUMNS), start=2):
+            model = model_from_row(file, i, row, node_names)
+            for key in {_key(name) for name in (model.name, *model.aliases)}:  # a name stands for one model only
+                _unique(file, i, key, seen, "name or alias")
+            out[model.name] = model
     if not any(m.in_baseline for m in out.values()):
-        raise DataError(file, None, "in_baseline", "at least one model with in_baseline true (the baseline)", "none")
+        raise DataError(MODEL_FILES[0], None, "in_baseline", "at least one model with in_baseline true (the baseline)",
+                        "none")
     return out
+
+
+_USER_MODELS: dict[str, Model] = {}  # models a user declared (a file, an API mapping, IW_MODEL), by name
+
+
+def models() -> dict[str, Model]:
+    """Every model by canonical name: the shipped ones, then those the user declared (register_model)."""
+    return {**shipped_models(), **_USER_MODELS} if _USER_MODELS else shipped_models()
+
+
+@cache
+def workbook_models() -> dict[str, Model]:
+    """The models of data/models.csv: the paper's five, the standalone workbook's model slots."""
+    names = {row["name"].strip() for row in _read_csv(MODEL_FILES[0], ("name",))}
+    return {name: m for name, m in shipped_models().items() if name in names}
+
+
+USER_MODEL_COLUMNS = ("name", "total_params_b", "active_params_b", "architecture", "node", "precision")
+USER_MODEL_DEFAULTS = {"node": "8xH100", "precision": "FP8", "architecture": "", "in_baseline": "false",
+                       "aliases": "", "source": "the user's own model"}
+USER_MODEL_DEFAULTS_SOURCE = "node 8xH100 and precision FP8 when not given: the paper's serving set-up (Sec. 2)"
+
+
+def register_model(row: dict[str, object], file: str = "model", row_no: int | None = None) -> Model:
+    """Declare a user's model (a row of models.csv's columns; only name and total_params_b are needed): it can
+    then be named in every function. The same definition twice is accepted; a shipped model's name is not."""
+    text = {k: "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)).strip() for k, v in row.items()}
+    if not text.get("active_params_b"):
+        text["active_params_b"] = text.get("total_params_b", "")
+    for column, default in USER_MODEL_DEFAULTS.items():
+        text[column] = text.get(column) or default
+    model = model_from_row(file, row_no, text, nodes())
+    clash = {_key(n) for n in (model.name, *model.aliases)} & set(_shipped_model_index())
+    if clash:
+        raise InputError("model name", model.name, "a name no shipped model has (inferwatt models lists them)")
+    for other in _USER_MODELS.values():
+        if other.name != model.name and {_key(n) for n in (other.name, *other.aliases)} & \
+                {_key(n) for n in (model.name, *model.aliases)}:
+            raise InputError("model name", model.name, f"a name not already used by your model {other.name!r}")
+    _USER_MODELS[model.name] = model
+    _model_index.cache_clear()
+    return model
+
+
+def forget_user_models() -> None:
+    """Drop every model the user declared (a test's or a new session's clean slate)."""
+    _USER_MODELS.clear()
+    _model_index.cache_clear()
+
+
+def read_models_file(path: str | Path) -> list[Model]:
+    """A user's model CSV (the columns of data/models.csv; only name and total_params_b required): each row
+    declared with register_model, errors naming the file and row."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise InputError("models file", str(path), f"a readable CSV file ({err.strerror})") from None
+    file = Path(path).name
+    return [register_model(row, file, i)
+            for i, row in enumerate(_read_csv(file, ("name", "total_params_b"), _decode(file, data)), start=2)]
 
 
 def _key(name: str) -> str:
@@ -559,12 +661,13 @@ def _key(name: str) -> str:
 
 
 @cache
+def _shipped_model_index() -> dict[str, str]:
+    return {_key(name): m.name for m in shipped_models().values() for name in (m.name, *m.aliases)}
+
+
+@cache
 def _model_index() -> dict[str, str]:
-    index = {}
-    for model in models().values():
-        for name in (model.name, *model.aliases):
-            index[_key(name)] = model.name
-    return index
+    return {_key(name): m.name for m in models().values() for name in (m.name, *m.aliases)}
 
 
 def find_model(name: object, argument: str = "model") -> Model:
@@ -573,13 +676,52 @@ def find_model(name: object, argument: str = "model") -> Model:
         return models()[_model_index()[_key(name)]]
     known = list(models())
     close = difflib.get_close_matches(str(name), [*known, "baseline"], n=3, cutoff=0.4)
-    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-    raise InputError(argument, name, f"one of {', '.join(repr(k) for k in known)} or 'baseline'{hint}")
+    hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+    raise InputError(argument, name, f"a model of the catalogue or 'baseline' ({hint}inferwatt models or "
+                                     f"=IW_MODELS() lists all {len(known)}; a model of your own: --models FILE or "
+                                     "=IW_MODEL)")
 
 
 def baseline_models() -> list[str]:
     """The paper's baseline: the models above 200B parameters (in_baseline = true)."""
     return [m.name for m in models().values() if m.in_baseline]
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """A GPU's data-sheet figures (data/gpus.csv): what the throughput estimate of a model without benchmarks
+    reads. Dense tensor TFLOPS per precision; None where the GPU has no such tensor format (FP4 before Blackwell)."""
+
+    gpu: str
+    generation: str
+    memory_gb: float
+    memory_bandwidth_tb_per_s: float
+    tflops: dict[str, float | None]
+    tdp_w: float
+    source: str
+
+
+@cache
+def gpus() -> dict[str, Gpu]:
+    """GPUs by the name nodes.csv gives them."""
+    file = "gpus.csv"
+    columns = ("gpu", "generation", "memory_gb", "memory_bandwidth_tb_per_s", "bf16_dense_tflops",
+               "fp8_dense_tflops", "fp4_dense_tflops", "tdp_w", "source")
+    out: dict[str, Gpu] = {}
+    seen: dict[str, int] = {}
+    for i, row in enumerate(_read_csv(file, columns), start=2):
+        name = _field(file, i, row, "gpu", _text, "a GPU name")
+        _unique(file, i, name, seen, "gpu")
+        tflops = {p: _field(file, i, row, f"{p.lower()}_dense_tflops", _optional_positive, "TFLOPS > 0, or empty")
+                  for p in PRECISIONS}
+        if tflops["BF16"] is None:
+            raise DataError(file, i, "bf16_dense_tflops", "TFLOPS > 0 (every GPU of the catalogue has BF16)", "")
+        out[name] = Gpu(name, _field(file, i, row, "generation", _text, "a GPU generation"),
+                        _field(file, i, row, "memory_gb", _positive, "GB > 0"),
+                        _field(file, i, row, "memory_bandwidth_tb_per_s", _positive, "TB/s > 0"), tflops,
+                        _field(file, i, row, "tdp_w", _positive, "W > 0"),
+                        _field(file, i, row, "source", _text, "a source"))
+    return out
 
 
 # ---------------------------------------------------------------- benchmarks
@@ -684,6 +826,34 @@ def benchmarks(paper_h100_rows: str = "code") -> Benchmarks:
     return functools.reduce(operator.add, parts)
 
 
+CATALOGUE_BENCHMARK_FILE = "tps_benchmarks_catalogue.csv"
+
+
+@cache
+def catalogue_benchmarks() -> Benchmarks:
+    """The rest of TensorRT-LLM's published rows: every (model, node) pair the paper's data does not cover, one
+    release each (scripts/import_trtllm.py). Read only when a run needs one of them."""
+    f = CATALOGUE_BENCHMARK_FILE
+    return read_benchmarks(_decode(f, files(DATA_PACKAGE).joinpath(f).read_bytes()), f)
+
+
+_USER_BENCHMARKS: list[Benchmarks] = []  # rows a user added (--benchmarks, IW face), fitted with the shipped ones
+
+
+def register_benchmarks(rows: Benchmarks) -> None:
+    """Add a user's throughput rows to every later run of this process (the CLI's --benchmarks)."""
+    _USER_BENCHMARKS.append(rows)
+
+
+def user_benchmarks() -> Benchmarks | None:
+    """The rows the user added, or None."""
+    return functools.reduce(operator.add, _USER_BENCHMARKS) if _USER_BENCHMARKS else None
+
+
+def forget_user_benchmarks() -> None:
+    _USER_BENCHMARKS.clear()
+
+
 @cache
 def paper_rows(paper_h100_rows: str = "code") -> Benchmarks:
     """The paper's H100 throughput rows alone (the code's table, or the v1 Supplement S.I)."""
@@ -739,3 +909,10 @@ def paper_figures() -> dict[str, PaperFigure]:
         out[row["key"]] = PaperFigure(row["key"], row["quantity"], row["unit"], value, model,
                                       _field(file, i, row, "source", _text, "a source"), v2)
     return out
+
+
+def clear_caches() -> None:
+    """Forget every file read (a test editing a copy of data/, or a user after editing a data file)."""
+    for f in (parameters, nodes, workbook_nodes, regions, shipped_models, workbook_models, _shipped_model_index,
+              _model_index, _node_index, gpus, benchmarks, paper_rows, catalogue_benchmarks, paper_figures, presets):
+        f.cache_clear()

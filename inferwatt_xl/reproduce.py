@@ -358,7 +358,7 @@ def fleet_scenarios(queries_per_day: float | None = None, tts_share: float | Non
 
 
 def _figure1(axes) -> None:
-    names = list(catalogue.models())
+    names = list(catalogue.workbook_models())
     for ax, regime, title in zip(axes, api.REGIMES, ("a) traditional (median 300 output tokens)",
                                                      "b) test-time scaling (median 5,000 output tokens)"), strict=True):
         figures.bars(ax, names, [_sim(Choices(), m, regime) for m in names], title)

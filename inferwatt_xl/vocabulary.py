@@ -105,6 +105,7 @@ RANDOM_INPUTS: dict[str, RandomInput] = {r.name: r for r in (
 VARIABLE_IDS = {r.name: r.hdr_variable for r in RANDOM_INPUTS.values()}
 # A calibrated model's throughput factor (issue 20): drawn only where measurements informed it.
 CALIBRATION_VARIABLE_IDS = {"tps_factor": 14}
+ESTIMATE_VARIABLE_IDS = {"estimate_error": 15, "active_params": 16}  # an estimated model's throughput factor
 DEPLOYMENT_VARIABLE_IDS = dict(sorted(((r.name, r.deployment_variable) for r in RANDOM_INPUTS.values()
                                       if r.deployment_variable), key=lambda item: item[1]))
 

@@ -23,7 +23,7 @@ def test_shipped_data_loads_and_is_consistent():
         b = catalogue.benchmarks(rows)
         paper = b.nodes() == np.array([catalogue.models()[m].node for m in b.model])
         assert paper.sum() == sum(counts.values()) and all(b.source)
-        assert {m: int((b.model[paper] == m).sum()) for m in catalogue.models()} == counts
+        assert {m: int((b.model[paper] == m).sum()) for m in catalogue.workbook_models()} == counts
     assert catalogue.benchmarks().tps_tokens_per_s.tolist() == catalogue.benchmarks("code").tps_tokens_per_s.tolist()
     assert (~paper).sum() == 78 and set(b.nodes()[~paper]) == {"8xH200", "8xB200", "4xGB200"}
     assert len(catalogue.paper_figures()) == 20
@@ -37,7 +37,7 @@ def test_model_names_match_case_insensitively_and_by_alias(name):
 
 
 def test_unknown_model_lists_close_matches():
-    with pytest.raises(InputError, match=r"model must be one of .*did you mean 'Mixtral 8x22B'"):
+    with pytest.raises(InputError, match=r"model must be a model of the catalogue .*did you mean 'Mixtral 8x22B'"):
         iw.simulate("Mixtral 8x23B")
 
 
@@ -107,7 +107,7 @@ def test_energy_wh_matches_hand_computation():
     (lambda: iw.simulate(n=10, colour="red"), "parameter name must be one of preset, l_in_tokens"),
     (lambda: iw.simulate(n=10, lever="magic"), "lever must be one of 'model'"),
     (lambda: iw.simulate([], n=10), "model must be a model name"),
-    (lambda: iw.simulate(None, n=10), "model must be one of"),
+    (lambda: iw.simulate(None, n=10), "model must be a model of the catalogue"),
     (lambda: iw.fleet(queries_per_day=-1, n=10), "queries_per_day must be a number > 0"),
     (lambda: iw.fleet(tts_share=1.5, n=10), "tts_share must be a number >= 0 and <= 1, got 1.5"),
 ])

@@ -55,7 +55,7 @@ def test_reproduce_json_keys(capsys):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["tps", "--model", "llama-405b", "--lout", "-5"], "l_out_tokens must be a number > 0 and <= 1e+07, got -5.0"),
-    (["simulate", "--model", "gpt-9"], "model must be one of"),
+    (["simulate", "--model", "gpt-9"], "model must be a model of the catalogue"),
     (["simulate", "--n", "0"], "n must be a whole number >= 1"),
     (["fleet", "--tts-share", "2"], "tts_share must be a number >= 0 and <= 1"),
 ])

@@ -10,17 +10,12 @@ import numpy as np
 import pytest
 
 import inferwatt_xl as iw
-from inferwatt_xl import api, catalogue
+from inferwatt_xl import api, catalogue, estimates
 from inferwatt_xl.errors import DataError, InputError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-CACHED = (catalogue.parameters, catalogue.nodes, catalogue.regions, catalogue.models, catalogue._model_index,
-          catalogue._node_index, catalogue.benchmarks, catalogue.paper_figures)
-
-
 def _clear() -> None:
-    for f in CACHED:
-        f.cache_clear()
+    catalogue.clear_caches()
     api.clear_caches()
 
 
@@ -44,7 +39,7 @@ def edit(folder: Path, file: str, old: str, new: str) -> None:
 def test_a_csv_saved_by_excel_with_a_bom_loads(data):
     for file in ("models.csv", "nodes.csv", "parameters.csv", "tps_benchmarks.csv"):
         (data / file).write_bytes(b"\xef\xbb\xbf" + (data / file).read_bytes())
-    assert len(catalogue.models()) == 5 and len(catalogue.benchmarks().model) == 22 + 78
+    assert len(catalogue.workbook_models()) == 5 and len(catalogue.benchmarks().model) == 22 + 78
 
 
 def test_a_latin1_byte_names_the_file_and_row(data):
@@ -119,9 +114,12 @@ def test_only_sparse_models_is_a_clear_error():
         iw.simulate(["DeepSeek-R1"], n=10, benchmarks=sparse, sparse_strategy="shared_slopes")
 
 
-def test_a_node_without_data_for_the_model_names_the_nodes_that_have_it():
-    with pytest.raises(InputError, match="node must be a node with throughput data for Mixtral 8x22B: 8xH100, 8xH200"):
-        iw.simulate("Mixtral 8x22B", n=10, node="B200")
+def test_a_node_without_rows_gets_the_estimate_and_one_too_small_for_the_weights_is_refused():
+    fit = api.fit_for("Mixtral 8x22B", "8xB200", api.resolve_params())
+    assert fit.rows == 0 and fit.log_sd > 0 and fit.method.startswith(estimates.ESTIMATED)
+    with pytest.raises(InputError, match=r"node must be a node whose memory holds Llama 3.1 405B's weights \(405 GB "
+                                         r"at FP8; 1xGH200 has 96 GB\)"):
+        iw.simulate("Llama 3.1 405B", n=10, node="GH200")
     with pytest.raises(InputError, match="node must be one of '8xH100'"):
         iw.tps("Mixtral 8x22B", 500, 300, node="TPU v9")
 

@@ -178,7 +178,7 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     """No model name is written in the builder: renaming one in the catalogue just works."""
     renames = {"Mixtral 8x22B": "Mixtral Renamed", "Llama 3.1 405B": "Llama Renamed"}
     models = {renames.get(k, k): catalogue.Model(renames.get(k, k), *list(m.__dict__.values())[1:])
-              for k, m in catalogue.models().items()}
+              for k, m in catalogue.workbook_models().items()}
     b = catalogue.benchmarks()
     bench = catalogue.Benchmarks(b.model.copy(), b.input_tokens, b.output_tokens, b.tps_tokens_per_s, b.source)
     for old, new in renames.items():
@@ -189,6 +189,7 @@ def test_renamed_models_build_from_the_catalogue(monkeypatch, tmp_path):
     shipped = [scenarios.Scenario(sc.name, tuple((k, (renames.get(v[0], v[0]), v[1]) if isinstance(v, tuple) else v)
                                                  for k, v in sc.settings)) for sc in scenarios.default_scenarios()]
     monkeypatch.setattr(catalogue, "models", lambda: models)
+    monkeypatch.setattr(catalogue, "workbook_models", lambda: models)
     monkeypatch.setattr(catalogue, "benchmarks", lambda paper_h100_rows="code": bench)
     monkeypatch.setattr(catalogue, "paper_figures", lambda: figures)
     path = build_book(placeholder_values(shipped=shipped))

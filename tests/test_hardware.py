@@ -71,7 +71,7 @@ def test_b200_uses_less_energy_than_h100_for_llama_405b(l_out):
 
 def test_the_hardware_lever_is_the_ratio_of_the_medians_on_each_node():
     rows = {r.node: r for r in api.hardware("Llama 3.1 405B", n=2000, seed=1)}
-    assert list(rows) == ["8xH100", "8xH200", "8xB200", "4xGB200"]
+    assert list(rows) == ["8xH100", "8xH200", "8xB200", "4xGB200", "8xRTXPro6000"]  # every node with rows
     for node, row in rows.items():
         trad = iw.simulate("Llama 3.1 405B", "traditional", n=2000, seed=1, node=node).stats["median"]
         h100 = iw.simulate("Llama 3.1 405B", "traditional", n=2000, seed=1, node="8xH100").stats["median"]

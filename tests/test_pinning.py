@@ -38,7 +38,7 @@ def _data_rows(name: str) -> dict[str, dict[str, str]]:
 def test_iw_nodes_gives_each_column_the_data_files_value():
     """udf.IW_NODES: every value under its header is the one data/nodes.csv has there (P_max is not P_idle)."""
     header, *rows = udf.IW_NODES()
-    data = _data_rows("nodes.csv")
+    data = {**_data_rows("nodes.csv"), **_data_rows("nodes_catalogue.csv")}
     assert len(rows) == len(data)
     for row in rows:
         got, want = dict(zip(header, row, strict=True)), data[row[0]]

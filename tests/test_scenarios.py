@@ -110,7 +110,7 @@ def test_the_shipped_file_has_a_source_on_every_row_and_six_scenarios():
     ("A,,\nB,node,Nowhere\n", "row 3: node must be"),
     ("A,,\nB,pue_p5,2\n", "scenario 'B': pue_p95 must be a number >= pue_p5 (2.0), got 1.6"),
     ("A,,\nB,node,Mixtral 8x22B=8xB200\n", "scenario 'B': node must be a node for a model of the scenario"),
-    ("A,,\nB,node,Llama-3.1 Nemotron Ultra 253B=8xB200\n", "scenario 'B': node must be a node with throughput data"),
+    ("A,,\nB,node,Llama 3.1 405B=GH200\n", "scenario 'B': node must be a node whose memory holds Llama 3.1 405B"),
 ])
 def test_a_bad_row_is_named_before_anything_runs(tmp_path, text, message):
     path = tmp_path / "x.csv"

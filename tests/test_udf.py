@@ -56,7 +56,7 @@ def test_fleet_and_beta_equal_the_engine():
 
 def test_catalogue_tables():
     models = udf.IW_MODELS()
-    assert models[0][:2] == ["name", "node"] and len(models) == 6
+    assert models[0][:2] == ["name", "node"] and len(models) == 1 + len(iw.catalogue.models())
     nodes = udf.IW_NODES()
     assert nodes[0][4] == "p_max_kw" and [row[0] for row in nodes[1:]] == list(iw.catalogue.nodes())
     params = udf.IW_PARAMS()
@@ -88,7 +88,7 @@ BAD_CALLS = [
     (lambda: udf.IW_MONTECARLO("baseline", "tts", 100.0, "x"), "#IW! seed must be a whole number >= 0"),
     (lambda: udf.IW_MONTECARLO([[None], [None]], "tts"),
      "#IW! model must be a model name, 'baseline', a range of model names"),
-    (lambda: udf.IW_MONTECARLO([["gpt-9"]], "tts"), "#IW! model must be one of"),
+    (lambda: udf.IW_MONTECARLO([["gpt-9"]], "tts"), "#IW! model must be a model of the catalogue"),
     (lambda: udf.IW_MONTECARLO("baseline", "tts", 100.0, 1.0, None, 0.5), "#IW! PUE_P5 must be a number >= 1"),
     (lambda: udf.IW_MONTECARLO("baseline", "tts", 100.0, 1.0, None, None, None, "mean"),
      "#IW! Pnode_reading must be one of 'split'"),

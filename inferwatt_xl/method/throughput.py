@@ -28,6 +28,7 @@ class ThroughputFit:
     rows: int
     method: str  # how this model's coefficients were obtained, for reports
     l_out_max: float = np.inf  # own rows, or the rows its borrowed slopes were fitted on
+    log_sd: float = 0.0  # an estimate's spread (no benchmark rows): drawn per trial as a log-normal factor
 
     def tps(self, l_in_tokens: np.ndarray | float, l_out_tokens: np.ndarray | float,
             hold_beyond_range: bool = False) -> np.ndarray:

@@ -95,8 +95,10 @@ class EngineValues:
             trials, seed, preset, params, api.shipped_benchmarks(params),
             reproduce.quantities(reproduce.Choices(overrides=tuple(overrides.items()), seed=seed)),
             reproduction, text_code,
-            [r for m in catalogue.models() for r in api.hardware(m, n=trials, seed=seed, preset=preset)],
+            [r for m in catalogue.workbook_models()
+             for r in api.hardware(m, n=trials, seed=seed, nodes=catalogue.workbook_nodes(), preset=preset)],
             {regime: sensitivity("baseline", regime, n=trials, seed=seed, preset=preset) for regime in REGIMES},
             {k.key: k.engine(per_query, mixed) * k.scale for k in KEY_IMPACTS},
             scenarios.default_scenarios(), min(params["scenario_trials"], trials),
-            tuple(m for m in example_measurements() if m.model in catalogue.models()), api.throughput_log_sd(params))
+            tuple(m for m in example_measurements() if m.model in catalogue.workbook_models()),
+            api.throughput_log_sd(params))

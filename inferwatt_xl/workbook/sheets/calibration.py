@@ -235,7 +235,7 @@ def write(book: Book, values: EngineValues) -> None:
     settings = g.table("CalSet")
     book.write("CalSet", {"setting": list(SETTINGS.values())})
     example = values.measurements
-    model = example[0].model if example else next(iter(catalogue.models()))
+    model = example[0].model if example else next(iter(catalogue.workbook_models()))
     ws[settings.cell("value", "on")].value = False
     ws[settings.cell("value", "model")].value = model
     for key in ("on", "model"):

@@ -30,8 +30,9 @@ MODEL_INPUTS = ("name", "node", "in_baseline", "total_params_b", "source")
 
 def declare(book: Book, values: EngineValues) -> None:
     g, slots = book.grid, book.spec["model_slots"]
-    if len(catalogue.models()) > slots:
-        raise ExcelRuleError(f"{len(catalogue.models())} models in the catalogue, the template has {slots} slots")
+    if len(catalogue.workbook_models()) > slots:
+        raise ExcelRuleError(f"{len(catalogue.workbook_models())} models in data/models.csv, the template has {slots} "
+                             "slots")
     g.add(Table("Param", "Inputs", [
         Column("group", "group", width=12), Column("name", "name", width=30),
         Column("label", "label", width=36), Column("unit", "unit", width=12),
@@ -39,7 +40,7 @@ def declare(book: Book, values: EngineValues) -> None:
         Column("allowed", "allowed", width=26), Column("description", "description", width=50),
         Column("source", "source", width=50)], book.first_row(gap=0), tuple(catalogue.parameters())))
     g.add(Table("Node", "Inputs", [Column(name, c.header) for name, c in catalogue.NODE_COLUMNS.items() if c.header],
-        book.first_row(1, below="Param"), len(catalogue.nodes()) + FREE_NODE_ROWS, first_col=2))
+        book.first_row(1, below="Param"), len(catalogue.workbook_nodes()) + FREE_NODE_ROWS, first_col=2))
     g.add(Table("Model", "Inputs", [
         Column("slot", "slot"), Column("name", "name"), Column("node", "node"),
         Column("in_baseline", "in_baseline (TRUE/FALSE)"), Column("total_params_b", "total parameters (B)"),
@@ -87,7 +88,7 @@ def _parameters(book: Book, values: EngineValues) -> None:
 
 
 def _nodes(book: Book) -> None:
-    ws, nodes, table = book.sheets["Inputs"], list(catalogue.nodes().values()), book.grid.table("Node")
+    ws, nodes, table = book.sheets["Inputs"], list(catalogue.workbook_nodes().values()), book.grid.table("Node")
     book.heading("Node", "Nodes")
     book.write("Node", {c: [getattr(n, c) for n in nodes] for c in NODE_COLUMNS})
     for i, n in enumerate(nodes):
@@ -102,7 +103,7 @@ def _nodes(book: Book) -> None:
 def _models(book: Book) -> None:
     ws, table, slots = book.sheets["Inputs"], book.grid.table("Model"), book.spec["model_slots"]
     book.heading("Model", "Models (an empty slot takes a new model: add its benchmark rows too)")
-    ms = [*catalogue.models().values()] + [None] * (slots - len(catalogue.models()))
+    ms = [*catalogue.workbook_models().values()] + [None] * (slots - len(catalogue.workbook_models()))
     book.write("Model", {"slot": list(range(1, slots + 1)), "name": [m.name if m else "" for m in ms],
                          "node": [m.node if m else "" for m in ms],
                          "in_baseline": [m.in_baseline if m else False for m in ms],

@@ -36,7 +36,7 @@ def live_reference(book: Book, key: str) -> str:
     """The workbook cell (or the template of the defined name) that computes a paper figure."""
     model = catalogue.paper_figures()[key].model
     if model:
-        k = list(catalogue.models()).index(model)
+        k = list(catalogue.workbook_models()).index(model)
         return book.grid.table("Summary").cell("traditional_median", k, sheet=True, absolute=True)
     return f"{{n.{REPRODUCTION_CELLS[key]}}}"
 

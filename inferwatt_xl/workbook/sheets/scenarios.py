@@ -380,7 +380,7 @@ ARRAY_HEADS = ("pue1_wh", "base_wh", "node_s")
 def write(book: Book, values: EngineValues) -> None:
     ws, st, slots = book.sheets["Scenarios"], book.styles, book.spec["model_slots"]
     declared = catalogue.parameters()
-    slot_models = list(catalogue.models())
+    slot_models = list(catalogue.workbook_models())
     columns = [settings_of(s, slot_models) for s in values.scenarios]
     book.note("Scenarios", f"Edit the yellow cells: column 1 is the reference (an empty cell: the Inputs' value), "
                            "every other column changes what it names on top of it (an empty cell: the reference's). "

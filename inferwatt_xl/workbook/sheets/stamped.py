@@ -36,7 +36,8 @@ def declare(book: Book, values: EngineValues) -> None:
                width=16),
         Column("alpha_vs_h100_tts", "H100 energy / this node's, test-time scaling (x)", number_format="0.00",
                width=16),
-        Column("tps_per_gpu_vs_h100", "TPS per GPU / H100's (x)", number_format="0.00", width=14)],
+        Column("tps_per_gpu_vs_h100", "TPS per GPU / H100's (x)", number_format="0.00", width=14),
+        Column("caveats", "caveats of the throughput rows (inferwatt hardware prints the same)", width=60)],
         book.first_row(gap=1), len(values.hardware)))
 
     width = len(SENSITIVITY_COLUMNS) + 1

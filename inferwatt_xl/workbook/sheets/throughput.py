@@ -49,7 +49,7 @@ def declare(book: Book, values: EngineValues) -> None:
 
 def write(book: Book, values: EngineValues) -> None:
     ws, st = book.sheets["Benchmarks"], book.styles
-    b, models = values.benchmarks, catalogue.models()
+    b, models = values.benchmarks, catalogue.workbook_models()
     book.note("Benchmarks", "Edit or append rows in the yellow columns; the helper columns (logs, and deviations "
                             "from each model's mean for the least-squares fit) follow.")
     table = book.write("Bench", {"model": list(b.model), "node": list(b.nodes()),
