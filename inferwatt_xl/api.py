@@ -222,6 +222,50 @@ def nodes_with_data(model: str, benchmarks: catalogue.Benchmarks | None = None,
     return [n for n in catalogue.nodes() if n in have]
 
 
+def benchmark_counts(model: str, params: Mapping[str, object] | None = None) -> dict[str, int]:
+    """Benchmark rows of `model` per node (the shipped ones, the catalogue's and any the user registered)."""
+    counts: dict[str, int] = {}
+    for b in _rows_of(None, params):
+        for nd in b.nodes()[b.model == model].tolist():
+            counts[nd] = counts.get(nd, 0) + 1
+    return {n: counts[n] for n in catalogue.nodes() if n in counts}
+
+
+def throughput_status(model: str, node: str, params: Mapping[str, object]) -> str:
+    """How a model's throughput on a node is obtained: 'fitted' (its rows), 'estimated' (its architecture), or
+    why it cannot be served there."""
+    try:
+        fit = fit_for(model, node, params)
+    except InputError as err:
+        return f"not servable: {err.allowed}"
+    return "estimated" if fit.log_sd > 0 else "fitted"
+
+
+def model_table() -> list[dict[str, object]]:
+    """Every model with its nodes: benchmark rows per node, and on every node whether its throughput is fitted,
+    estimated or cannot be served (inferwatt models, IW_MODELS)."""
+    params = resolve_params()
+    rows = []
+    for m in catalogue.models().values():
+        rows.append({**m.__dict__, "aliases": list(m.aliases), "benchmark_rows": benchmark_counts(m.name, params),
+                     "throughput": {nd: throughput_status(m.name, nd, params) for nd in catalogue.nodes()},
+                     "caveats": {nd: list(c) for nd in catalogue.nodes() if (c := estimates.flags().get((m.name, nd)))},
+                     "user_model": m.name not in catalogue.shipped_models()})
+    return rows
+
+
+def node_table() -> list[dict[str, object]]:
+    """Every node with its power and its GPU's data sheet, each with its source (inferwatt nodes, IW_NODES)."""
+    out = []
+    for n in catalogue.nodes().values():
+        g = catalogue.gpus()[n.gpu]
+        out.append({**n.__dict__, "aliases": list(n.aliases), "generation": g.generation,
+                    "gpu_memory_gb": g.memory_gb, "gpu_memory_bandwidth_tb_per_s": g.memory_bandwidth_tb_per_s,
+                    **{f"gpu_{p.lower()}_dense_tflops": g.tflops[p] for p in catalogue.PRECISIONS},
+                    "gpu_tdp_w": g.tdp_w, "gpu_source": g.source})
+    return out
+
+
 def resolve_node(model: str, node: object = None, benchmarks: catalogue.Benchmarks | None = None,
                  params: Mapping[str, object] | None = None) -> str:
     """The node a model runs on: its catalogue node, or the one asked for (any node of the catalogue: without
@@ -454,6 +498,12 @@ class SimulationResult:
     calibrated: tuple[str, ...] = ()  # the models drawn from a calibration's posterior (on their node)
 
     @cached_property
+    def caveats(self) -> dict[str, tuple[str, ...]]:
+        """Per model, what its result should be read with: flagged rows, an estimate's error, a closed model."""
+        out = {m: caveats(m, nd, self.params, self.benchmarks) for m, nd in self.nodes.items()}
+        return {m: c for m, c in out.items() if c}
+
+    @cached_property
     def trimmed_sample_wh(self) -> np.ndarray | None:
         """The authors' trimmed sample (each model's draws within P10-P90 of its P5-P95, pooled; a lever's trimmed
         to P5-P95 again), computed when first asked for."""
@@ -531,6 +581,7 @@ class SimulationResult:
                 "n": self.n, "seed": self.seed, "lever": self.lever, "nodes": self.nodes,
                 "preset": self.params["preset"], "rng": self.params["rng"], "trim": self.params["trim"],
                 "calibrated": {m: self.nodes[m] for m in self.calibrated},
+                "caveats": {m: list(c) for m, c in self.caveats.items()},
                 **{f"{k}_wh": v for k, v in self.stats.items()},
                 "paper_trimmed": None if trimmed is None else {f"{k}_wh": v for k, v in trimmed.items()}}
 
@@ -845,10 +896,25 @@ class CalibratedModel:
     calibration: str  # empty when no measurement informed any factor: the model as the method gives it
 
 
+def declared_name(model: object) -> object:
+    """A user's model given as a catalogue.Model or a mapping (name, total_params_b, ...): declared, its name;
+    anything else as it is."""
+    if isinstance(model, catalogue.Model):
+        model = {**model.__dict__, "aliases": "|".join(model.aliases), "in_baseline": str(model.in_baseline),
+                 **dict(zip(("active_params_low_b", "active_params_high_b"), model.active_params_range_b or (),
+                            strict=False))}
+        model.pop("active_params_range_b")
+    if isinstance(model, Mapping):
+        return catalogue.register_model(dict(model), "model").name
+    return model
+
+
 def with_calibrated(model: object, node: object, overrides: Mapping[str, object]
                     ) -> tuple[object, object, dict[str, object]]:
     """Calibrated models among `model` become their names, served on the node they were calibrated on, their
-    posteriors added to the `calibration` parameter."""
+    posteriors added to the `calibration` parameter; a model of the user's own (a catalogue.Model or a mapping of
+    data/models.csv's columns) is declared and becomes its name."""
+    model = [declared_name(x) for x in model] if isinstance(model, (list, tuple)) else declared_name(model)
     items = model if isinstance(model, (list, tuple)) else [model]
     calibrated = [x for x in items if isinstance(x, CalibratedModel)]
     if not calibrated:
@@ -965,6 +1031,16 @@ class FleetRuns:
     seed: Seed  # the seed the runs used (the declared default when none was given)
     lever: str | None = None  # the lever every query of the fleet is served with
 
+    @property
+    def caveats(self) -> dict[str, list[str]]:
+        """Every model's caveats over the regimes' runs (flagged rows, estimates, closed models)."""
+        out: dict[str, list[str]] = {}
+        for sim in self.simulations.values():
+            for m, cs in sim.caveats.items():
+                out.setdefault(m, [])
+                out[m] += [c for c in cs if c not in out[m]]
+        return out
+
     def mix(self, per_query: Callable[[SimulationResult], float]) -> float:
         """A per-query mean over the day's mix of regimes."""
         return sum(share * per_query(self.simulations[r]) for r, share in self.shares.items() if share)
@@ -1073,6 +1149,7 @@ class FleetResult:
     deployment_draws: int
     lever: str | None = None
     spread: str = FLEET_SPREAD
+    caveats: dict[str, list[str]] = field(default_factory=dict)  # per model: flagged rows, estimates
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the command line."""
@@ -1104,4 +1181,4 @@ def fleet(queries_per_day: float | None = None, tts_share: float | None = None, 
     one_level = one_level_gwh_per_day(runs.queries_per_day, mean_wh, second_moment, runs.beta, dist.Z95)
     return FleetResult(gwh, *(finite(float(x), "GWh per day") for x in (*spread, *one_level)), runs.beta,
                        runs.queries_per_day, runs.shares["tts"], runs.lever == "improved", means["traditional"],
-                       means.get("tts"), runs.params["deployment_draws"], runs.lever)
+                       means.get("tts"), runs.params["deployment_draws"], runs.lever, caveats=runs.caveats)

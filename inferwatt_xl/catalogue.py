@@ -632,15 +632,26 @@ def register_model(row: dict[str, object], file: str = "model", row_no: int | No
         if other.name != model.name and {_key(n) for n in (other.name, *other.aliases)} & \
                 {_key(n) for n in (model.name, *model.aliases)}:
             raise InputError("model name", model.name, f"a name not already used by your model {other.name!r}")
-    _USER_MODELS[model.name] = model
-    _model_index.cache_clear()
+    if _USER_MODELS.get(model.name) != model:  # a new or changed definition: results keyed by names are stale
+        _USER_MODELS[model.name] = model
+        _model_index.cache_clear()
+        _USER_VERSION[0] += 1
     return model
+
+
+_USER_VERSION = [0]  # counts changes to the user's models and rows (what a memo of results must key on)
+
+
+def user_version() -> int:
+    """A number that changes whenever the user's models or benchmark rows change."""
+    return _USER_VERSION[0]
 
 
 def forget_user_models() -> None:
     """Drop every model the user declared (a test's or a new session's clean slate)."""
     _USER_MODELS.clear()
     _model_index.cache_clear()
+    _USER_VERSION[0] += 1
 
 
 def read_models_file(path: str | Path) -> list[Model]:
@@ -843,6 +854,7 @@ _USER_BENCHMARKS: list[Benchmarks] = []  # rows a user added (--benchmarks, IW f
 def register_benchmarks(rows: Benchmarks) -> None:
     """Add a user's throughput rows to every later run of this process (the CLI's --benchmarks)."""
     _USER_BENCHMARKS.append(rows)
+    _USER_VERSION[0] += 1
 
 
 def user_benchmarks() -> Benchmarks | None:
@@ -852,6 +864,7 @@ def user_benchmarks() -> Benchmarks | None:
 
 def forget_user_benchmarks() -> None:
     _USER_BENCHMARKS.clear()
+    _USER_VERSION[0] += 1
 
 
 @cache

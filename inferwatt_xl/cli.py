@@ -42,6 +42,7 @@ def _stats_text(result: api.SimulationResult) -> str:
              (f" lever={result.lever}" if result.lever else "")]
     lines += [f"  {k:>6}: {s[k]:.4f} Wh/query" for k in api.STATISTICS]
     lines += [f"  calibrated to measurements: {m} on {result.nodes[m]}" for m in result.calibrated]
+    lines += [f"  caveat, {m} on {result.nodes[m]}: {c}" for m, cs in result.caveats.items() for c in cs]
     return "\n".join(lines)
 
 
@@ -57,8 +58,18 @@ def _nodes(values: list[str] | None) -> str | dict[str, str] | None:
     return {model.strip(): node.strip() for model, node in pairs}
 
 
+def _declare_users_data(a: argparse.Namespace) -> None:
+    """--models and --benchmarks of any subcommand that computes: the user's models and rows join the catalogue
+    for this run (the preset's own H100 rows, then the user's, fitted together)."""
+    if getattr(a, "models", None):
+        catalogue.read_models_file(a.models)
+    if getattr(a, "benchmarks", None):
+        catalogue.register_benchmarks(catalogue.read_benchmarks_file(a.benchmarks))
+
+
 def _overrides(a: argparse.Namespace) -> dict[str, object]:
     """--preset, --rng, --trim and --set NAME=VALUE of any subcommand that computes: one route to the parameters."""
+    _declare_users_data(a)
     overrides: dict[str, object] = {}
     for pair in getattr(a, "set", None) or ():
         name, sep, value = pair.partition("=")
@@ -86,10 +97,8 @@ def cmd_simulate(a: argparse.Namespace) -> None:
                                    ("pue_below_one", a.pue_below_one), ("sparse_strategy", a.sparse_strategy),
                                    ("l_eff", a.l_eff), ("pnode_model", a.pnode_model)) if v is not None}
     overrides = {**_overrides(a), **overrides}
-    benchmarks = (api.shipped_benchmarks(api.resolve_params(overrides)) + catalogue.read_benchmarks_file(a.benchmarks)
-                  if a.benchmarks else None)  # the preset's own H100 rows, then the user's
     result = api.simulate(a.model, a.regime, lever=a.lever, l_out_median_tokens=a.lout_median,
-                          node=_nodes(a.node), benchmarks=benchmarks, **overrides)
+                          node=_nodes(a.node), **overrides)
     _print(result.to_dict(), a.json, _stats_text(result))
 
 
@@ -116,8 +125,14 @@ def _labels(keys: Iterable[str], words: Mapping[str, str], units: Mapping[str, s
 
 def cmd_fleet(a: argparse.Namespace) -> None:
     result = api.fleet(a.queries, a.tts_share, a.improved, node=_nodes(a.node), lever=a.lever, **_overrides(a))
-    _print(result.to_dict(), a.json, f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 "
-                                     f"{result.gwh_per_day_p5:.3f}-{result.gwh_per_day_p95:.3f} over deployments")
+    _print(result.to_dict(), a.json, "\n".join([
+        f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 {result.gwh_per_day_p5:.3f}-"
+        f"{result.gwh_per_day_p95:.3f} over deployments", *_caveat_lines(result.caveats)]))
+
+
+def _caveat_lines(caveats: Mapping[str, Iterable[str]]) -> list[str]:
+    """What a result is to be read with, one line each (flagged rows, estimates, closed models)."""
+    return [f"  caveat, {m}: {c}" for m, cs in caveats.items() for c in cs]
 
 
 def _impact_overrides(a: argparse.Namespace) -> dict[str, object]:
@@ -162,7 +177,7 @@ def cmd_impacts(a: argparse.Namespace) -> None:
               f"  {label[m]:<{width}} missing" for m in MEASURES]
     lines += [f"  cost: {result.cost_basis}",
               f"  cost per million output tokens: {data['cost_usd_per_million_output_tokens']:.4g} USD",
-              *(f"  note: {n}" for n in data["notes"])]
+              *(f"  note: {n}" for n in data["notes"]), *_caveat_lines(data["caveats"])]
     _print(data, a.json, "\n".join(lines))
 
 
@@ -188,7 +203,7 @@ def cmd_capacity(a: argparse.Namespace) -> None:
     lines += [f"  {label[c]:<{width}}" + "".join(f"{data[k]:>14.4g}" if data[k] is not None else f"{'missing':>14}"
                                            for k in (c, f"{c}_p5", f"{c}_p50", f"{c}_p95")) for c in SPREAD_COLUMNS]
     lines += [f"  cost: {r.cost_basis}", f"  {r.spread_note}",
-              *(f"  missing: {m} (no sourced default)" for m in r.missing)]
+              *(f"  missing: {m} (no sourced default)" for m in r.missing), *_caveat_lines(r.caveats)]
     _print(data, a.json, "\n".join(lines))
 
 
@@ -276,16 +291,28 @@ def _rounded(value: object) -> str:
 
 
 def cmd_models(a: argparse.Namespace) -> None:
-    rows = [{**m.__dict__, "aliases": list(m.aliases), "nodes_with_data": api.nodes_with_data(m.name)}
-            for m in catalogue.models().values()]
-    _print(rows, a.json, "\n".join(f"{m['name']} ({m['node']}, {m['architecture']}, "
-                                   f"{'baseline' if m['in_baseline'] else 'not in baseline'})" for m in rows))
+    _declare_users_data(a)
+    rows = api.model_table()
+    _print(rows, a.json, "\n".join(
+        f"{m['name']} ({m['total_params_b']:g}B, {m['active_params_b']:g}B active, {m['precision']}; own node "
+        f"{m['node']}): benchmarked on {', '.join(f'{k} ({v})' for k, v in m['benchmark_rows'].items()) or 'none'}"
+        f"; estimated on the other nodes" for m in rows))
 
 
 def cmd_nodes(a: argparse.Namespace) -> None:
-    rows = [{**n.__dict__, "aliases": list(n.aliases)} for n in catalogue.nodes().values()]
-    _print(rows, a.json, "\n".join(f"{r['name']}: {r['gpus']} x {r['gpu']}, P_max {r['p_max_kw']} kW, P_idle "
-                                   f"{r['p_idle_kw']} kW; {r['source']}" for r in rows))
+    rows = api.node_table()
+    _print(rows, a.json, "\n".join(f"{r['name']}: {r['gpus']} x {r['gpu']} ({r['generation']}), P_max "
+                                   f"{r['p_max_kw']} kW, P_idle {r['p_idle_kw']} kW; {r['source']}" for r in rows))
+
+
+def cmd_estimate_error(a: argparse.Namespace) -> None:
+    from . import estimates
+
+    rows = [s.__dict__ for s in estimates.cross_validation()]
+    _print(rows, a.json, "leave-one-architecture-out error of the throughput estimate, |log(predicted/published)|:\n"
+           + "\n".join(f"  {r['generation']:<18} {r['rows']:>4} rows, {r['models']:>2} models: median "
+                       f"{r['median_abs_log_error']:.3f}, P90 {r['p90_abs_log_error']:.3f}; inside P5-P95 "
+                       f"{r['share_inside_p5_p95']:.1%} (drawn sd {r['log_sd']:.3f})" for r in rows))
 
 
 def cmd_params(a: argparse.Namespace) -> None:
@@ -305,7 +332,8 @@ def cmd_reproduce(a: argparse.Namespace) -> None:
         for path in reproduce.write_outputs(rows, Path(a.out)):
             print(f"wrote {path}", file=sys.stderr)
     text_code = reproduce.text_vs_code()
-    _print({"figures": [r.__dict__ for r in rows], "text_vs_code": [t.to_dict() for t in text_code]}, a.json,
+    _print({"figures": [r.__dict__ for r in rows], "text_vs_code": [t.to_dict() for t in text_code],
+            "data_caveats": reproduce.data_caveats()}, a.json,
            reproduce.to_markdown(rows, text_code))
 
 
@@ -382,6 +410,12 @@ def parser() -> argparse.ArgumentParser:
                                                        "authors' legacy numpy stream: simulate, fleet, reproduce)")
             s.add_argument("--trim", default=None, help="none (default: statistics of all draws) or paper (the "
                                                         "authors' trimmed draws)")
+            s.add_argument("--models", default=None, metavar="FILE",
+                           help="CSV of your own models (the columns of data/models.csv; name and total_params_b "
+                                "are enough: without benchmark rows the throughput is estimated from them)")
+            s.add_argument("--benchmarks", default=None, metavar="FILE",
+                           help="CSV of your own throughput rows, fitted with the shipped ones (the columns of "
+                                "data/tps_benchmarks.csv)")
             s.add_argument("--calibration", default=None, metavar="FILE",
                            help="measurements (or a telemetry log) to calibrate the models they name before the "
                                 "run (inferwatt calibrate shows what moved)")
@@ -405,8 +439,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--l-eff", default=None, help="out (default) or in_plus_out (S.III)")
     s.add_argument("--node", action="append", default=None,
                    help="a node for every model, or MODEL=NODE (repeatable); default: each model's own node")
-    s.add_argument("--benchmarks", default=None, help="CSV of your own throughput rows, added to the shipped ones "
-                                                      "(columns as data/tps_benchmarks.csv)")
 
     s = add("tps", cmd_tps, "fitted throughput in output tokens/s", computes=True)
     s.add_argument("--model", required=True)
@@ -488,8 +520,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, help="PNG file for the tornado chart")
 
     add("beta", cmd_beta, "the fleet factor beta (Supplement S.V)", computes=True)
-    add("models", cmd_models, "the model catalogue")
-    add("nodes", cmd_nodes, "the serving nodes: GPUs, P_max and P_idle in kW, sources")
+    s = add("models", cmd_models, "the model catalogue: each model's nodes with benchmark rows (elsewhere its "
+                                  "throughput is estimated)")
+    s.add_argument("--models", default=None, metavar="FILE", help="your own models, listed with the catalogue's")
+    s.add_argument("--benchmarks", default=None, metavar="FILE", help="your own throughput rows")
+    add("nodes", cmd_nodes, "the serving nodes: GPUs, P_max and P_idle in kW, the GPU's data sheet, sources")
+    add("estimate-error", cmd_estimate_error, "cross-validated error of the throughput estimate for a model "
+                                              "without benchmark rows, per GPU generation")
     s = add("hardware", cmd_hardware, "the measured hardware lever: median Wh/query of a model on every node with "
                                       "throughput data, and the ratio to H100", computes=True)
     s.add_argument("--model", required=True)
@@ -524,7 +561,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a bad command line (already reported in one line)
         return int(stop.code or 0)
-    return run_reporting_errors("inferwatt", lambda: args.func(args))
+    try:
+        return run_reporting_errors("inferwatt", lambda: args.func(args))
+    finally:  # --models and --benchmarks hold for one command
+        catalogue.forget_user_models()
+        catalogue.forget_user_benchmarks()
 
 
 def run_reporting_errors(prog: str, call: Callable[[], object]) -> int:

@@ -182,7 +182,8 @@ class ImpactsResult:
                 "cost_usd_per_million_output_tokens": self.cost_usd_per_million_output_tokens,
                 "carbon_intensity_g_per_kwh": self.intensities.carbon_intensity_g_per_kwh,
                 "water_intensity_l_per_kwh": self.intensities.water_intensity_l_per_kwh,
-                "cost_basis": self.cost_basis, "missing": self.missing, "notes": self.notes}
+                "cost_basis": self.cost_basis, "missing": self.missing, "notes": self.notes,
+                "caveats": {m: list(c) for m, c in sim.caveats.items()}}
 
 
 def impacts(model: str | Iterable[str] = "baseline", regime: str = "traditional", n: int | None = None,
@@ -262,6 +263,7 @@ class CapacityResult:
     lever: str | None = None  # the lever every query is served with (improved: the improved scenario)
     nodes_follow_lever: bool = False  # whether the lever's alpha divided node-seconds too (lever_effect)
     spread_note: str = api.FLEET_SPREAD
+    caveats: dict[str, list[str]] = field(default_factory=dict)  # per model: flagged rows, estimates
 
     def to_frame(self) -> pd.DataFrame:
         """The JSON shape of `inferwatt capacity` as a one-row DataFrame."""
@@ -335,7 +337,7 @@ def capacity(queries_per_day: float | None = None, tts_share: float | None = Non
         gwh, imp.twh_per_year(gwh), avg_mw, avg_mw * peak_ratio, float(imp.average_mw(it_gwh)) * peak_ratio,
         electricity + (hardware or 0.0), electricity, hardware, (electricity + (hardware or 0.0)) * imp.DAYS_PER_YEAR,
         day_total("carbon_g") / imp.G_PER_T, water, spread, runs.beta, missing_inputs(params, intensities),
-        cost_basis(params, intensities.region), runs.lever, sims[0].nodes_follow_lever)
+        cost_basis(params, intensities.region), runs.lever, sims[0].nodes_follow_lever, caveats=runs.caveats)
     for name, value in result.to_dict().items():
         if isinstance(value, float):
             api.finite(value, name)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from . import api, catalogue, figures
+from . import api, catalogue, estimates, figures
 from . import vocabulary as vocab
 from .files import write_atomically
 from .sensitivity import sensitivity
@@ -284,7 +284,8 @@ def hardware_rows() -> list[Row]:
         rows.append(Row(
             f"Hardware: {r.model}, {r.node} ({r.precision}) vs {r.h100_node}, energy per query divided by", "x",
             middle, r.alpha_vs_h100_traditional, _ratio(r.alpha_vs_h100_traditional, middle),
-            f"measured from NVIDIA TensorRT-LLM throughput tables (data/tps_benchmarks_trtllm.csv): traditional "
+            f"measured from NVIDIA TensorRT-LLM throughput tables (data/tps_benchmarks_trtllm.csv and "
+            f"_catalogue.csv; {r.throughput}{'; caveats: ' + r.caveats if r.caveats else ''}): traditional "
             f"median {r.alpha_vs_h100_traditional:.2f}x, test-time scaling {r.alpha_vs_h100_tts:.2f}x, TPS per GPU "
             f"{r.tps_per_gpu_vs_h100:.2f}x. Paper: alpha_hardware {PAPER_HARDWARE_ALPHA[0]}-"
             f"{PAPER_HARDWARE_ALPHA[1]} (Sec. 3 iii; 'paper' here is its geometric middle), and it cites MLPerf "
@@ -306,8 +307,15 @@ def _cells(r: Row) -> list[str]:
             spread, _fmt(r.ours), "" if r.ratio is None else f"{r.ratio:.2f}", r.note]
 
 
+def data_caveats() -> list[dict[str, str]]:
+    """The flags on the paper's models' throughput rows on their own nodes (read off a chart, at odds with a node
+    of the same generation): the reproduction uses these rows as the paper does, and says so."""
+    return [{"model": m.name, "node": m.node, "caveat": c} for m in catalogue.workbook_models().values()
+            for c in estimates.flags().get((m.name, m.node), ())]
+
+
 def to_markdown(rows: list[Row], text_code: list[TextCodeRow] | None = None) -> str:
-    """The table as GitHub Markdown, and the text-vs-code table after it."""
+    """The table as GitHub Markdown, the text-vs-code table and the data's caveats after it."""
     lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
     lines += ["| " + " | ".join(c.replace("|", "/") for c in _cells(r)) + " |" for r in rows]
     if text_code:
@@ -320,6 +328,10 @@ def to_markdown(rows: list[Row], text_code: list[TextCodeRow] | None = None) -> 
                   f"{t.traditional_change:+.1%} | {t.traditional_iqr_wh[0]:.3f}-{t.traditional_iqr_wh[1]:.3f} | "
                   f"{t.tts_median_wh:.3f} | {t.tts_change:+.1%} | {t.fleet_improved_gwh_per_day:.3f} | "
                   f"{t.fleet_change:+.1%} | {t.source.replace('|', '/')} |" for t in text_code]
+    caveats = data_caveats()
+    if caveats:
+        lines += ["", "Caveats of the throughput rows the paper's models use (kept, as the paper uses them):", ""]
+        lines += [f"- {c['model']} on {c['node']}: {c['caveat']}" for c in caveats]
     return "\n".join(lines) + "\n"
 
 

@@ -123,7 +123,7 @@ class Memo:
         Memo.instances.append(self)
 
     def __call__(self, *args: Any) -> Any:
-        key = tuple(_key(a) for a in args)
+        key = (catalogue.user_version(), *(_key(a) for a in args))  # a redeclared model of yours: recomputed
         if key in self.entries:
             self.hits += 1
             self.entries.move_to_end(key)
@@ -170,10 +170,47 @@ def _text(name: str, value: Any, allowed: str, default: str | None = None) -> An
     return value
 
 
+MODEL_ROW_ALLOWED = ("a row of " + " | ".join(catalogue.USER_MODEL_COLUMNS) + " (name and total_params_b needed), "
+                     "or a header row of data/models.csv's column names over one row per model")
+
+
+def _rows_of_range(value: Any) -> list[list[Any]]:
+    """A range as xlwings passes it (a value, a row, or rows of rows) as rows of cells."""
+    if not isinstance(value, tuple):
+        return [[value]]
+    if value and not isinstance(value[0], tuple):
+        return [list(value)]
+    return [list(r) for r in value]
+
+
+def _declared_models(value: Any) -> list[str] | None:
+    """A range holding a model of the user's own (its row, or a header over rows): each declared, their names;
+    None when the range is something else (names)."""
+    rows = [r for r in _rows_of_range(value) if not all(_blank(c) for c in r)]
+    if not rows:
+        return None
+    header = [str(c).strip().lower() if isinstance(c, str) else None for c in rows[0]]
+    if "name" in header and "total_params_b" in header:
+        body = [dict(zip(header, r, strict=False)) for r in rows[1:]]
+    elif len(rows[0]) >= 2 and isinstance(rows[0][0], str) and isinstance(rows[0][1], (int, float)) and \
+            not isinstance(rows[0][1], bool):
+        body = [dict(zip(catalogue.USER_MODEL_COLUMNS, r, strict=False)) for r in rows]
+    else:
+        return None
+    if not body:
+        raise InputError("model", "a header without rows", MODEL_ROW_ALLOWED)
+    return [catalogue.register_model({k: v for k, v in row.items() if k and not _blank(v)}, "the model range").name
+            for row in body]
+
+
 def _model_names(value: Any) -> Any:
-    """A name, 'baseline', a range of names (its mixture; empty cells skipped), or the calibration text of
-    =IW_CALIBRATE(...) (its calibrated models)."""
-    allowed = "a model name, 'baseline', a range of model names (see =IW_MODELS()) or =IW_CALIBRATE's text"
+    """A name, 'baseline', a range of names (its mixture; empty cells skipped), a range holding your own model's
+    row, or the calibration text of =IW_CALIBRATE(...) (its calibrated models)."""
+    allowed = ("a model name, 'baseline', a range of model names (see =IW_MODELS()), your model's row "
+               "(name | total_params_b | ...) or =IW_CALIBRATE's text")
+    declared = _declared_models(value)
+    if declared is not None:
+        return declared[0] if len(declared) == 1 else declared
     if isinstance(value, tuple):
         flat = [v for row in value for v in (row if isinstance(row, tuple) else (row,)) if not _blank(v)]
         if not flat:
@@ -187,7 +224,12 @@ def _model_names(value: Any) -> Any:
 
 
 def _one_model(value: Any) -> Any:
-    """One model: a name, or one calibrated model's text."""
+    """One model: a name, your model's row, or one calibrated model's text."""
+    declared = _declared_models(value)
+    if declared is not None:
+        if len(declared) != 1:
+            raise InputError("model", value, "one model's row")
+        return declared[0]
     named = _calibrated_or_name(_text("model", value, "a model name (see =IW_MODELS()) or =IW_CALIBRATE's text"))
     if len(named) != 1:
         raise InputError("model", value, "one model (this calibration text carries several)")
@@ -663,22 +705,66 @@ def IW_SENSITIVITY(model="baseline", regime="traditional", target="median", over
 
 @xw.func
 def IW_MODELS():
-    """The model catalogue: name, node, architecture, parameters (billions), baseline membership, source."""
-    header = ["name", "node", "nodes_with_data", "architecture", "total_params_b", "active_params_b", "precision",
-              "in_baseline", "source"]
-    return _cell(lambda: _table(header, [[m.name, m.node, ", ".join(api.nodes_with_data(m.name)), m.architecture,
-                                          m.total_params_b, m.active_params_b, m.precision, m.in_baseline, m.source]
-                                         for m in catalogue.models().values()]))
+    """The model catalogue (yours included): name, node, nodes with benchmark rows (elsewhere estimated),
+    architecture, parameters (billions), caveats, source."""
+    header = ["name", "node", "nodes_with_data", "nodes_estimated", "architecture", "total_params_b",
+              "active_params_b", "active_params_range_b", "precision", "in_baseline", "caveats", "source"]
+
+    def row(m: dict[str, Any]) -> list[Any]:
+        rng = m["active_params_range_b"]
+        return [m["name"], m["node"], ", ".join(f"{k} ({v} rows)" for k, v in m["benchmark_rows"].items()),
+                ", ".join(k for k, v in m["throughput"].items() if v == "estimated"), m["architecture"],
+                m["total_params_b"], m["active_params_b"], "" if rng is None else f"{rng[0]:g}-{rng[1]:g}",
+                m["precision"], m["in_baseline"],
+                "; ".join(f"{k}: {c}" for k, cs in m["caveats"].items() for c in cs), m["source"]]
+
+    return _cell(lambda: _table(header, [row(m) for m in api.model_table()]))
 
 
 @xw.func
 def IW_NODES():
-    """The serving nodes: GPUs, P_max and P_idle in kW, source."""
+    """The serving nodes: GPUs, P_max and P_idle in kW, the GPU's data sheet (memory, bandwidth, dense TFLOPS),
+    sources."""
     def value(v: object) -> object:
-        return ", ".join(v) if isinstance(v, tuple) else v
+        return ", ".join(v) if isinstance(v, (tuple, list)) else "" if v is None else v
 
-    columns = list(catalogue.NODE_COLUMNS)
-    return _cell(lambda: _table(columns, [[value(getattr(n, c)) for c in columns] for n in catalogue.nodes().values()]))
+    def table() -> list[list[Any]]:
+        rows = api.node_table()
+        columns = list(rows[0])
+        return _table(columns, [[value(r[c]) for c in columns] for r in rows])
+
+    return _cell(table)
+
+
+@xw.func
+@_args(name="Your model's name (not one of =IW_MODELS())", total_params_b="Total parameters, billions (> 0)",
+       active_params_b="Active parameters per token, billions (empty: all, a dense model)",
+       node="Its node (empty: 8xH100, the paper's)", precision="FP8 (empty), FP4 or BF16",
+       architecture="dense or MoE (a label)")
+def IW_MODEL(name, total_params_b, active_params_b=None, node=None, precision=None, architecture=None):
+    """Declare your own model: returns its name, usable in every function. Without benchmark rows its throughput
+    is estimated from its architecture (labelled, with its measured error drawn per trial)."""
+    def declare() -> str:
+        row = {"name": _text("name", name, "your model's name"),
+               "total_params_b": _number("total_params_b", total_params_b, "billions > 0"),
+               "active_params_b": None if _blank(active_params_b) else _number("active_params_b", active_params_b,
+                                                                             "billions > 0"),
+               "node": None if _blank(node) else _text("node", node, NODE_ALLOWED),
+               "precision": None if _blank(precision) else _text("precision", precision, "FP8, FP4 or BF16"),
+               "architecture": None if _blank(architecture) else _text("architecture", architecture, "a label")}
+        return catalogue.register_model({k: v for k, v in row.items() if v is not None}, "IW_MODEL").name
+
+    return _cell(declare)
+
+
+@xw.func
+def IW_ESTIMATE_ERROR():
+    """The throughput estimate's leave-one-architecture-out error per GPU generation (inferwatt estimate-error)."""
+    from . import estimates
+
+    columns = ["generation", "rows", "models", "median_abs_log_error", "p90_abs_log_error", "share_inside_p5_p95",
+               "log_sd"]
+    return _cell(lambda: _table(columns, [[getattr(s, c) for c in columns] for s in estimates.cross_validation()]))
 
 
 @xw.func
@@ -696,8 +782,8 @@ def IW_VERSION():
 
 
 EXCEL_FUNCTIONS = (IW_ENERGY, IW_TPS, IW_MONTECARLO, IW_SAMPLES, IW_FLEET, IW_STAT, IW_IMPACTS, IW_CAPACITY, IW_BETA,
-                   IW_COMPARE, IW_CALIBRATE, IW_HARDWARE, IW_SENSITIVITY, IW_MODELS, IW_NODES, IW_PARAMS, IW_REGIONS,
-                   IW_VERSION)
+                   IW_COMPARE, IW_CALIBRATE, IW_HARDWARE, IW_SENSITIVITY, IW_MODELS, IW_NODES, IW_MODEL,
+                   IW_ESTIMATE_ERROR, IW_PARAMS, IW_REGIONS, IW_VERSION)
 
 
 def clear_memo() -> None:

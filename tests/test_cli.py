@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import inferwatt_xl as iw
-from inferwatt_xl import catalogue, cli
+from inferwatt_xl import catalogue, cli, estimates
 from inferwatt_xl.cli import main
 
 
@@ -29,6 +29,8 @@ def test_simulate_json(capsys):
     assert data == {"model": catalogue.baseline_models(), "regime": "traditional", "n": 1000, "seed": 1,
                     "lever": None, "nodes": {m: catalogue.models()[m].node for m in catalogue.baseline_models()},
                     "preset": "inferwatt", "rng": "hdr", "trim": "none", "calibrated": {},
+                    "caveats": {m: list(estimates.flags()[(m, catalogue.models()[m].node)])  # all three are flagged
+                                for m in catalogue.baseline_models()},
                     **{f"{k}_wh": v for k, v in result.stats.items()},
                     "paper_trimmed": {f"{k}_wh": v for k, v in trimmed.items()}}
     assert trimmed["p25"] > result.stats["p25"] and trimmed["p75"] < result.stats["p75"]  # trimming narrows

@@ -67,8 +67,11 @@ def test_outputs_are_written(tmp_path):
                                        "fleet_cost_carbon.png"}
     assert all(p.stat().st_size > 1000 for p in paths if p.suffix == ".png")
     text = (tmp_path / "reproduction.md").read_text()
-    # the table (a header of two lines), a blank line, the text-vs-code intro, a blank line, its two-line header
-    assert text.count("\n") == len(table) + 2 + 5 + len(reproduce.text_vs_code())
+    # the table (a header of two lines), a blank line, the text-vs-code intro, a blank line, its two-line header,
+    # then a blank line, the caveats' intro, a blank line and one line per caveat of the paper's rows
+    caveats = reproduce.data_caveats()
+    assert len(caveats) == 4 and "Caveats of the throughput rows" in text  # DeepSeek-R1 2, 405B and Nemotron 1
+    assert text.count("\n") == len(table) + 2 + 5 + len(reproduce.text_vs_code()) + 3 + len(caveats)
 
 
 def test_outputs_are_written_whole_or_not_at_all(tmp_path, monkeypatch):

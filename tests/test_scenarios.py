@@ -225,7 +225,7 @@ def test_the_workbook_takes_the_shipped_scenarios_and_refuses_what_it_has_no_row
     from inferwatt_xl.workbook.excel import ExcelRuleError
     from inferwatt_xl.workbook.sheets import scenarios as sheet
 
-    models = list(catalogue.models())
+    models = list(catalogue.workbook_models())
     cells, nodes = sheet.settings_of(scenarios.default_scenarios()[3], models)
     assert nodes == {models.index("DeepSeek-R1"): "8xB200", models.index("Llama 3.1 405B"): "8xB200"}
     assert cells == {"name": "B200 where benchmarked"}

@@ -33,7 +33,7 @@ SEED = 1
 TRIALS = 1000
 SMALL_TRIALS = 300
 STATS = ("median", "mean", "p5", "p25", "p75", "p95")
-MODELS = list(catalogue.models())
+MODELS = list(catalogue.workbook_models())
 LEVERS = (("none", None), ("model", "model"), ("serving", "serving"), ("hardware", "hardware"),
           ("combined", "combined"), ("improved", "improved"))
 ERRORS = ("#VALUE!", "#DIV/0!", "#NAME?", "#REF!", "#NUM!", "#N/A", "#NULL!", "Err:")
@@ -306,9 +306,10 @@ INJECTION = '=HYPERLINK("http://x","y")'
 
 
 def test_text_from_data_is_written_as_text_never_as_formula(tmp_path, monkeypatch, request):
-    models = dict(catalogue.models())
+    models = dict(catalogue.workbook_models())
     evil = catalogue.Model(INJECTION, (), 1, 1, "dense", "8xH100", "FP8", False, "+cmd|' /C calc'!A0")
     monkeypatch.setattr(catalogue, "models", lambda: {**models, INJECTION: evil})
+    monkeypatch.setattr(catalogue, "workbook_models", lambda: {**models, INJECTION: evil})
     monkeypatch.setattr(catalogue, "_model_index", lambda: {catalogue._key(n): n for n in [*models, INJECTION]})
     b = catalogue.benchmarks()
     monkeypatch.setattr(catalogue, "benchmarks", lambda paper_h100_rows="code": catalogue.Benchmarks(

@@ -45,7 +45,8 @@ INPUTS = (("model", "Llama 3.1 405B"), ("regime", "tts"), ("other regime", "trad
           ("output tokens", 300), ("P_node / P_max", 0.7), ("PUE", 1.2), ("input tokens", 500),
           ("trials", 10000), ("seed", 1), ("queries per day", 1e9), ("test-time-scaling share", 0.1),
           ("improved", True), ("node", "8xB200"), ("measure", "carbon_g"), ("stat", "p95"),
-          ("region", "USA"), ("price_usd_per_kwh_median", 0.1))
+          ("region", "USA"), ("price_usd_per_kwh_median", 0.1), ("your model", "My 120B MoE"),
+          ("its total parameters (B)", 120), ("its active parameters (B)", 12))
 FIRST_INPUT_ROW = 5  # 1-based: title, #NAME? help, blank, header
 # IW_COMPARE's definitions, a three-column range below the inputs: scenario | parameter | value.
 SCENARIO_ROWS = (("today", "tts_share", 0.1), ("on B200", "node", "Llama 3.1 405B=8xB200"),
@@ -89,6 +90,9 @@ EXAMPLES = (
     Example("IW_HARDWARE (a table)", "IW_HARDWARE", ("model", "trials", "seed")),
     Example("IW_MODELS (a table)", "IW_MODELS"),
     Example("IW_NODES (a table)", "IW_NODES"),
+    Example("IW_MODEL (declares your model; its name then works in every function)", "IW_MODEL",
+            ("your model", "its total parameters (B)", "its active parameters (B)")),
+    Example("IW_ESTIMATE_ERROR (a table)", "IW_ESTIMATE_ERROR"),
     Example("IW_PARAMS (a table)", "IW_PARAMS"),
     Example("a bad argument", "IW_ENERGY", ("model", -5, "P_node / P_max", "PUE")),
     Example("IW_SAMPLES (a column; last, so it has room)", "IW_SAMPLES", ("model", "regime", 1000, "seed")),
