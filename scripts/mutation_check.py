@@ -5,7 +5,7 @@ Each wrong change below is applied alone to the committed code, the fast suite r
 spreadsheet engines' tests/test_workbook.py), and the file is restored with git. It refuses to run while
 a file it changes has uncommitted edits (restoring would lose them). Issue 9's money, carbon, water,
 capacity and two-level spread, issue 15's presets, legacy stream, trimming and top-3 rule, issue 20's
-calibration; a change the suite does not catch is printed as MISSED.
+calibration, issue 18's catalogue, estimate and flags; a change the suite does not catch is printed as MISSED.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ VOC, MEAS = "inferwatt_xl/vocabulary.py", "inferwatt_xl/measures.py"
 DIST, CAT = "inferwatt_xl/method/distributions.py", "inferwatt_xl/catalogue.py"
 SCEN = "inferwatt_xl/scenarios.py"
 CALM, CAL = "inferwatt_xl/method/calibration.py", "inferwatt_xl/calibration.py"
+ESTM, EST = "inferwatt_xl/method/estimate.py", "inferwatt_xl/estimates.py"
 MUTATIONS = [  # (file, the committed line, a wrong one)
     (M, "return energy_wh / pue * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh",
      "return energy_wh * wue_l_per_kwh + energy_wh * water_intensity_l_per_kwh"),
@@ -179,6 +180,28 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
      "    return np.exp(c.posterior.mean[factor] + c.posterior.sd[factor] * dist.normal_scores(1 - u) * 0.5)"),
     (API, "    return math.exp(c.posterior.mean[0]) if c and c.informed[0] else 1.0",
      "    return math.exp(c.posterior.mean[0]) if c and c.informed[1] else 1.0"),
+    # issue 18: the catalogue, the estimate and its measured error, the flags, the user's models
+    (ESTM, "errors[out] = x[out] @ fit_law(x[~out], y[~out]) - y[out]",
+     "errors[out] = x[out] @ fit_law(x, y) - y[out]"),
+    (ESTM, "return float(np.quantile(abs_errors, 0.9)) / Z90", "return float(np.quantile(abs_errors, 0.8)) / Z90"),
+    (ESTM, "inside = [a[i] <= Z90 * spread_for_coverage(a[g != g[i]])",
+     "inside = [a[i] <= Z90 * spread_for_coverage(a)"),
+    (EST, "free = (node.gpus * gpu.memory_gb - weights_gb) / node.gpus",
+     "free = (node.gpus * gpu.memory_gb - weights_gb)"),
+    (EST, "b0 = float(x[0, :5] @ c[:5]) + math.log(node.gpus)", "b0 = float(x[0, :5] @ c[:5])"),
+    (EST, "DISAGREEMENT_FACTOR = 3.0", "DISAGREEMENT_FACTOR = 30.0"),
+    (EST, "ratio = per_gpu[a] / per_gpu[other]", "ratio = per_gpu[other] / per_gpu[a]"),
+    (EST, 'CHART_SOURCE = re.compile(r"\\b(figure|chart)\\b", re.IGNORECASE)',
+     'CHART_SOURCE = re.compile(r"\\b(chart)\\b", re.IGNORECASE)'),
+    (EST, 'return f"{model.total_params_b:g}/{model.active_params_b:g}"', "return model.name"),
+    (EST, 'for p in (row_precision, model.precision, "FP8", "BF16"):',
+     'for p in (model.precision, row_precision, "FP8", "BF16"):'),
+    (API, "factor = np.exp(spread[m].log_sd * z)", "factor = np.exp(spread[m].log_sd * z / 2)"),
+    (API, 'active = np.exp(math.log(low) + u["active_params"] * (math.log(high) - math.log(low)))',
+     'active = np.exp(math.log(low) + u["estimate_error"] * (math.log(high) - math.log(low)))'),
+    (API, "    if (model, node) in rest:", "    if False:"),
+    (CAT, "    if active > total:", "    if active > 2 * total:"),
+    (UDF, "key = (catalogue.user_version(), *(_key(a) for a in args))", "key = tuple(_key(a) for a in args)"),
 ]
 
 
