@@ -124,7 +124,9 @@ def _labels(keys: Iterable[str], words: Mapping[str, str], units: Mapping[str, s
 
 
 def cmd_fleet(a: argparse.Namespace) -> None:
-    result = api.fleet(a.queries, a.tts_share, a.improved, node=_nodes(a.node), lever=a.lever, **_overrides(a))
+    overrides = _overrides(a)
+    result = api.fleet(a.queries, a.tts_share, a.improved, model=a.model or "baseline", node=_nodes(a.node),
+                       lever=a.lever, **overrides)
     _print(result.to_dict(), a.json, "\n".join([
         f"{result.gwh_per_day:.3f} GWh/day (beta {result.beta:.4f}); P5-P95 {result.gwh_per_day_p5:.3f}-"
         f"{result.gwh_per_day_p95:.3f} over deployments", *_caveat_lines(result.caveats)]))
@@ -186,7 +188,8 @@ def cmd_capacity(a: argparse.Namespace) -> None:
 
     out = output_path("--out", a.out, ".png")
     overrides = _impact_overrides(a)
-    r = capacity(a.queries, a.tts_share, a.improved, node=_nodes(a.node), lever=a.lever, **overrides)
+    r = capacity(a.queries, a.tts_share, a.improved, model=a.model or "baseline", node=_nodes(a.node), lever=a.lever,
+                 **overrides)
     if a.out:
         from . import figures, reproduce
 
@@ -460,6 +463,8 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--tts-share", type=float, default=None, help="share of test-time-scaling queries (default "
                                                                      "0.1)")
         s.add_argument("--improved", action="store_true", help="apply the improved scenario's alpha (1.5-3x)")
+        s.add_argument("--model", action="append", default=None,
+                       help="the fleet's model (repeatable: an equal mix; default: the baseline mixture)")
         s.add_argument("--lever", default=None, help=LEVER_HELP + "; the nodes follow it when lever_effect = "
                                                      "throughput")
 

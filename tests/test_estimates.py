@@ -104,6 +104,10 @@ def test_the_spread_holds_ninety_percent_and_coverage_is_nested():
     # inside; row 3 (c): a, a, b -> all 1, P90 1 < 5, outside
     assert s.share_inside_p5_p95 == 0.75 and s.rows == 4 and s.models == 3
     assert s.median_abs_log_error == 1.0 and s.p90_abs_log_error == pytest.approx(3.8)
+    # a row's own architecture never widens its interval: b's rows (3, 3) face a's spread alone (1), outside,
+    # though all three rows' P90 (3) would hold them
+    (s,) = law.summarise(np.array([1.0, 3.0, -3.0]), np.array(["a", "b", "b"]), np.array(["H"] * 3))
+    assert s.share_inside_p5_p95 == pytest.approx(1 / 3)
 
 
 def test_an_estimate_is_the_law_at_the_models_architecture_and_the_nodes_data_sheet():
@@ -215,9 +219,10 @@ def test_a_users_model_given_by_its_parameters_is_estimated_everywhere(tmp_path,
     path = tmp_path / "mine.csv"
     path.write_text("name,total_params_b,active_params_b,node\nMy 30B,30,30,8xH200\n", encoding="utf-8")
     for command in (["simulate", "--model", "My 30B"], ["impacts", "--model", "My 30B"],
-                    ["capacity", "--set", "n_trials=200"], ["tps", "--model", "My 30B", "--lout", "300"],
+                    ["capacity", "--model", "My 30B", "--model", "DeepSeek-R1", "--set", "n_trials=200"],
+                    ["tps", "--model", "My 30B", "--lout", "300"],
                     ["energy", "--model", "My 30B", "--lout", "300"], ["hardware", "--model", "My 30B"],
-                    ["sensitivity", "--model", "My 30B", "--n", "200"], ["fleet", "--n", "200"]):
+                    ["sensitivity", "--model", "My 30B", "--n", "200"], ["fleet", "--model", "My 30B", "--n", "200"]):
         code = cli.main([*command, "--models", str(path), "--json"])
         out, err = capsys.readouterr()
         assert code == 0, (command, err)
