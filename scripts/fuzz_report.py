@@ -105,6 +105,18 @@ def measurement_range(rng: random.Random) -> object:
     return rows[0] if len(rows) == 1 and rng.random() < 0.3 else rows  # one row arrives as a flat list
 
 
+def model_row(rng: random.Random) -> object:
+    """A user's model as a range: name | total | active | node | precision, hostile in any cell, or a header row
+    over it, or one row as xlwings passes it (a flat list)."""
+    row = [f"Fuzz {rng.randint(0, 5)}B", 30.0, 3.0, "8xH200", "FP8"][:rng.randint(2, 5)]
+    if rng.random() < 0.5:
+        k = rng.randrange(len(row))
+        row[k] = draw(rng, row[k])
+    if rng.random() < 0.3:
+        return [["name", "total_params_b", "active_params_b", "node", "precision"][:len(row)], row]
+    return row if rng.random() < 0.3 else [row]
+
+
 def overrides(rng: random.Random) -> list[object]:
     """An overrides range: parameter names (any declared one) with hostile or valid values; sometimes one row as
     xlwings passes it (a flat list), sometimes a hostile name or shape."""
@@ -241,6 +253,11 @@ def main() -> int:
         "IW_CALIBRATE": lambda: classify_cell(udf.IW_CALIBRATE(
             draw(rng, "Llama 3.1 405B"), measurement_range(rng), rng.choice([None, "8xH100", draw(rng)]),
             overrides(rng) if rng.random() < 0.5 else None, rng.choice(TRIALS))),
+        "IW_MODEL": lambda: classify_cell(udf.IW_MODEL(
+            draw(rng, f"Fuzz {rng.randint(0, 5)}B"), draw(rng, 30.0), draw(rng, 3.0),
+            rng.choice([None, "8xH200", draw(rng)]), rng.choice([None, "FP4", draw(rng)]))),
+        "IW_STAT of a model row": lambda: classify_cell(udf.IW_STAT(model_row(rng), "energy_wh", "median",
+                                                                    "traditional", None, rng.choice(TRIALS))),
         "api.impacts": lambda: classify_api(lambda: impacts(
             *args(rng, "baseline", "tts"), rng.choice(TRIALS), region=draw(rng, "DEU"),
             price_usd_per_kwh_median=draw(rng, 0.1), hardware_usd_per_node=draw(rng, 3e5),

@@ -144,6 +144,23 @@ def test_cross_validation_leaves_whole_architectures_out():
         assert 0.3 < s.median_abs_log_error < 0.6 and 0.8 < s.share_inside_p5_p95 <= 1.0
 
 
+def test_the_cross_validated_error_is_the_readmes():
+    """Golden figures (README, 'Any model, any GPU'): what the error of an estimate is, per generation."""
+    want = {"Hopper": (367, 0.455, 0.886), "Blackwell": (158, 0.476, 0.899), "Blackwell Ultra": (56, 0.493, 0.839),
+            "Ada Lovelace": (89, 0.538, 0.888), "Blackwell RTX PRO": (52, 0.369, 0.865)}
+    got = {s.generation: (s.rows, round(s.median_abs_log_error, 3), round(s.share_inside_p5_p95, 3))
+           for s in estimates.cross_validation()}
+    assert got == want
+
+
+def test_a_row_runs_at_its_own_precision_an_estimate_at_the_models_where_the_gpu_has_it():
+    gpus, models = catalogue.gpus(), catalogue.models()
+    assert estimates._precision_on(models["Mixtral 8x22B"], gpus["B200 180GB"], "FP4") == "FP4"
+    assert estimates._precision_on(models["Mixtral 8x22B"], gpus["B200 180GB"]) == "FP8"
+    assert estimates._precision_on(models["gpt-oss-120b"], gpus["H100 SXM"]) == "FP8"  # Hopper has no FP4
+    assert estimates._precision_on(models["gpt-oss-120b"], gpus["B200 180GB"]) == "FP4"
+
+
 def test_chart_rows_are_left_out_of_the_law():
     t = estimates.training()
     b = estimates.shipped_rows()
