@@ -40,7 +40,7 @@ def engine_results(n: int, seed: int) -> tuple[dict[tuple, float | np.ndarray], 
                            ("combined", "combined"), ("improved", "improved")):
             stats = iw.simulate("baseline", regime, n=n, seed=seed, lever=lever).stats
             out.update({("Levers", f"{regime}_{s}", key): stats[s] for s in STATS})
-        for k, model in enumerate(catalogue.models()):
+        for k, model in enumerate(catalogue.workbook_models()):
             sim = iw.simulate(model, regime, n=n, seed=seed)
             out.update({("Summary", f"{regime}_{s}", k): sim.stats[s] for s in STATS})
             out[("column", "Sim_Traditional" if regime == "traditional" else "Sim_TTS", f"slot_{k + 1}")] = \

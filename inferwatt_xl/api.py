@@ -6,8 +6,10 @@ through these functions; none computes the method itself.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -249,7 +251,8 @@ def model_table() -> list[dict[str, object]]:
     for m in catalogue.models().values():
         rows.append({**m.__dict__, "aliases": list(m.aliases), "benchmark_rows": benchmark_counts(m.name, params),
                      "throughput": {nd: throughput_status(m.name, nd, params) for nd in catalogue.nodes()},
-                     "caveats": {nd: list(c) for nd in catalogue.nodes() if (c := estimates.flags().get((m.name, nd)))},
+                     "caveats": {nd: list(c) for nd in catalogue.nodes()
+                                 if (c := estimates.flags(params["paper_h100_rows"]).get((m.name, nd)))},
                      "user_model": m.name not in catalogue.shipped_models()})
     return rows
 
@@ -315,7 +318,7 @@ def caveats(model: str, node: str, params: Mapping[str, object] | None = None,
         fit = fit_for(model, node, params, benchmarks)
     except InputError:
         fit = None
-    return estimates.caveats(model, node, {(model, node): fit} if fit else None)
+    return estimates.caveats(model, node, {(model, node): fit} if fit else None, params["paper_h100_rows"])
 
 
 def estimate_factors(nodes: Mapping[str, str], params: Mapping[str, object], n: int, seed: Seed,
@@ -680,9 +683,11 @@ def simulate(model: str | Iterable[str] = "baseline", regime: str = "traditional
     if calibrated:
         util, pue, tps_factor = calibrated_draws(calibrated, names, util, pue, u, n, seed, params)
     estimated = estimate_factors(nodes, params, n, seed, benchmarks)
-    for m in set(estimated) & set(calibrated):
-        raise InputError("calibration", f"{m} on {nodes[m]}", "a model with benchmark rows on the node it was "
-                                                               "calibrated on (an estimate cannot be calibrated yet)")
+    both = sorted(set(estimated) & set(calibrated))
+    if both:
+        raise InputError("calibration", f"{both[0]} on {nodes[both[0]]}", "a model with benchmark rows on the node "
+                                                                         "it was calibrated on (an estimate cannot "
+                                                                         "be calibrated yet)")
     if estimated:
         tps_factor = {m: model_draw(tps_factor, m) * estimated.get(m, 1.0) for m in names}
     base = energy_by_model(nodes, params, l_out, util, pue, 1.0, benchmarks, tps_factor)
@@ -973,7 +978,7 @@ def hardware(model: str, n: int | None = None, seed: Seed = None, nodes: Iterabl
     nodes = [nd for nd in nodes_with_data(name, params=params) if only is None or nd in only]
     h100 = next((nd for nd in [catalogue.models()[name].node, *nodes]
                  if nd in nodes and catalogue.nodes()[nd].gpu.startswith("H100")), None)
-    b = sum(_rows_of(None, params)[1:], _rows_of(None, params)[0])  # every row the run's fits come from
+    b = functools.reduce(operator.add, _rows_of(None, params))  # every row the run's fits come from
     medians = {nd: {regime: simulate(name, regime, n, seed, node=nd, **overrides).stats["median"]
                     for regime in REGIMES} for nd in nodes}
     l_in, l_out = params["l_in_tokens"], params["l_out_median_traditional_tokens"]

@@ -58,9 +58,10 @@ def _architecture(model: catalogue.Model) -> str:
     return f"{model.total_params_b:g}/{model.active_params_b:g}"
 
 
-def shipped_rows() -> catalogue.Benchmarks:
-    """Every shipped benchmark row: the paper's (its code's table), the newer nodes', the rest of the catalogue."""
-    return catalogue.benchmarks("code") + catalogue.catalogue_benchmarks()
+def shipped_rows(paper_h100_rows: str = "code") -> catalogue.Benchmarks:
+    """Every shipped benchmark row: the paper's H100 rows (its code's table, or S.I), the newer nodes', the rest of
+    the catalogue. The law learns from the code's table."""
+    return catalogue.benchmarks(paper_h100_rows) + catalogue.catalogue_benchmarks()
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,11 @@ def active_params_exponent() -> float:
 
 
 @cache
-def flags() -> dict[tuple[str, str], tuple[str, ...]]:
-    """Caveats per (model, node) of the shipped rows: read off a chart, or at odds with the same model on a node
-    of the same GPU generation by more than DISAGREEMENT_FACTOR (both sides are flagged, naming the other)."""
-    b = shipped_rows()
+def flags(paper_h100_rows: str = "code") -> dict[tuple[str, str], tuple[str, ...]]:
+    """Caveats per (model, node) of the shipped rows (with the paper's H100 rows a preset reads): read off a chart,
+    or at odds with the same model on a node of the same GPU generation by more than DISAGREEMENT_FACTOR (both
+    sides are flagged, naming the other)."""
+    b = shipped_rows(paper_h100_rows)
     out: dict[tuple[str, str], list[str]] = {}
     keys = list(dict.fromkeys(zip(b.model.tolist(), b.nodes().tolist(), strict=True)))
     for key in keys:
@@ -184,9 +186,10 @@ def _per_gpu_at_comparison_point(b: catalogue.Benchmarks, keys: list[tuple[str, 
     return {k: float(fits[number[k]].tps(*COMPARISON_POINT)) / catalogue.nodes()[k[1]].gpus for k in keys}
 
 
-def caveats(model: str, node: str, fits: Mapping[tuple[str, str], ThroughputFit] | None = None) -> tuple[str, ...]:
+def caveats(model: str, node: str, fits: Mapping[tuple[str, str], ThroughputFit] | None = None,
+            paper_h100_rows: str = "code") -> tuple[str, ...]:
     """What a result for this model on this node should print beside it."""
-    out = list(flags().get((model, node), ()))
+    out = list(flags(paper_h100_rows).get((model, node), ()))
     fit = fits.get((model, node)) if fits else None
     if fit is not None and fit.log_sd > 0:
         gen = catalogue.gpus()[catalogue.nodes()[node].gpu].generation

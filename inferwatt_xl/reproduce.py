@@ -307,11 +307,11 @@ def _cells(r: Row) -> list[str]:
             spread, _fmt(r.ours), "" if r.ratio is None else f"{r.ratio:.2f}", r.note]
 
 
-def data_caveats() -> list[dict[str, str]]:
+def data_caveats(paper_h100_rows: str = "code") -> list[dict[str, str]]:
     """The flags on the paper's models' throughput rows on their own nodes (read off a chart, at odds with a node
     of the same generation): the reproduction uses these rows as the paper does, and says so."""
     return [{"model": m.name, "node": m.node, "caveat": c} for m in catalogue.workbook_models().values()
-            for c in estimates.flags().get((m.name, m.node), ())]
+            for c in estimates.flags(paper_h100_rows).get((m.name, m.node), ())]
 
 
 def to_markdown(rows: list[Row], text_code: list[TextCodeRow] | None = None) -> str:
