@@ -167,8 +167,18 @@ def main(argv: list[str]) -> None:
     source = Path(argv[0]) if argv else DEFAULT_SOURCE
     with source.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    _write(OUT, select(rows))
-    _write(CATALOGUE_OUT, catalogue_selection(rows))
+    hand, rule = select(rows), catalogue_selection(rows)
+    _write(OUT, hand)
+    _write(CATALOGUE_OUT, rule)
+    tables = {(MODEL_NAMES[r["model"]], GPU_NODES[r["gpu"]]) for r in rows
+              if r["gpu"] in GPU_NODES and r["precision"] in PRECISIONS}
+    paper = {(m, "8xH100") for m in ("Llama 3.1 405B", "Llama 3.1 70B", "Mixtral 8x22B")}  # data/tps_benchmarks*.csv
+    covered = {(r["model"], r["node"]) for r in hand + rule} | paper
+    missing = tables - covered
+    print(f"coverage: {len(tables & covered)} of {len(tables)} (model, node) pairs of the tables with an FP8, FP4 or "
+          f"BF16 row" + (f"; missing {sorted(missing)}" if missing else ""))
+    if missing:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
