@@ -124,8 +124,11 @@ def _random_rows(sim: api.SimulationResult, target: str, lever: str | None) -> l
         inputs["node power (P_node / P_max)"] = (by_model(d["util"]), 1.0)
     if lever:
         inputs[f"alpha ({lever} lever)"] = (by_model(d["alpha"]), -1.0)
-    if isinstance(d["tps_factor"], dict) and all(np.ptp(d["tps_factor"][m]) > 0 for m in names):  # each calibrated
-        inputs["throughput factor (calibrated)"] = (by_model(d["tps_factor"]), -1.0)
+    if isinstance(d["tps_factor"], dict) and all(np.ptp(d["tps_factor"][m]) > 0 for m in names):  # each drawn
+        estimated = [m for m in names if api.fit_for(m, sim.nodes[m], params, sim.benchmarks).log_sd > 0]
+        why = " and ".join(w for w, ms in (("calibrated", sim.calibrated), ("estimated", estimated))
+                           if any(m in ms for m in names))  # a posterior, or an estimate's measured error
+        inputs[f"throughput factor ({why})"] = (by_model(d["tps_factor"]), -1.0)
     # ln E of trials with energy in every model: a draw rounded to 0 output tokens (l_out_rounding) has none
     positive = (energy > 0).all(axis=0)
     log_terms = {name: power * np.log(values[:, positive]) for name, (values, power) in inputs.items()}

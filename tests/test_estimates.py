@@ -305,3 +305,11 @@ def test_models_nodes_and_estimate_error_list_the_catalogue(capsys):
     assert [r["generation"] for r in table] == [s.generation for s in estimates.cross_validation()]
     header, *rows = udf.IW_ESTIMATE_ERROR()
     assert header[0] == "generation" and len(rows) == len(table)
+
+
+def test_sensitivity_names_the_estimates_error_as_a_random_input():
+    from inferwatt_xl.sensitivity import sensitivity
+
+    table = sensitivity("Claude 3.5 Sonnet-class", n=1000)
+    row = next(r for r in table.moving if r.input.startswith("throughput factor"))
+    assert row.input == "throughput factor (estimated)" and row.variance_share > 0.1
