@@ -194,11 +194,18 @@ def _fits(params: Mapping[str, object], benchmarks: catalogue.Benchmarks | None 
     """The fits for already validated parameters: the shipped ones from the cache, a user's set fitted (the rows
     a user registered, e.g. with --benchmarks, fitted with the shipped ones)."""
     if benchmarks is None:
-        user = catalogue.user_benchmarks()
-        if user is None:
+        if catalogue.user_benchmarks() is None:
             return _shipped_fits(params["sparse_strategy"], params["min_rows_own_fit"], params["paper_h100_rows"])
-        benchmarks = shipped_benchmarks(params) + user
+        return _registered_fits(params["sparse_strategy"], params["min_rows_own_fit"], params["paper_h100_rows"],
+                                catalogue.user_version())
     return _fit(benchmarks, params["sparse_strategy"], params["min_rows_own_fit"])
+
+
+@lru_cache(maxsize=8)
+def _registered_fits(strategy: str, min_rows_own_fit: int, paper_h100_rows: str, version: int
+                     ) -> dict[FitKey, ThroughputFit]:
+    """The shipped rows and those the user registered, fitted together once per version of the user's rows."""
+    return _fit(catalogue.benchmarks(paper_h100_rows) + catalogue.user_benchmarks(), strategy, min_rows_own_fit)
 
 
 @lru_cache(maxsize=8)
@@ -419,7 +426,7 @@ def default_configuration(**overrides: object) -> dict[str, float]:
 def clear_caches() -> None:
     """Forget every cached draw and fit (for benchmarks of cold calls, or after editing data files)."""
     _hdr_cached.cache_clear()
-    for f in (_shipped_fits, _catalogue_fits, _estimated, _shipped_throughput_log_sd):
+    for f in (_shipped_fits, _registered_fits, _catalogue_fits, _estimated, _shipped_throughput_log_sd):
         f.cache_clear()
     estimates.clear_caches()
 

@@ -448,26 +448,31 @@ MODEL_FILES = ("models.csv", "models_catalogue.csv")
 
 
 @cache
-def nodes() -> dict[str, Node]:
-    """Serving nodes by name: the paper's (data/nodes.csv) and the rest of the catalogue."""
-    out: dict[str, Node] = {}
+def _nodes_by_file() -> dict[str, dict[str, Node]]:
+    """Each node file's nodes by name, validated (a name or alias stands for one node across the files)."""
+    out: dict[str, dict[str, Node]] = {}
     seen: dict[str, int] = {}
     for file in NODE_FILES:
+        out[file] = {}
         for i, row in enumerate(_read_csv(file, tuple(NODE_COLUMNS)), start=2):
             node = Node(**{name: _field(file, i, row, name, c.parse, c.expected) for name, c in NODE_COLUMNS.items()})
             if node.p_idle_kw >= node.p_max_kw:
                 raise DataError(file, i, "p_idle_kw", f"a power below p_max_kw ({node.p_max_kw})", node.p_idle_kw)
-            for key in {_key(name) for name in (node.name, *node.aliases)}:  # a name stands for one node only
+            for key in {_key(name) for name in (node.name, *node.aliases)}:
                 _unique(file, i, key, seen, "name or alias")
-            out[node.name] = node
+            out[file][node.name] = node
     return out
 
 
 @cache
+def nodes() -> dict[str, Node]:
+    """Serving nodes by name: the paper's (data/nodes.csv) and the rest of the catalogue."""
+    return {name: node for by_name in _nodes_by_file().values() for name, node in by_name.items()}
+
+
 def workbook_nodes() -> dict[str, Node]:
     """The nodes of data/nodes.csv: the standalone workbook's Nodes table (the paper's and their successors')."""
-    names = {row["name"].strip() for row in _read_csv(NODE_FILES[0], ("name",))}
-    return {name: node for name, node in nodes().items() if name in names}
+    return _nodes_by_file()[NODE_FILES[0]]
 
 
 @cache
@@ -553,13 +558,13 @@ def _optional_positive(raw: str) -> float | None:
     return None if not raw else _positive(raw)
 
 
-def model_from_row(file: str, i: int | None, row: dict[str, str], known_nodes: dict[str, Node]) -> Model:
+def model_from_row(file: str, i: int | None, row: dict[str, str]) -> Model:
     """One row of data/models.csv (or a user's model file, range or mapping), validated."""
     node = (row.get("node") or "").strip()
     try:
-        node = find_node(node).name if node not in known_nodes else node
+        node = find_node(node).name
     except InputError:
-        raise DataError(file, i, "node", f"one of the nodes ({', '.join(known_nodes)})", node) from None
+        raise DataError(file, i, "node", f"one of the nodes ({', '.join(nodes())})", node) from None
     total = _field(file, i, row, "total_params_b", _positive, "billions of parameters > 0")
     active = _field(file, i, row, "active_params_b", _positive, "billions of parameters > 0")
     if active > total:
@@ -578,24 +583,31 @@ def model_from_row(file: str, i: int | None, row: dict[str, str], known_nodes: d
 
 
 @cache
-def shipped_models() -> dict[str, Model]:
-    """The shipped models by canonical name: the paper's (data/models.csv), then the rest of the catalogue."""
-    out = {}
-    node_names = nodes()
+def _models_by_file() -> dict[str, dict[str, Model]]:
+    """Each model file's models by canonical name, validated (a name or alias stands for one model across them)."""
+    out: dict[str, dict[str, Model]] = {}
     seen: dict[str, int] = {}
     for file in MODEL_FILES:
+        out[file] = {}
         for i, row in enumerate(_read_csv(file, MODEL_COLUMNS), start=2):
-            model = model_from_row(file, i, row, node_names)
-            for key in {_key(name) for name in (model.name, *model.aliases)}:  # a name stands for one model only
+            model = model_from_row(file, i, row)
+            for key in {_key(name) for name in (model.name, *model.aliases)}:
                 _unique(file, i, key, seen, "name or alias")
-            out[model.name] = model
-    if not any(m.in_baseline for m in out.values()):
+            out[file][model.name] = model
+    if not any(m.in_baseline for m in out[MODEL_FILES[0]].values()):
         raise DataError(MODEL_FILES[0], None, "in_baseline", "at least one model with in_baseline true (the baseline)",
                         "none")
     return out
 
 
+@cache
+def shipped_models() -> dict[str, Model]:
+    """The shipped models by canonical name: the paper's (data/models.csv), then the rest of the catalogue."""
+    return {name: m for by_name in _models_by_file().values() for name, m in by_name.items()}
+
+
 _USER_MODELS: dict[str, Model] = {}  # models a user declared (a file, an API mapping, IW_MODEL), by name
+_USER_VERSION = [0]  # counts changes to the user's models and rows (what a memo of results must key on)
 
 
 def models() -> dict[str, Model]:
@@ -603,17 +615,17 @@ def models() -> dict[str, Model]:
     return {**shipped_models(), **_USER_MODELS} if _USER_MODELS else shipped_models()
 
 
-@cache
 def workbook_models() -> dict[str, Model]:
     """The models of data/models.csv: the paper's five, the standalone workbook's model slots."""
-    names = {row["name"].strip() for row in _read_csv(MODEL_FILES[0], ("name",))}
-    return {name: m for name, m in shipped_models().items() if name in names}
+    return _models_by_file()[MODEL_FILES[0]]
 
 
 USER_MODEL_COLUMNS = ("name", "total_params_b", "active_params_b", "architecture", "node", "precision")
+# What a user's model row may leave out. Node and precision: the paper's serving set-up (Sec. 2), said in the
+# row's source; active parameters: all of them (a dense model).
 USER_MODEL_DEFAULTS = {"node": "8xH100", "precision": "FP8", "architecture": "", "in_baseline": "false",
-                       "aliases": "", "source": "the user's own model"}
-USER_MODEL_DEFAULTS_SOURCE = "node 8xH100 and precision FP8 when not given: the paper's serving set-up (Sec. 2)"
+                       "aliases": "", "source": "the user's own model (node 8xH100 and FP8 unless given: the paper's "
+                                                "serving set-up, Sec. 2)"}
 
 
 def register_model(row: dict[str, object], file: str = "model", row_no: int | None = None) -> Model:
@@ -624,7 +636,7 @@ def register_model(row: dict[str, object], file: str = "model", row_no: int | No
         text["active_params_b"] = text.get("total_params_b", "")
     for column, default in USER_MODEL_DEFAULTS.items():
         text[column] = text.get(column) or default
-    model = model_from_row(file, row_no, text, nodes())
+    model = model_from_row(file, row_no, text)
     clash = {_key(n) for n in (model.name, *model.aliases)} & set(_shipped_model_index())
     if clash:
         raise InputError("model name", model.name, "a name no shipped model has (inferwatt models lists them)")
@@ -637,9 +649,6 @@ def register_model(row: dict[str, object], file: str = "model", row_no: int | No
         _model_index.cache_clear()
         _USER_VERSION[0] += 1
     return model
-
-
-_USER_VERSION = [0]  # counts changes to the user's models and rows (what a memo of results must key on)
 
 
 def user_version() -> int:
@@ -678,7 +687,9 @@ def _shipped_model_index() -> dict[str, str]:
 
 @cache
 def _model_index() -> dict[str, str]:
-    return {_key(name): m.name for m in models().values() for name in (m.name, *m.aliases)}
+    """Every model's names (the user's beside the shipped ones) to its canonical name."""
+    return {**_shipped_model_index(),
+            **{_key(name): m.name for m in _USER_MODELS.values() for name in (m.name, *m.aliases)}}
 
 
 def find_model(name: object, argument: str = "model") -> Model:
@@ -848,22 +859,23 @@ def catalogue_benchmarks() -> Benchmarks:
     return read_benchmarks(_decode(f, files(DATA_PACKAGE).joinpath(f).read_bytes()), f)
 
 
-_USER_BENCHMARKS: list[Benchmarks] = []  # rows a user added (--benchmarks, IW face), fitted with the shipped ones
+_USER_BENCHMARKS: list[Benchmarks | None] = [None]  # the rows a user added (--benchmarks), all of them in one set
 
 
 def register_benchmarks(rows: Benchmarks) -> None:
     """Add a user's throughput rows to every later run of this process (the CLI's --benchmarks)."""
-    _USER_BENCHMARKS.append(rows)
+    _USER_BENCHMARKS[0] = rows if _USER_BENCHMARKS[0] is None else _USER_BENCHMARKS[0] + rows
     _USER_VERSION[0] += 1
 
 
 def user_benchmarks() -> Benchmarks | None:
     """The rows the user added, or None."""
-    return functools.reduce(operator.add, _USER_BENCHMARKS) if _USER_BENCHMARKS else None
+    return _USER_BENCHMARKS[0]
 
 
 def forget_user_benchmarks() -> None:
-    _USER_BENCHMARKS.clear()
+    """Drop the rows the user added."""
+    _USER_BENCHMARKS[0] = None
     _USER_VERSION[0] += 1
 
 
@@ -926,6 +938,6 @@ def paper_figures() -> dict[str, PaperFigure]:
 
 def clear_caches() -> None:
     """Forget every file read (a test editing a copy of data/, or a user after editing a data file)."""
-    for f in (parameters, nodes, workbook_nodes, regions, shipped_models, workbook_models, _shipped_model_index,
+    for f in (parameters, _nodes_by_file, nodes, regions, _models_by_file, shipped_models, _shipped_model_index,
               _model_index, _node_index, gpus, benchmarks, paper_rows, catalogue_benchmarks, paper_figures, presets):
         f.cache_clear()

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from . import __version__, api, catalogue
+from . import __version__, api, catalogue, estimates
 from .errors import InferWattError, InputError
 from .method.calibration import TEXT_SEPARATOR
 
@@ -42,7 +42,7 @@ def _stats_text(result: api.SimulationResult) -> str:
              (f" lever={result.lever}" if result.lever else "")]
     lines += [f"  {k:>6}: {s[k]:.4f} Wh/query" for k in api.STATISTICS]
     lines += [f"  calibrated to measurements: {m} on {result.nodes[m]}" for m in result.calibrated]
-    lines += [f"  caveat, {m} on {result.nodes[m]}: {c}" for m, cs in result.caveats.items() for c in cs]
+    lines += _caveat_lines({f"{m} on {result.nodes[m]}": cs for m, cs in result.caveats.items()})
     return "\n".join(lines)
 
 
@@ -309,8 +309,6 @@ def cmd_nodes(a: argparse.Namespace) -> None:
 
 
 def cmd_estimate_error(a: argparse.Namespace) -> None:
-    from . import estimates
-
     rows = [s.__dict__ for s in estimates.cross_validation()]
     _print(rows, a.json, "leave-one-architecture-out error of the throughput estimate, |log(predicted/published)|:\n"
            + "\n".join(f"  {r['generation']:<18} {r['rows']:>4} rows, {r['models']:>2} models: median "

@@ -18,7 +18,7 @@ import numpy as np
 from . import catalogue
 from .errors import InputError
 from .method import estimate as law
-from .method.throughput import ThroughputFit
+from .method.throughput import ThroughputFit, fit_throughput
 
 # A row read off a figure, not a table (its source says so): the reader's eye is part of the number.
 CHART_SOURCE = re.compile(r"\b(figure|chart)\b", re.IGNORECASE)
@@ -178,8 +178,6 @@ def flags(paper_h100_rows: str = "code") -> dict[tuple[str, str], tuple[str, ...
 
 def _per_gpu_at_comparison_point(b: catalogue.Benchmarks, keys: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
     """Each group's own-rows fit (its largest TPS for fewer than 3 rows) per GPU at COMPARISON_POINT."""
-    from .method.throughput import fit_throughput
-
     number = {k: i for i, k in enumerate(keys)}
     groups = np.array([number[k] for k in zip(b.model.tolist(), b.nodes().tolist(), strict=True)])
     fits = fit_throughput(groups, b.input_tokens, b.output_tokens, b.tps_tokens_per_s, "max_tps_below_3_rows")

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import xlwings as xw
 
-from . import __version__, api, catalogue
+from . import __version__, api, catalogue, estimates
 from .calibration import MEASUREMENT_COLUMNS, calibrate
 from .errors import InferWattError, InputError
 from .impacts import MEASURES, SPREAD_COLUMNS, SPREAD_UNITS, CapacityResult, ImpactsResult, capacity, impacts, regions
@@ -174,19 +174,18 @@ MODEL_ROW_ALLOWED = ("a row of " + " | ".join(catalogue.USER_MODEL_COLUMNS) + " 
                      "or a header row of data/models.csv's column names over one row per model")
 
 
-def _rows_of_range(value: Any) -> list[list[Any]]:
-    """A range as xlwings passes it (a value, a row, or rows of rows) as rows of cells."""
+def _as_rows(value: Any) -> tuple[Any, ...] | None:
+    """A range as rows of cells (a one-row range arrives from xlwings as a flat list of its cells); None when the
+    value is a single cell."""
     if not isinstance(value, tuple):
-        return [[value]]
-    if value and not isinstance(value[0], tuple):
-        return [list(value)]
-    return [list(r) for r in value]
+        return None
+    return (value,) if value and not any(isinstance(r, tuple) for r in value) else value
 
 
 def _declared_models(value: Any) -> list[str] | None:
     """A range holding a model of the user's own (its row, or a header over rows): each declared, their names;
     None when the range is something else (names)."""
-    rows = [r for r in _rows_of_range(value) if not all(_blank(c) for c in r)]
+    rows = [r for r in _as_rows(value) or () if isinstance(r, tuple) and not all(_blank(c) for c in r)]
     if not rows:
         return None
     header = [str(c).strip().lower() if isinstance(c, str) else None for c in rows[0]]
@@ -295,9 +294,7 @@ def _overrides(value: Any) -> dict[str, Any]:
     if _blank(value):
         return {}
     allowed = "a two-column range of parameter names and values (see =IW_PARAMS())"
-    rows = value if isinstance(value, tuple) else None
-    if rows is not None and len(rows) == 2 and not any(isinstance(r, tuple) for r in rows):
-        rows = (rows,)  # a one-row range (A1:B1) arrives from xlwings as a flat list of its two cells
+    rows = _as_rows(value)
     if rows is None or not all(isinstance(r, tuple) and len(r) == 2 for r in rows):
         raise InputError("overrides", "a range of another shape" if isinstance(value, tuple) else value, allowed)
     out = {}
@@ -442,9 +439,7 @@ def _scenario_rows(value: Any) -> tuple[list[tuple[Any, ...]], int]:
     allowed = "a three-column range of scenario, parameter and value rows (the first scenario is the reference)"
     if _blank(value):
         raise InputError("scenarios", EMPTY, allowed)
-    rows = value if isinstance(value, tuple) else None
-    if rows is not None and len(rows) == 3 and not any(isinstance(r, tuple) for r in rows):
-        rows = (rows,)
+    rows = _as_rows(value)
     if rows is None or not all(isinstance(r, tuple) and len(r) == 3 for r in rows):
         raise InputError("scenarios", "a range of another shape" if isinstance(value, tuple) else value, allowed)
     header = tuple(str(c).strip().lower() if isinstance(c, str) else c for c in rows[0])
@@ -492,9 +487,7 @@ def _measurement_rows(value: Any) -> list[dict[str, Any]]:
     allowed = f"a {width}-column range: " + ", ".join(MEASUREMENT_COLUMNS)
     if _blank(value):
         raise InputError("measurements", EMPTY, allowed)
-    rows = value if isinstance(value, tuple) else None
-    if rows is not None and len(rows) == width and not any(isinstance(r, tuple) for r in rows):
-        rows = (rows,)
+    rows = _as_rows(value)
     if rows is None or not all(isinstance(r, tuple) and len(r) == width for r in rows):
         raise InputError("measurements", "a range of another shape" if isinstance(value, tuple) else value, allowed)
     header = tuple(str(c).strip().lower() if isinstance(c, str) else c for c in rows[0])
@@ -739,7 +732,8 @@ def IW_NODES():
 @xw.func
 @_args(name="Your model's name (not one of =IW_MODELS())", total_params_b="Total parameters, billions (> 0)",
        active_params_b="Active parameters per token, billions (empty: all, a dense model)",
-       node="Its node (empty: 8xH100, the paper's)", precision="FP8 (empty), FP4 or BF16",
+       node=f"Its node (empty: {catalogue.USER_MODEL_DEFAULTS['node']}, the paper's)",
+       precision=f"{', '.join(catalogue.PRECISIONS)} (empty: {catalogue.USER_MODEL_DEFAULTS['precision']})",
        architecture="dense or MoE (a label)")
 def IW_MODEL(name, total_params_b, active_params_b=None, node=None, precision=None, architecture=None):
     """Declare your own model: returns its name, usable in every function. Without benchmark rows its throughput
@@ -760,8 +754,6 @@ def IW_MODEL(name, total_params_b, active_params_b=None, node=None, precision=No
 @xw.func
 def IW_ESTIMATE_ERROR():
     """The throughput estimate's leave-one-architecture-out error per GPU generation (inferwatt estimate-error)."""
-    from . import estimates
-
     columns = ["generation", "rows", "models", "median_abs_log_error", "p90_abs_log_error", "share_inside_p5_p95",
                "log_sd"]
     return _cell(lambda: _table(columns, [[getattr(s, c) for c in columns] for s in estimates.cross_validation()]))

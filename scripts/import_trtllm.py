@@ -17,6 +17,7 @@ as many replicas as fit, with perfect replica scaling (an assumption the docs do
 from __future__ import annotations
 
 import csv
+import statistics
 import sys
 from pathlib import Path
 
@@ -99,12 +100,6 @@ def select(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     return out
 
 
-def _median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
-
 def catalogue_selection(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     """Every (model, node) pair of the tables not chosen by hand (SELECTION) nor the paper's own H100 data, one
     set of rows each, by a stated rule:
@@ -131,7 +126,8 @@ def catalogue_selection(rows: list[dict[str, str]]) -> list[dict[str, object]]:
         configs: dict[tuple[str, ...], list[dict[str, str]]] = {}
         for r in group:
             configs.setdefault((r["tp"], r["pp"] or "1", r["ep"], r["num_gpus"], r["model"], r["gpu"]), []).append(r)
-        chosen = max(configs.values(), key=lambda c: (len(c), _median([node_tps(r, NODE_GPUS[node]) for r in c])))
+        chosen = max(configs.values(),
+                     key=lambda c: (len(c), statistics.median(node_tps(r, NODE_GPUS[node]) for r in c)))
         why = (f"rule: {precision} (FP8 > FP4 > BF16), release {release} (most rows), TP{chosen[0]['tp']} PP"
                f"{chosen[0]['pp'] or '1'}{' EP' + chosen[0]['ep'] if chosen[0]['ep'] else ''} on "
                f"{chosen[0]['num_gpus']} GPUs (most rows)")

@@ -104,7 +104,7 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
     ("inferwatt_xl/files.py", "    except ProcessLookupError:\n        return False",
      "    except ProcessLookupError:\n        return True"),
     ("inferwatt_xl/reproduce.py", "paper = v1 if version_v1 or v2 is None else v2", "paper = v1"),
-    (UDF, "        rows = (rows,)  # a one-row range", "        rows = rows  # a one-row range"),
+    (UDF, "return (value,) if value and not any(isinstance(r, tuple) for r in value) else value", "return value"),
     # issue 17, second batch: the public functions and alias tables no wrong change reached yet
     (VOC, "if text == regime.key or text in regime.aliases:", "if text == regime.key:"),
     (API, 'return isinstance(name, str) and name.strip().lower() == "baseline"',
@@ -130,7 +130,7 @@ MUTATIONS = [  # (file, the committed line, a wrong one)
      "return np.asarray(energy_wh) * price_usd_per_kwh"),
     (UDF, '"water_intensity_l_per_kwh", "carbon_source", "water_source"))))',
      '"carbon_source", "water_intensity_l_per_kwh", "water_source"))))'),
-    (UDF, "[[value(getattr(n, c)) for c in columns]", "[[value(getattr(n, c)) for c in reversed(columns)]"),
+    (UDF, "[[value(r[c]) for c in columns] for r in rows]", "[[value(r[c]) for c in reversed(columns)] for r in rows]"),
     # issue 16: the shared words and the measures, declared once
     (VOC, '"mix, improved alpha", True, True, "Mixed_Improved")',
      '"mix, improved alpha", True, False, "Mixed_Improved")'),
